@@ -1,0 +1,221 @@
+// The contract between ehyve and the Eremite kernel: the boot-info block that ehyve
+// writes into guest memory before the first instruction runs, and the hypercalls the
+// kernel makes back. Both sides include this one header; every struct has a fixed
+// layout (checked below) because the two sides are different programs.
+//
+// Versioning: `boot_abi_version` changes whenever a layout or a meaning changes. The
+// kernel refuses a boot-info block whose magic or version it does not know.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace eremite::abi {
+
+inline constexpr uint64_t boot_info_magic = 0x4f42455445494d45ull;  // "EMIETEBO"
+inline constexpr uint32_t boot_abi_version = 1;
+
+// ---- Address space shared knowledge -------------------------------------------------
+
+// All guest RAM is mapped at this virtual base (PML4 slot 273, away from slot 256
+// which kvm-pvm reserves).
+inline constexpr uint64_t direct_map_base = 0xffff888000000000ull;
+// The kernel image is linked at kernel_virtual_base + its physical load address
+// (-mcmodel=kernel).
+inline constexpr uint64_t kernel_virtual_base = 0xffffffff80000000ull;
+
+// ---- Boot info ----------------------------------------------------------------------
+
+enum class MemoryKind : uint32_t {
+    usable = 1,         // free for the kernel's frame allocator
+    reserved = 2,       // boot structures (page tables, GDT, boot info); reclaimable later
+    kernel_image = 3,   // the kernel's loaded segments
+    app_image = 4,      // the raw bytes of the application ELF file
+    console_ring = 5,   // shared console ring, owned by the ring protocol
+};
+
+struct MemoryRange {
+    uint64_t base;  // guest-physical, page aligned
+    uint64_t size;  // bytes, page multiple
+    MemoryKind kind;
+    uint32_t reserved0;
+};
+static_assert(sizeof(MemoryRange) == 24);
+
+inline constexpr uint32_t max_memory_ranges = 16;
+
+// Flags describing the host's standard streams, so that isatty() inside the guest
+// answers as it would natively (glibc picks its buffering mode from it).
+enum StdioFlags : uint32_t {
+    stdin_is_tty = 1u << 0,
+    stdout_is_tty = 1u << 1,
+    stderr_is_tty = 1u << 2,
+    stdin_is_closed = 1u << 3,
+};
+
+enum class LogLevel : uint32_t { error = 0, warn = 1, info = 2, debug = 3, trace = 4 };
+
+enum BootFlags : uint32_t {
+    boot_flag_strace = 1u << 0,  // print every syscall with decoded arguments
+    boot_flag_stats = 1u << 1,   // report run-time counters at exit
+};
+
+// Per-CPU descriptor tables prepared by the VMM. On kvm-pvm the guest can neither
+// `ltr` nor run `lgdt`/`lidt` cheaply before its native-mode switch, so ehyve loads
+// GDTR, IDTR and TR through KVM_SET_SREGS and tells the kernel where they are; the
+// kernel fills the IDT gates and the TSS stack pointers in place.
+struct CpuTables {
+    uint64_t gdt;  // virtual (direct map) addresses
+    uint64_t idt;
+    uint64_t tss;
+    uint64_t boot_stack_top;  // the stack the vCPU starts on (upper half)
+};
+static_assert(sizeof(CpuTables) == 32);
+
+// The Linux-layout GDT ehyve installs (and the kernel installs itself when booted by
+// other VMMs). Selector values are what the syscall MSR STAR expects.
+inline constexpr uint16_t selector_kernel_code = 0x10;
+inline constexpr uint16_t selector_kernel_data = 0x18;
+inline constexpr uint16_t selector_user_code32 = 0x23;
+inline constexpr uint16_t selector_user_data = 0x2b;
+inline constexpr uint16_t selector_user_code = 0x33;
+inline constexpr uint16_t selector_tss = 0x40;
+
+struct BootInfo {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t size;  // sizeof(BootInfo) as the writer knew it
+
+    // Memory
+    uint64_t ram_size;  // bytes of guest RAM starting at guest-physical 0
+    uint32_t memory_range_count;
+    uint32_t reserved0;
+    MemoryRange memory_ranges[max_memory_ranges];
+    uint64_t boot_page_table;  // guest-physical PML4 that the vCPU starts with
+
+    // The application ELF file, as raw bytes in guest-physical memory.
+    uint64_t app_image;       // guest-physical, page aligned
+    uint64_t app_image_size;  // bytes
+
+    // The executable's path, then `argc` argument strings, then `envc` environment
+    // strings, all NUL-terminated and packed back to back at `strings` (guest-physical)
+    // over `strings_size` bytes. The path is what /proc/self/exe shows.
+    uint64_t strings;
+    uint64_t strings_size;
+    uint32_t argc;
+    uint32_t envc;
+
+    // Time: the host's clocks read just before the first instruction runs, and the guest
+    // TSC rate. tsc_at_boot is written by the kernel: its TSC at its first instruction
+    // (the host cannot read the guest's TSC reliably on every hypervisor).
+    uint64_t tsc_khz;
+    uint64_t tsc_at_boot;
+    uint64_t realtime_ns_at_boot;
+    uint64_t monotonic_ns_at_boot;
+
+    // 32 bytes from the host's getrandom(), for AT_RANDOM and the kernel's generator.
+    uint8_t random_seed[32];
+
+    uint32_t cpu_count;
+    uint32_t stdio_flags;     // StdioFlags
+    uint16_t tty_rows;        // window size of the host terminal (TIOCGWINSZ), if any
+    uint16_t tty_columns;
+    uint32_t log_level;       // LogLevel
+    uint32_t boot_flags;      // BootFlags
+    uint32_t uid;             // the host user running ehyve: the app sees the same ids
+    uint32_t gid;
+    uint32_t reserved1;
+
+    CpuTables boot_cpu;
+
+    // Console ring (see ConsoleRing): guest-physical address and total size.
+    uint64_t console_ring;
+    uint64_t console_ring_size;
+
+    // Written by the kernel: its TSC when it jumps to the app's entry point, so that
+    // `ehyve --stats` can split boot from run time without an extra exit.
+    uint64_t tsc_at_app_entry;
+};
+static_assert(offsetof(BootInfo, memory_ranges) == 32);
+static_assert(offsetof(BootInfo, boot_page_table) == 416);
+static_assert(offsetof(BootInfo, app_image) == 424);
+static_assert(offsetof(BootInfo, strings) == 440);
+static_assert(offsetof(BootInfo, argc) == 456);
+static_assert(offsetof(BootInfo, tsc_khz) == 464);
+static_assert(offsetof(BootInfo, random_seed) == 496);
+static_assert(offsetof(BootInfo, cpu_count) == 528);
+static_assert(offsetof(BootInfo, boot_cpu) == 560);
+static_assert(offsetof(BootInfo, console_ring) == 592);
+static_assert(offsetof(BootInfo, tsc_at_app_entry) == 608);
+static_assert(sizeof(BootInfo) == 616);
+
+// ---- Console ring -------------------------------------------------------------------
+//
+// Single producer (the guest kernel, under its console lock), single consumer (ehyve).
+// Records are [ConsoleRecordHeader][payload], written byte-wise modulo `capacity`; the
+// producer publishes with a release store of `head`, the consumer with `tail`. Both
+// counters run freely (never wrapped); `head - tail` is the fill level. The host drains
+// on every exit it sees, on a short timer, before it blocks on stdin, and at the end,
+// so the guest exits to the host only when the ring is full (hypercall console_flush).
+
+enum class ConsoleStream : uint16_t { stdout_stream = 1, stderr_stream = 2, kernel_log = 3 };
+
+struct ConsoleRecordHeader {
+    uint16_t stream;  // ConsoleStream
+    uint16_t length;  // payload bytes that follow
+};
+static_assert(sizeof(ConsoleRecordHeader) == 4);
+
+struct ConsoleRing {
+    uint64_t head;  // bytes ever written (producer)
+    uint64_t tail;  // bytes ever consumed (consumer)
+    uint32_t capacity;  // bytes in data[], a power of two
+    uint32_t reserved0;
+    uint64_t reserved1;
+    // uint8_t data[capacity] follows
+};
+static_assert(sizeof(ConsoleRing) == 32);
+inline constexpr uint32_t console_max_record = 2048;  // payload bytes per record
+
+// ---- Hypercalls ---------------------------------------------------------------------
+//
+// A hypercall is one `out` to port (hypercall_port_base + number). The guest-physical
+// address of the argument struct travels in %rdi (64 bits; the 32-bit `out` value is
+// its low half and is only a cross-check). Arguments are 8-byte aligned and never span
+// beyond guest RAM; ehyve checks both before it reads or writes them.
+
+inline constexpr uint16_t hypercall_port_base = 0x500;
+
+enum class Hypercall : uint16_t {
+    exit = 0,           // ExitArgs: the VM ends with this status
+    console_flush = 1,  // no arguments: drain the console ring now
+    stdin_read = 2,     // StdinReadArgs: read from the host's standard input
+    panic = 3,          // PanicArgs: a kernel bug; ehyve reports and exits with panic status
+    count
+};
+
+struct PanicArgs {
+    uint64_t message;  // guest-physical, UTF-8, not NUL-terminated
+    uint64_t length;   // at most panic_message_max
+};
+static_assert(sizeof(PanicArgs) == 16);
+inline constexpr uint64_t panic_message_max = 4096;
+
+struct ExitArgs {
+    int32_t status;
+    uint32_t reserved0;
+};
+static_assert(sizeof(ExitArgs) == 8);
+
+struct StdinReadArgs {
+    uint64_t buffer;  // guest-physical
+    uint64_t length;
+    int64_t result;   // bytes read, 0 at end of file, or -errno
+};
+static_assert(sizeof(StdinReadArgs) == 24);
+
+// ehyve's own exit statuses, apart from the app's.
+inline constexpr int exit_status_host_error = 125;   // ehyve could not run the VM
+inline constexpr int exit_status_kernel_panic = 126; // the guest kernel hit a bug
+
+}  // namespace eremite::abi

@@ -1,0 +1,149 @@
+#include "boot_layout.hpp"
+
+#include <cstring>
+
+#include "error.hpp"
+
+namespace ehyve {
+namespace {
+
+using namespace eremite;
+
+constexpr uint64_t align_up(uint64_t value, uint64_t alignment) { return (value + alignment - 1) & ~(alignment - 1); }
+
+// The user bit on every level: kvm-pvm runs the guest kernel in hardware ring 3 and its
+// shadow MMU refuses supervisor-only pages there (PVM.md); plain x86 without SMEP/SMAP
+// ignores it in ring 0.
+constexpr uint64_t pte_present = 1 | 4, pte_writable = 2, pte_large = 1ull << 7, pte_global = 1ull << 8,
+                   pte_no_execute = 1ull << 63;
+constexpr uint64_t gib = 1ull << 30, two_mib = 2ull << 20;
+
+}  // namespace
+
+BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size, uint64_t strings_size,
+                       const std::string& memory_option_text) {
+    BootLayout layout;
+    layout.ram_size = ram_size;
+    layout.pd_direct_count = align_up(ram_size, gib) / gib;
+    layout.low_free = GuestPhysAddr{align_up(layout.pd_direct.value + layout.pd_direct_count * page, page)};
+    layout.kernel_size = align_up(kernel_end, page) - kernel_load_address;
+    layout.console_ring = GuestPhysAddr{kernel_load_address + layout.kernel_size};
+    layout.console_ring_size = sizeof(abi::ConsoleRing) + console_ring_capacity;
+    layout.app = GuestPhysAddr{align_up(layout.console_ring.value + layout.console_ring_size, page)};
+    layout.app_size = app_size;
+    layout.strings = GuestPhysAddr{align_up(layout.app.value + app_size, page)};
+    layout.strings_size = strings_size;
+    layout.free = GuestPhysAddr{align_up(layout.strings.value + strings_size, page)};
+    uint64_t needed = layout.free.value + working_memory;
+    if (layout.low_free.value > kernel_load_address || needed > ram_size) {
+        uint64_t needed_mib = align_up(needed, two_mib) >> 20;
+        fail("--memory " + memory_option_text + " is too small for this app: it needs at least " +
+             std::to_string(needed_mib) + "M");
+    }
+    return layout;
+}
+
+void write_page_tables(const GuestMemory& memory, const BootLayout& layout) {
+    auto* pml4 = memory.at<uint64_t[512]>(layout.pml4);
+    auto* pdpt_direct = memory.at<uint64_t[512]>(layout.pdpt_direct);
+    auto* pdpt_kernel = memory.at<uint64_t[512]>(layout.pdpt_kernel);
+    auto* pd_kernel = memory.at<uint64_t[512]>(layout.pd_kernel);
+    constexpr unsigned direct_slot = (abi::direct_map_base >> 39) & 511;  // 273
+    constexpr unsigned kernel_slot = (abi::kernel_virtual_base >> 39) & 511;  // 511
+    constexpr unsigned kernel_pdpt_slot = (abi::kernel_virtual_base >> 30) & 511;  // 510
+    (*pml4)[direct_slot] = layout.pdpt_direct.value | pte_present | pte_writable;
+    (*pml4)[kernel_slot] = layout.pdpt_kernel.value | pte_present | pte_writable;
+
+    for (uint64_t g = 0; g < layout.pd_direct_count; ++g) {
+        GuestPhysAddr pd_address = layout.pd_direct + g * page;
+        (*pdpt_direct)[g] = pd_address.value | pte_present | pte_writable;
+        auto* pd = memory.at<uint64_t[512]>(pd_address);
+        for (uint64_t i = 0; i < 512; ++i) {
+            uint64_t physical = g * gib + i * two_mib;
+            if (physical >= layout.ram_size) break;
+            (*pd)[i] = physical | pte_present | pte_writable | pte_large | pte_global | pte_no_execute;
+        }
+    }
+    // The kernel window: the first GiB of RAM at kernel_virtual_base, executable. The
+    // kernel replaces these tables with its own, with per-section permissions.
+    (*pdpt_kernel)[kernel_pdpt_slot] = layout.pd_kernel.value | pte_present | pte_writable;
+    for (uint64_t i = 0; i < 512 && i * two_mib < layout.ram_size; ++i)
+        (*pd_kernel)[i] = (i * two_mib) | pte_present | pte_writable | pte_large | pte_global;
+}
+
+void write_descriptor_tables(const GuestMemory& memory, const BootLayout& layout) {
+    auto* gdt = memory.at<uint64_t[10]>(layout.gdt);
+    // Linux's layout (arch/x86/include/asm/segment.h), which STAR in entry.S relies on.
+    (*gdt)[abi::selector_kernel_code / 8] = 0x00af9b000000ffff;
+    (*gdt)[abi::selector_kernel_data / 8] = 0x00cf93000000ffff;
+    (*gdt)[abi::selector_user_code32 / 8] = 0x00cffb000000ffff;
+    (*gdt)[abi::selector_user_data / 8] = 0x00cff3000000ffff;
+    (*gdt)[abi::selector_user_code / 8] = 0x00affb000000ffff;
+    // The 64-bit TSS descriptor takes two slots (Intel SDM vol. 3, 8.2.3).
+    uint64_t base = direct_map(layout.tss);
+    constexpr uint64_t tss_limit = 0x67, available_tss = 0x89;
+    (*gdt)[abi::selector_tss / 8] = tss_limit | ((base & 0xffffff) << 16) | (available_tss << 40) |
+                                    (((base >> 24) & 0xff) << 56);
+    (*gdt)[abi::selector_tss / 8 + 1] = base >> 32;
+    // The TSS: no I/O bitmap (its offset points past the limit). The kernel fills the IST
+    // pointers; the IDT page stays zero until the kernel writes its gates.
+    auto* tss = memory.at<uint8_t[0x68]>(layout.tss);
+    uint16_t io_map_base = 0x68;
+    std::memcpy(&(*tss)[0x66], &io_map_base, sizeof io_map_base);
+}
+
+void write_console_ring(const GuestMemory& memory, const BootLayout& layout) {
+    auto* ring = memory.at<abi::ConsoleRing>(layout.console_ring);
+    *ring = abi::ConsoleRing{0, 0, static_cast<uint32_t>(console_ring_capacity), 0, 0};
+}
+
+std::vector<char> pack_strings(const std::string& path, const std::vector<std::string>& argv,
+                               const std::vector<std::string>& envp) {
+    std::vector<char> packed;
+    auto add = [&](const std::string& s) { packed.insert(packed.end(), s.c_str(), s.c_str() + s.size() + 1); };
+    add(path);
+    for (const auto& s : argv) add(s);
+    for (const auto& s : envp) add(s);
+    return packed;
+}
+
+void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const BootParameters& p) {
+    abi::BootInfo info{};
+    info.magic = abi::boot_info_magic;
+    info.version = abi::boot_abi_version;
+    info.size = sizeof(abi::BootInfo);
+    info.ram_size = layout.ram_size;
+    auto add_range = [&](uint64_t base, uint64_t end, abi::MemoryKind kind) {
+        if (end > base) info.memory_ranges[info.memory_range_count++] = abi::MemoryRange{base, end - base, kind, 0};
+    };
+    add_range(0, layout.low_free.value, abi::MemoryKind::reserved);
+    add_range(layout.low_free.value, layout.kernel.value, abi::MemoryKind::usable);
+    add_range(layout.kernel.value, layout.kernel.value + layout.kernel_size, abi::MemoryKind::kernel_image);
+    add_range(layout.console_ring.value, layout.app.value, abi::MemoryKind::console_ring);
+    add_range(layout.app.value, layout.strings.value, abi::MemoryKind::app_image);
+    add_range(layout.strings.value, layout.free.value, abi::MemoryKind::reserved);
+    add_range(layout.free.value, layout.ram_size, abi::MemoryKind::usable);
+    info.boot_page_table = layout.pml4.value;
+    info.app_image = layout.app.value;
+    info.app_image_size = layout.app_size;
+    info.strings = layout.strings.value;
+    info.strings_size = layout.strings_size;
+    info.argc = p.argc;
+    info.envc = p.envc;
+    std::memcpy(info.random_seed, p.random_seed, sizeof info.random_seed);
+    info.cpu_count = 1;
+    info.stdio_flags = p.stdio_flags;
+    info.tty_rows = p.tty_rows;
+    info.tty_columns = p.tty_columns;
+    info.log_level = static_cast<uint32_t>(p.log_level);
+    info.boot_flags = p.boot_flags;
+    info.uid = p.uid;
+    info.gid = p.gid;
+    info.boot_cpu = abi::CpuTables{direct_map(layout.gdt), direct_map(layout.idt), direct_map(layout.tss),
+                                   direct_map(layout.boot_stack + layout.boot_stack_size)};
+    info.console_ring = layout.console_ring.value;
+    info.console_ring_size = layout.console_ring_size;
+    *memory.at<abi::BootInfo>(layout.boot_info) = info;
+}
+
+}  // namespace ehyve

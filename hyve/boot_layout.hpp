@@ -1,0 +1,85 @@
+// Where ehyve puts things in guest-physical memory, and the structures it writes there
+// before the first instruction: the boot page tables (direct map of all RAM and the
+// kernel window, 2 MiB pages), a Linux-layout GDT with a TSS, the IDT page, the boot
+// stack, the console ring, the app's file and its argument strings, and the boot info
+// that describes it all (abi/eremite/abi.hpp). Pure logic over GuestMemory, unit-tested.
+//
+//   0x1000 boot info   0x2000 GDT   0x3000 TSS   0x4000 IDT
+//   0x5000 PML4   0x6000 PDPT (direct map)   0x7000 PDPT (kernel)   0x8000 PD (kernel)
+//   0x9000-0xd000 boot stack   0x10000 PDs of the direct map, one per GiB
+//   ... usable up to the kernel at 2 MiB, then the console ring, the app, the strings,
+//   and the rest of RAM usable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eremite/abi.hpp"
+#include "guest_memory.hpp"
+
+namespace ehyve {
+
+inline constexpr uint64_t page = 4096;
+inline constexpr uint64_t kernel_load_address = 0x200000;
+inline constexpr uint64_t console_ring_capacity = 128 * 1024;
+// RAM the kernel needs beyond what ehyve places: its heap, page tables, the app's
+// stack, heap and bss.
+inline constexpr uint64_t working_memory = 8ull << 20;
+
+struct BootLayout {
+    uint64_t ram_size = 0;
+    GuestPhysAddr boot_info{0x1000};
+    GuestPhysAddr gdt{0x2000};
+    GuestPhysAddr tss{0x3000};
+    GuestPhysAddr idt{0x4000};
+    GuestPhysAddr pml4{0x5000};
+    GuestPhysAddr pdpt_direct{0x6000};
+    GuestPhysAddr pdpt_kernel{0x7000};
+    GuestPhysAddr pd_kernel{0x8000};
+    GuestPhysAddr boot_stack{0x9000};
+    uint64_t boot_stack_size = 0x4000;
+    GuestPhysAddr pd_direct{0x10000};
+    uint64_t pd_direct_count = 0;
+    GuestPhysAddr low_free{0};  // usable from here up to the kernel
+    GuestPhysAddr kernel{kernel_load_address};
+    uint64_t kernel_size = 0;  // page aligned
+    GuestPhysAddr console_ring{0};
+    uint64_t console_ring_size = 0;
+    GuestPhysAddr app{0};
+    uint64_t app_size = 0;  // the file's size (the region is page aligned)
+    GuestPhysAddr strings{0};
+    uint64_t strings_size = 0;
+    GuestPhysAddr free{0};  // usable from here to the end of RAM
+};
+
+// Plans the layout; throws HostError when `ram_size` cannot hold it with working memory.
+BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size, uint64_t strings_size,
+                       const std::string& memory_option_text);
+
+// The virtual address at which the kernel sees a guest-physical address.
+inline uint64_t direct_map(GuestPhysAddr address) { return eremite::abi::direct_map_base + address.value; }
+
+void write_page_tables(const GuestMemory& memory, const BootLayout& layout);
+void write_descriptor_tables(const GuestMemory& memory, const BootLayout& layout);
+void write_console_ring(const GuestMemory& memory, const BootLayout& layout);
+
+// The executable path, argv and envp, packed as the boot info describes.
+std::vector<char> pack_strings(const std::string& path, const std::vector<std::string>& argv,
+                               const std::vector<std::string>& envp);
+
+struct BootParameters {
+    uint32_t argc = 0, envc = 0;
+    uint32_t stdio_flags = 0;
+    uint16_t tty_rows = 0, tty_columns = 0;
+    eremite::abi::LogLevel log_level = eremite::abi::LogLevel::warn;
+    uint32_t boot_flags = 0;
+    uint32_t uid = 0, gid = 0;
+    uint8_t random_seed[32] = {};
+};
+
+// Writes the boot info (everything but the clock fields, which are set just before the
+// vCPU first runs).
+void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const BootParameters& parameters);
+
+}  // namespace ehyve

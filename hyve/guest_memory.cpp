@@ -1,0 +1,25 @@
+#include "guest_memory.hpp"
+
+#include <sys/mman.h>
+
+#include <string>
+
+#include "error.hpp"
+
+namespace ehyve {
+
+GuestMemory::GuestMemory(uint64_t size) : size_(size) {
+    void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) fail_errno("cannot reserve " + std::to_string(size >> 20) + " MiB of guest memory");
+    base_ = static_cast<uint8_t*>(base);
+}
+
+GuestMemory::~GuestMemory() {
+    if (base_) munmap(base_, size_);
+}
+
+void GuestMemory::throw_out_of_range(GuestPhysAddr address) {
+    fail("internal error: guest-physical address " + std::to_string(address.value) + " is outside guest RAM");
+}
+
+}  // namespace ehyve

@@ -1,0 +1,41 @@
+// The host side of the hypercall interface (abi/eremite/abi.hpp): a port write whose
+// port names the call and whose %rdi holds the guest-physical address of the arguments.
+// Every argument struct is read through GuestMemory; a bad address ends the VM with a
+// message instead of touching memory outside the guest.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "console.hpp"
+#include "guest_memory.hpp"
+
+namespace ehyve {
+
+struct HypercallOutcome {
+    enum class Kind { resume, exit, panic, guest_error } kind = Kind::resume;
+    int status = 0;           // for exit
+    std::string message;      // for panic and guest_error
+};
+
+class Hypercalls {
+public:
+    Hypercalls(const GuestMemory& memory, ConsoleDrain& console) : memory_(memory), console_(console) {}
+
+    static bool is_hypercall_port(uint16_t port);
+    HypercallOutcome handle(uint16_t port, uint64_t arguments);
+
+    uint64_t count(uint16_t number) const { return number < counts_size ? counts_[number] : 0; }
+    static const char* name(uint16_t number);
+    static constexpr uint16_t counts_size = 8;
+
+private:
+    HypercallOutcome stdin_read(uint64_t arguments);
+
+    const GuestMemory& memory_;
+    ConsoleDrain& console_;
+    uint64_t counts_[counts_size] = {};
+};
+
+}  // namespace ehyve

@@ -1,0 +1,40 @@
+// Reading and validating the two ELF files ehyve starts from: the kernel image and the
+// app. Validation is the same code the kernel's loader runs (kernel/loader/elf.cpp).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "file_descriptor.hpp"
+#include "guest_memory.hpp"
+#include "loader/elf.hpp"
+
+namespace ehyve {
+
+struct KernelImage {
+    std::vector<uint8_t> bytes;
+    eremite::elf::Image elf;
+    uint64_t physical_end = 0;  // end of the highest segment in guest-physical memory
+};
+
+// Reads and validates the kernel; throws HostError naming the file and the problem.
+KernelImage read_kernel(const std::string& path);
+// Copies the kernel's segments to their physical load addresses.
+void load_kernel(const KernelImage& kernel, const GuestMemory& memory);
+
+struct AppFile {
+    FileDescriptor fd;
+    uint64_t size = 0;
+    std::string absolute_path;
+};
+
+// Opens APP and checks it is a non-empty regular file.
+AppFile open_app(const std::string& path);
+// Reads the whole file into `destination` and validates it there (no intermediate copy).
+void read_and_validate_app(const AppFile& app, const std::string& path, std::span<uint8_t> destination);
+
+// The default kernel: eremite-kernel beside the ehyve executable.
+std::string default_kernel_path();
+
+}  // namespace ehyve

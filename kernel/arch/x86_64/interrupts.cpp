@@ -1,0 +1,149 @@
+#include "arch/x86_64/interrupts.hpp"
+
+#include "arch/x86_64/cpu.hpp"
+#include "lib/format.hpp"
+#include "lib/log.hpp"
+#include "lib/utility.hpp"
+#include "linux/signals.hpp"
+#include "mm/app_memory.hpp"
+
+extern "C" const uint64_t interrupt_stubs[256];
+
+namespace eremite::arch {
+namespace {
+
+struct [[gnu::packed]] Gate {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type;
+    uint16_t offset_middle;
+    uint32_t offset_high;
+    uint32_t reserved;
+};
+static_assert(sizeof(Gate) == 16);
+
+// Intel SDM vol. 3, 8.7: the 64-bit TSS.
+struct [[gnu::packed]] Tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t io_map_base;
+};
+static_assert(sizeof(Tss) == 104);
+
+enum Ist : uint8_t { ist_double_fault = 1, ist_nmi = 2, ist_machine_check = 3, ist_page_fault = 4, ist_other = 5 };
+constexpr uint64_t ist_stack_size = 16 * 1024;
+alignas(16) uint8_t ist_stacks[5][ist_stack_size];
+
+constexpr uint8_t gate_interrupt = 0x8e;  // present, DPL 0, clears the interrupt flag
+constexpr uint8_t gate_trap = 0x8f;       // present, DPL 0, leaves it as it was
+
+uint8_t ist_for(unsigned vector) {
+    switch (vector) {
+        case 2: return ist_nmi;
+        case 8: return ist_double_fault;
+        case 14: return ist_page_fault;
+        case 18: return ist_machine_check;
+        default: return ist_other;
+    }
+}
+
+const char* const exception_names[32] = {
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
+    "invalid opcode", "device not available", "double fault", "coprocessor segment overrun",
+    "invalid TSS", "segment not present", "stack-segment fault", "general protection fault",
+    "page fault", "reserved", "x87 floating-point error", "alignment check", "machine check",
+    "SIMD floating-point error", "virtualization exception", "control protection",
+};
+
+// The signal Linux sends for an exception in user mode (arch/x86/kernel/traps.c).
+int signal_for(unsigned vector) {
+    switch (vector) {
+        case 0: case 16: case 19: return linux::sigfpe;
+        case 1: case 3: return linux::sigtrap;
+        case 6: return linux::sigill;
+        case 11: case 12: case 17: return linux::sigbus;
+        default: return linux::sigsegv;
+    }
+}
+
+void dump_registers(const InterruptFrame& f) {
+    log::raw("  rip %016lx  rsp %016lx  rflags %08lx  error %lx\n", f.rip, f.rsp, f.rflags, f.error_code);
+    log::raw("  rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", f.rax, f.rbx, f.rcx, f.rdx);
+    log::raw("  rsi %016lx  rdi %016lx  rbp %016lx  r8  %016lx\n", f.rsi, f.rdi, f.rbp, f.r8);
+    log::raw("  r9  %016lx  r10 %016lx  r11 %016lx  r12 %016lx\n", f.r9, f.r10, f.r11, f.r12);
+    log::raw("  r13 %016lx  r14 %016lx  r15 %016lx  fs  %016lx\n", f.r13, f.r14, f.r15, fs_base());
+}
+
+void describe_page_fault(char* text, size_t size, uint64_t address, uint64_t error_code) {
+    const char* access = (error_code & 16) ? "execute" : (error_code & 2) ? "write" : "read";
+    const char* cause = (error_code & 1) ? "a protected" : "an unmapped";
+    format(text, size, "%s of %s address 0x%lx", access, cause, address);
+}
+
+[[noreturn]] void app_exception(const InterruptFrame& frame, uint64_t fault_address) {
+    unsigned vector = static_cast<unsigned>(frame.vector);
+    int signal = signal_for(vector);
+    char detail[160] = "";
+    if (vector == 14) describe_page_fault(detail, sizeof detail, fault_address, frame.error_code);
+    log::raw("eremite: the app was killed by %s (%s%s%s) at rip 0x%lx\n", linux::signal_name(signal),
+             exception_names[vector], detail[0] ? ": " : "", detail, frame.rip);
+    dump_registers(frame);
+    linux::terminate_by_signal(signal);
+}
+
+}  // namespace
+
+void init_interrupts(const abi::CpuTables& tables) {
+    auto* idt = reinterpret_cast<Gate*>(tables.idt);
+    for (unsigned vector = 0; vector < 256; ++vector) {
+        uint64_t handler = interrupt_stubs[vector];
+        idt[vector] = Gate{static_cast<uint16_t>(handler), abi::selector_kernel_code, ist_for(vector),
+                           vector < 32 ? gate_trap : gate_interrupt, static_cast<uint16_t>(handler >> 16),
+                           static_cast<uint32_t>(handler >> 32), 0};
+    }
+    auto* tss = reinterpret_cast<Tss*>(tables.tss);
+    for (int i = 0; i < 5; ++i) tss->ist[i] = reinterpret_cast<uint64_t>(ist_stacks[i] + ist_stack_size);
+    tss->rsp[0] = tss->ist[ist_other - 1];
+    tss->io_map_base = sizeof(Tss);
+}
+
+void init_extended_state() {
+    constexpr uint32_t cpuid_xsave = 1u << 26;
+    constexpr uint64_t cr4_osxsave = 1ull << 18;
+    if (!(cpuid(1).ecx & cpuid_xsave)) return;  // SSE alone (CR4.OSFXSR) is already on
+    // x87, SSE, AVX and the AVX-512 state. AMX stays off: Linux hands it out only on
+    // request (arch_prctl ARCH_REQ_XCOMP_PERM), and MPX and PKRU are unused.
+    constexpr uint64_t wanted = 0b11100111;
+    uint64_t supported = cpuid(0xd, 0).eax | (static_cast<uint64_t>(cpuid(0xd, 0).edx) << 32);
+    uint64_t mask = supported & wanted;
+    if ((mask & 0b11100000) != 0b11100000) mask &= 0b111;  // AVX-512 only as a whole
+    write_cr4(read_cr4() | cr4_osxsave);
+    asm volatile("xsetbv" : : "c"(0), "a"(static_cast<uint32_t>(mask)), "d"(static_cast<uint32_t>(mask >> 32)));
+}
+
+}  // namespace eremite::arch
+
+using namespace eremite;
+
+extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
+    unsigned vector = static_cast<unsigned>(frame->vector);
+    if (vector < 32) {
+        uint64_t fault_address = vector == 14 ? arch::page_fault_address() : 0;
+        if (arch::is_app_address(frame->rip)) {
+            if (vector == 14 && mm::app_memory().handle_fault(fault_address, frame->error_code)) return;
+            arch::app_exception(*frame, fault_address);
+        }
+        if (vector == 14 && arch::is_app_address(fault_address) &&
+            mm::app_memory().handle_fault(fault_address, frame->error_code))
+            return;  // the kernel touched app memory on the app's behalf (copy from/to user)
+        arch::dump_registers(*frame);
+        panic("%s in the kernel at rip 0x%lx (fault address 0x%lx, error 0x%lx)", arch::exception_names[vector],
+              frame->rip, fault_address, frame->error_code);
+    }
+    log::warn("unexpected interrupt vector %u", vector);
+}

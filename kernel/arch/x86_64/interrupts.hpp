@@ -1,0 +1,29 @@
+// Interrupt descriptor table, IST stacks and the dispatch of exceptions. Every gate uses
+// an IST stack (see interrupt_entry.S); an exception in the app becomes the signal Linux
+// would deliver, which for now ends the VM with 128+signal after one readable report; an
+// exception in the kernel is a panic.
+#pragma once
+
+#include <stdint.h>
+
+#include "eremite/abi.hpp"
+
+namespace eremite::arch {
+
+// Saved by interrupt_entry.S, lowest address first.
+struct InterruptFrame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    uint64_t rip, cs, rflags, rsp, ss;  // pushed by the CPU
+};
+
+// Fills the IDT and the TSS's IST pointers that ehyve (or the PVH boot path) installed.
+void init_interrupts(const abi::CpuTables& tables);
+
+// Enables the extended register state (SSE and AVX through XSAVE) for the app.
+void init_extended_state();
+
+// The app's address space is below 2^47; the kernel lives in the upper half.
+inline bool is_app_address(uint64_t address) { return address < (1ull << 47); }
+
+}  // namespace eremite::arch

@@ -1,0 +1,35 @@
+// Per-CPU data, reached through the GS base (which belongs to the kernel: apps use FS
+// only, and the ring-0 design never executes swapgs). The first fields have fixed
+// offsets because the assembly entry paths use them.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/cpu.hpp"
+
+namespace eremite::arch {
+
+struct PerCpu {
+    PerCpu* self;                // %gs:0
+    uint64_t kernel_stack_top;   // %gs:8   the running thread's kernel stack
+    uint64_t user_stack_scratch; // %gs:16  the app's %rsp while the syscall entry saves it
+    Vif* vif;                    // %gs:24
+    uint32_t cpu_index;
+    uint32_t reserved0;
+    uint64_t syscall_count;      // syscalls taken through the `syscall` instruction
+};
+static_assert(offsetof(PerCpu, kernel_stack_top) == 8);
+static_assert(offsetof(PerCpu, user_stack_scratch) == 16);
+static_assert(offsetof(PerCpu, vif) == 24);
+
+inline PerCpu& this_cpu() {
+    PerCpu* self;
+    asm volatile("mov %%gs:0, %0" : "=r"(self));
+    return *self;
+}
+
+// Installs `cpu` as this CPU's per-CPU block (GS base).
+void install_per_cpu(PerCpu& cpu);
+
+}  // namespace eremite::arch

@@ -1,0 +1,111 @@
+// The kernel's entry in C++, reached from arch/x86_64/entry.S once the CPU runs at full
+// speed (on kvm-pvm, after the native-mode switch). The order matters: the interrupt
+// table first (every later step may fault), then the console (every later step may
+// log), then memory, clocks, randomness, and the app.
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/interrupts.hpp"
+#include "arch/x86_64/per_cpu.hpp"
+#include "drivers/console.hpp"
+#include "drivers/hypercall.hpp"
+#include "eremite/abi.hpp"
+#include "lib/log.hpp"
+#include "lib/random.hpp"
+#include "lib/string.hpp"
+#include "linux/console_files.hpp"
+#include "linux/process.hpp"
+#include "linux/strace.hpp"
+#include "loader/app_loader.hpp"
+#include "mm/memory.hpp"
+#include "time/clock.hpp"
+
+namespace eremite::arch {
+void set_host_kind(bool is_kvm_pvm);
+}
+
+extern "C" void enter_app(uint64_t entry, uint64_t stack_pointer) __attribute__((noreturn));
+extern "C" void (*__init_array_start[])();
+extern "C" void (*__init_array_end[])();
+
+namespace eremite {
+namespace {
+
+arch::PerCpu boot_cpu;
+alignas(16) uint8_t syscall_stack[64 * 1024];
+
+// Refuses a boot-info block this kernel does not understand. The console ring's
+// address is part of the unknown layout, so the message travels in the panic hypercall.
+[[noreturn]] void refuse_boot_info(const abi::BootInfo* info) {
+    panic("boot info not understood (magic 0x%lx, version %u; this kernel speaks version %u): "
+          "ehyve and the kernel come from different builds",
+          info->magic, info->version, abi::boot_abi_version);
+}
+
+// Splits the packed strings of the boot info into the executable path, argv and envp.
+bool unpack_strings(const abi::BootInfo& info, const char*& path, const char**& argv, const char**& envp) {
+    const char* cursor = mm::to_virtual<const char>(PhysAddr{info.strings});
+    const char* end = cursor + info.strings_size;
+    uint64_t count = 1ull + info.argc + info.envc;
+    auto** strings = static_cast<const char**>(mm::allocate((count + 2) * sizeof(char*)));
+    if (!strings) return false;
+    for (uint64_t i = 0; i < count; ++i) {
+        if (cursor >= end) return false;
+        strings[i] = cursor;
+        cursor += strnlen(cursor, end - cursor) + 1;
+        if (cursor > end) return false;
+    }
+    path = strings[0];
+    argv = strings + 1;
+    envp = strings + 1 + info.argc;
+    return true;
+}
+
+}  // namespace
+}  // namespace eremite
+
+using namespace eremite;
+
+extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, uint64_t tsc_at_entry) {
+    arch::set_host_kind(on_kvm_pvm);
+    boot_cpu.kernel_stack_top = reinterpret_cast<uint64_t>(syscall_stack + sizeof syscall_stack);
+    arch::install_per_cpu(boot_cpu);
+    if (info->magic != abi::boot_info_magic || info->version != abi::boot_abi_version ||
+        info->size != sizeof(abi::BootInfo))
+        refuse_boot_info(info);
+    info->tsc_at_boot = tsc_at_entry;
+    arch::init_interrupts(info->boot_cpu);
+    for (auto** constructor = __init_array_start; constructor != __init_array_end; ++constructor) (*constructor)();
+
+    console::init(*info);
+    log::set_level(static_cast<abi::LogLevel>(info->log_level));
+    log::debug("booting on %s", on_kvm_pvm ? "kvm-pvm (native mode)" : "x86-64 virtualisation");
+    arch::init_extended_state();
+    if (!mm::init(*info)) panic("cannot take over guest memory");
+    clock::init(*info);
+    if (!random::init(info->random_seed))
+        panic("no entropy: neither the hypervisor's seed nor RDSEED/RDRAND is available");
+    linux::enable_strace(info->boot_flags & abi::boot_flag_strace);
+
+    const char* path;
+    const char** argv;
+    const char** envp;
+    if (!unpack_strings(*info, path, argv, envp)) panic("the boot info's argument strings are malformed");
+    linux::init_process(*info, path);
+    linux::init_console_files(*info);
+
+    loader::AppLaunch launch{mm::to_virtual<const uint8_t>(PhysAddr{info->app_image}),
+                             info->app_image_size,
+                             PhysAddr{info->app_image},
+                             argv,
+                             info->argc,
+                             envp,
+                             info->envc,
+                             info->uid,
+                             info->gid};
+    loader::StartedApp app;
+    if (!loader::load_app(launch, app)) linux::end_vm(abi::exit_status_host_error);
+    log::debug("entering the app at 0x%lx after %lu us of kernel boot", app.entry,
+               clock::nanoseconds_since_boot() / 1000);
+    info->tsc_at_app_entry = arch::read_tsc();
+    arch::enable_interrupts();
+    enter_app(app.entry, app.stack_pointer);
+}

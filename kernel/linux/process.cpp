@@ -1,0 +1,193 @@
+// Process identity, limits, thread-library hooks and exit.
+#include "linux/process.hpp"
+
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/per_cpu.hpp"
+#include "drivers/hypercall.hpp"
+#include "lib/log.hpp"
+#include "lib/string.hpp"
+#include "linux/syscall.hpp"
+#include "mm/app_memory.hpp"
+#include "mm/memory.hpp"
+
+namespace eremite::linux {
+namespace {
+
+uint32_t user_id = 0, group_id = 0;
+const char* exe_path = "";
+uint64_t clear_child_tid = 0;  // set_tid_address; used once threads exist
+uint64_t robust_list_head = 0, robust_list_length = 0;
+bool report_stats = false;
+
+struct Rlimit {
+    uint64_t current, maximum;
+};
+constexpr uint64_t infinity = ~0ull;
+constexpr int rlimit_count = 16;  // RLIMIT_CPU .. RLIMIT_RTTIME
+// Linux's defaults for a process started from a login shell.
+Rlimit limits[rlimit_count] = {
+    {infinity, infinity},          // CPU
+    {infinity, infinity},          // FSIZE
+    {infinity, infinity},          // DATA
+    {8ull << 20, infinity},        // STACK
+    {0, infinity},                 // CORE
+    {infinity, infinity},          // RSS
+    {63432, 63432},                // NPROC
+    {1024, 1048576},               // NOFILE
+    {8ull << 20, 8ull << 20},      // MEMLOCK
+    {infinity, infinity},          // AS
+    {infinity, infinity},          // LOCKS
+    {63432, 63432},                // SIGPENDING
+    {819200, 819200},              // MSGQUEUE
+    {0, 0},                        // NICE
+    {0, 0},                        // RTPRIO
+    {infinity, infinity},          // RTTIME
+};
+
+constexpr int arch_set_gs = 0x1001, arch_set_fs = 0x1002, arch_get_fs = 0x1003, arch_get_gs = 0x1004;
+
+}  // namespace
+
+void init_process(const abi::BootInfo& info, const char* path) {
+    user_id = info.uid;
+    group_id = info.gid;
+    exe_path = path;
+    report_stats = info.boot_flags & abi::boot_flag_stats;
+}
+
+const char* executable_path() { return exe_path; }
+
+void end_vm(int status) {
+    if (report_stats) {
+        mm::Usage usage = mm::usage();
+        log::raw("eremite: stats: %lu syscalls through the syscall instruction, %lu page faults served, "
+                 "%lu of %lu KiB of RAM in use\n",
+                 arch::this_cpu().syscall_count, mm::app_memory().fault_count(),
+                 (usage.total_frames - usage.free_frames) * 4, usage.total_frames * 4);
+    }
+    abi::ExitArgs arguments{status, 0};
+    hypercall::call(abi::Hypercall::exit, &arguments);
+    arch::halt_forever();
+}
+
+int64_t sys_exit(const SyscallArgs& args) { end_vm(args.integer(0) & 0xff); }
+int64_t sys_exit_group(const SyscallArgs& args) { end_vm(args.integer(0) & 0xff); }
+
+int64_t sys_getpid(const SyscallArgs&) { return process_id; }
+int64_t sys_gettid(const SyscallArgs&) { return process_id; }
+int64_t sys_getppid(const SyscallArgs&) { return 0; }  // like init: no parent in this world
+int64_t sys_getuid(const SyscallArgs&) { return user_id; }
+int64_t sys_geteuid(const SyscallArgs&) { return user_id; }
+int64_t sys_getgid(const SyscallArgs&) { return group_id; }
+int64_t sys_getegid(const SyscallArgs&) { return group_id; }
+
+int64_t sys_set_tid_address(const SyscallArgs& args) {
+    clear_child_tid = args[0];
+    return process_id;
+}
+
+int64_t sys_set_robust_list(const SyscallArgs& args) {
+    constexpr uint64_t robust_list_head_size = 24;  // sizeof(struct robust_list_head)
+    if (args[1] != robust_list_head_size) return failure(Errno::einval);
+    robust_list_head = args[0];
+    robust_list_length = args[1];
+    return 0;
+}
+
+int64_t sys_sched_yield(const SyscallArgs&) { return 0; }  // one thread: nothing to yield to
+
+int64_t sys_sched_getaffinity(const SyscallArgs& args) {
+    // The kernel's mask is one unsigned long (nr_cpu_ids <= 64); Linux returns its size.
+    int32_t pid = args.integer(0);
+    uint64_t length = args[1];
+    if (pid != 0 && pid != process_id) return failure(Errno::esrch);
+    if (length < sizeof(uint64_t) || (length & (sizeof(uint64_t) - 1))) return failure(Errno::einval);
+    if (!app_writable(args.pointer<void>(2), sizeof(uint64_t))) return failure(Errno::efault);
+    uint64_t mask = 1;  // the boot CPU: the app runs there
+    memcpy(args.pointer<void>(2), &mask, sizeof mask);
+    return sizeof(uint64_t);
+}
+
+int64_t sys_uname(const SyscallArgs& args) {
+    struct Utsname {
+        char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+    };
+    if (!app_writable(args.pointer<void>(0), sizeof(Utsname))) return failure(Errno::efault);
+    Utsname name{};
+    auto set = [](char* field, const char* value) { memcpy(field, value, strlen(value) + 1); };
+    set(name.sysname, "Linux");
+    set(name.nodename, "eremite");
+    set(name.release, "6.1.0-eremite");
+    set(name.version, "#1 SMP Eremite " EREMITE_VERSION);
+    set(name.machine, "x86_64");
+    set(name.domainname, "(none)");
+    memcpy(args.pointer<void>(0), &name, sizeof name);
+    return 0;
+}
+
+namespace {
+
+int64_t get_limit(uint32_t resource, void* out) {
+    if (resource >= rlimit_count) return failure(Errno::einval);
+    if (!app_writable(out, sizeof(Rlimit))) return failure(Errno::efault);
+    memcpy(out, &limits[resource], sizeof(Rlimit));
+    return 0;
+}
+
+int64_t set_limit(uint32_t resource, const void* in) {
+    if (resource >= rlimit_count) return failure(Errno::einval);
+    if (!app_readable(in, sizeof(Rlimit))) return failure(Errno::efault);
+    Rlimit wanted;
+    memcpy(&wanted, in, sizeof wanted);
+    if (wanted.current > wanted.maximum) return failure(Errno::einval);
+    // An unprivileged process may not raise its hard limit; the app runs as the host user.
+    if (wanted.maximum > limits[resource].maximum && user_id != 0) return failure(Errno::eperm);
+    limits[resource] = wanted;
+    return 0;
+}
+
+}  // namespace
+
+int64_t sys_getrlimit(const SyscallArgs& args) { return get_limit(args[0], args.pointer<void>(1)); }
+int64_t sys_setrlimit(const SyscallArgs& args) { return set_limit(args[0], args.pointer<void>(1)); }
+
+int64_t sys_prlimit64(const SyscallArgs& args) {
+    int32_t pid = args.integer(0);
+    if (pid != 0 && pid != process_id) return failure(Errno::esrch);
+    auto resource = static_cast<uint32_t>(args[1]);
+    if (resource >= rlimit_count) return failure(Errno::einval);
+    Rlimit old = limits[resource];
+    if (args[2]) {
+        int64_t result = set_limit(resource, args.pointer<void>(2));
+        if (result < 0) return result;
+    }
+    if (args[3]) {
+        if (!app_writable(args.pointer<void>(3), sizeof(Rlimit))) return failure(Errno::efault);
+        memcpy(args.pointer<void>(3), &old, sizeof old);
+    }
+    return 0;
+}
+
+int64_t sys_arch_prctl(const SyscallArgs& args) {
+    switch (args.integer(0)) {
+        case arch_set_fs:
+            if (args[1] >= (1ull << 47)) return failure(Errno::eperm);
+            arch::set_fs_base(args[1]);
+            return 0;
+        case arch_get_fs: {
+            if (!app_writable(args.pointer<void>(1), sizeof(uint64_t))) return failure(Errno::efault);
+            uint64_t base = arch::fs_base();
+            memcpy(args.pointer<void>(1), &base, sizeof base);
+            return 0;
+        }
+        case arch_set_gs:
+        case arch_get_gs:
+            // GS belongs to the kernel's per-CPU data in Eremite's single address space.
+            log::warn("arch_prctl: the app asked for its own GS base, which Eremite reserves");
+            return failure(Errno::eperm);
+        default:
+            return failure(Errno::einval);
+    }
+}
+
+}  // namespace eremite::linux

@@ -1,0 +1,81 @@
+// The syscall dispatcher, the once-per-name "not implemented" log and the tracer, all
+// driven by syscall_table.inc.
+#include "arch/x86_64/per_cpu.hpp"
+#include "lib/format.hpp"
+#include "lib/log.hpp"
+#include "linux/strace.hpp"
+#include "linux/syscall.hpp"
+
+namespace eremite::linux {
+namespace {
+
+struct SyscallEntry {
+    const char* name;
+    SyscallHandler handler;
+    const char* formats;
+};
+
+constexpr uint64_t syscall_count = 451;
+
+struct SyscallTable {
+    SyscallEntry entries[syscall_count];
+};
+
+constexpr SyscallTable build_table() {
+    SyscallTable table{};
+#define SYSCALL(number, name, handler, formats) table.entries[number] = SyscallEntry{#name, handler, formats};
+#define HANDLER(name) &sys_##name
+#define NONE nullptr
+#include "linux/syscall_table.inc"
+#undef SYSCALL
+#undef HANDLER
+#undef NONE
+    return table;
+}
+
+constexpr SyscallTable table = build_table();
+
+uint64_t reported_missing[(syscall_count + 63) / 64];
+
+void report_missing(uint64_t number) {
+    if (number < syscall_count) {
+        uint64_t bit = 1ull << (number % 64);
+        if (reported_missing[number / 64] & bit) return;
+        reported_missing[number / 64] |= bit;
+        const char* name = table.entries[number].name;
+        log::info("syscall %s (%lu) is not implemented: returning -ENOSYS", name ? name : "(unassigned)", number);
+    } else {
+        log::info("syscall number %lu does not exist: returning -ENOSYS", number);
+    }
+}
+
+constexpr uint64_t nr_exit = 60, nr_exit_group = 231;
+
+}  // namespace
+
+const char* syscall_name(uint64_t number) {
+    return number < syscall_count ? table.entries[number].name : nullptr;
+}
+
+}  // namespace eremite::linux
+
+using namespace eremite;
+
+extern "C" int64_t syscall_dispatch(linux::SyscallFrame* frame) {
+    ++arch::this_cpu().syscall_count;
+    uint64_t number = frame->number;
+    linux::SyscallArgs args{{frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9}};
+    const linux::SyscallEntry* entry = number < linux::syscall_count ? &linux::table.entries[number] : nullptr;
+    bool tracing = linux::strace_enabled();
+    if (tracing && (number == linux::nr_exit || number == linux::nr_exit_group))
+        linux::trace_syscall(entry ? entry->name : nullptr, number, entry ? entry->formats : "", args, 0, false);
+    int64_t result;
+    if (entry && entry->handler) {
+        result = entry->handler(args);
+    } else {
+        linux::report_missing(number);
+        result = linux::failure(Errno::enosys);
+    }
+    if (tracing) linux::trace_syscall(entry ? entry->name : nullptr, number, entry ? entry->formats : "", args, result, true);
+    return result;
+}

@@ -1,0 +1,246 @@
+#include "mm/app_memory.hpp"
+
+#include "arch/x86_64/paging.hpp"
+#include "lib/log.hpp"
+#include "lib/string.hpp"
+#include "lib/utility.hpp"
+#include "mm/memory.hpp"
+
+namespace eremite::mm {
+namespace {
+
+AppMemory the_app_memory;
+
+// Pages mapped around a demand-zero fault: one fault per 64 KiB instead of per 4 KiB.
+constexpr uint64_t fault_around_bytes = 64 * 1024;
+
+constexpr uint64_t pf_write = 1u << 1, pf_instruction = 1u << 4, pf_present = 1u << 0;
+
+}  // namespace
+
+AppMemory& app_memory() { return the_app_memory; }
+
+uint64_t page_flags_for(uint32_t protection) {
+    uint64_t flags = arch::page_present | arch::page_user;
+    if (protection & prot_write) flags |= arch::page_writable;
+    if (!(protection & prot_exec)) flags |= arch::page_no_execute;
+    return flags;
+}
+
+size_t AppMemory::first_ending_after(uint64_t address) const {
+    size_t low = 0, high = regions_.size();
+    while (low < high) {
+        size_t middle = (low + high) / 2;
+        if (regions_[middle].end <= address) low = middle + 1;
+        else high = middle;
+    }
+    return low;
+}
+
+bool AppMemory::is_free(uint64_t start, uint64_t end) {
+    size_t i = first_ending_after(start);
+    return i == regions_.size() || regions_[i].start >= end;
+}
+
+Result<void> AppMemory::split_at(uint64_t address) {
+    size_t i = first_ending_after(address);
+    if (i == regions_.size() || regions_[i].start >= address) return {};
+    Region upper = regions_[i];
+    upper.start = address;
+    regions_[i].end = address;
+    if (!regions_.insert(i + 1, upper)) return error(Errno::enomem);
+    return {};
+}
+
+Result<void> AppMemory::insert_region(const Region& region) {
+    if (!regions_.insert(first_ending_after(region.start), region)) return error(Errno::enomem);
+    return {};
+}
+
+void AppMemory::unmap_pages(uint64_t start, uint64_t end) {
+    arch::PageTable& table = kernel_page_table();
+    for (uint64_t address = start; address < end; address += page_size) {
+        uint64_t* entry = table.leaf(address);
+        if (!entry) {
+            // No page table here: skip to the next 2 MiB boundary.
+            address = align_up(address + 1, large_page_size) - page_size;
+            continue;
+        }
+        if (!(*entry & arch::page_present)) continue;
+        if (*entry & arch::page_owned) free_frames(PhysAddr{*entry & arch::page_address_mask});
+        *entry = 0;
+    }
+    arch::flush_tlb(start, end);
+}
+
+Result<void> AppMemory::map_zeroed(uint64_t start, uint64_t end, uint32_t protection) {
+    arch::PageTable& table = kernel_page_table();
+    uint64_t flags = page_flags_for(protection) | arch::page_owned;
+    for (uint64_t address = start; address < end; address += page_size) {
+        uint64_t* entry = table.leaf(address);
+        if (entry && (*entry & arch::page_present)) continue;
+        PhysAddr frame = TRY(allocate_zeroed_frame());
+        auto mapped = table.map(address, frame, flags);
+        if (!mapped.ok()) {
+            free_frames(frame);
+            return mapped;
+        }
+    }
+    return {};
+}
+
+Result<void> AppMemory::map_anonymous(uint64_t start, uint64_t end, uint32_t protection, RegionKind kind,
+                                      bool replace) {
+    LockGuard guard(lock_);
+    if (!is_free(start, end)) {
+        if (!replace) return error(Errno::eexist);
+        TRY(split_at(start));
+        TRY(split_at(end));
+        size_t first = first_ending_after(start), last = first;
+        while (last < regions_.size() && regions_[last].start < end) ++last;
+        regions_.erase(first, last - first);
+        unmap_pages(start, end);
+    }
+    return insert_region(Region{start, end, protection, kind});
+}
+
+Result<void> AppMemory::map_frames(uint64_t start, uint64_t end, PhysAddr frame, uint32_t protection,
+                                   RegionKind kind) {
+    LockGuard guard(lock_);
+    if (!is_free(start, end)) return error(Errno::eexist);
+    arch::PageTable& table = kernel_page_table();
+    for (uint64_t address = start; address < end; address += page_size)
+        TRY(table.map(address, frame + (address - start), page_flags_for(protection)));
+    return insert_region(Region{start, end, protection, kind});
+}
+
+Result<void> AppMemory::populate(uint64_t start, uint64_t end) {
+    LockGuard guard(lock_);
+    size_t i = first_ending_after(start);
+    if (i == regions_.size() || regions_[i].start > start || regions_[i].end < end) return error(Errno::efault);
+    return map_zeroed(start, end, regions_[i].protection);
+}
+
+Result<void> AppMemory::unmap(uint64_t start, uint64_t end) {
+    LockGuard guard(lock_);
+    TRY(split_at(start));
+    TRY(split_at(end));
+    size_t first = first_ending_after(start), last = first;
+    while (last < regions_.size() && regions_[last].start < end) ++last;
+    regions_.erase(first, last - first);
+    unmap_pages(start, end);
+    return {};
+}
+
+Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protection) {
+    LockGuard guard(lock_);
+    // Linux: ENOMEM when part of the range is not mapped.
+    for (uint64_t cursor = start; cursor < end;) {
+        size_t i = first_ending_after(cursor);
+        if (i == regions_.size() || regions_[i].start > cursor) return error(Errno::enomem);
+        cursor = regions_[i].end;
+    }
+    TRY(split_at(start));
+    TRY(split_at(end));
+    for (size_t i = first_ending_after(start); i < regions_.size() && regions_[i].start < end; ++i)
+        regions_[i].protection = protection;
+    arch::PageTable& table = kernel_page_table();
+    uint64_t flags = page_flags_for(protection);
+    for (uint64_t address = start; address < end; address += page_size) {
+        uint64_t* entry = table.leaf(address);
+        if (!entry || !(*entry & arch::page_present)) continue;
+        uint64_t keep = *entry & (arch::page_address_mask | arch::page_owned);
+        // PROT_NONE: the page stays allocated but unreachable until protected again.
+        *entry = protection == prot_none ? keep & ~arch::page_present : keep | flags;
+    }
+    arch::flush_tlb(start, end);
+    return {};
+}
+
+Result<void> AppMemory::discard(uint64_t start, uint64_t end) {
+    LockGuard guard(lock_);
+    arch::PageTable& table = kernel_page_table();
+    for (uint64_t address = start; address < end; address += page_size) {
+        uint64_t* entry = table.leaf(address);
+        // Only anonymous pages: frames of the app image are not ours to drop.
+        if (!entry || !(*entry & arch::page_owned)) continue;
+        free_frames(PhysAddr{*entry & arch::page_address_mask});
+        *entry = 0;
+    }
+    arch::flush_tlb(start, end);
+    return {};
+}
+
+Result<uint64_t> AppMemory::find_free(uint64_t size, uint64_t hint) {
+    LockGuard guard(lock_);
+    if (hint && hint >= app_lowest_address && hint + size <= app_mmap_base && hint + size > hint &&
+        is_free(hint, hint + size))
+        return hint;
+    uint64_t ceiling = app_mmap_base;
+    for (size_t i = first_ending_after(ceiling); i-- > 0;) {
+        const Region& region = regions_[i];
+        if (region.end <= ceiling && ceiling - region.end >= size) return ceiling - size;
+        ceiling = min(ceiling, region.start);
+    }
+    if (ceiling >= app_lowest_address + size) return ceiling - size;
+    return error(Errno::enomem);
+}
+
+uint64_t AppMemory::change_break(uint64_t requested) {
+    if (requested < break_start_) return break_current_;
+    uint64_t old_end = align_up(break_current_, page_size);
+    uint64_t new_end = align_up(requested, page_size);
+    if (new_end > old_end) {
+        if (!map_anonymous(old_end, new_end, prot_read | prot_write, RegionKind::heap, false).ok())
+            return break_current_;  // Linux leaves the break where it was
+    } else if (new_end < old_end) {
+        if (!unmap(new_end, old_end).ok()) return break_current_;
+    }
+    break_current_ = requested;
+    return break_current_;
+}
+
+bool AppMemory::handle_fault(uint64_t address, uint64_t error_code) {
+    LockGuard guard(lock_);
+    size_t i = first_ending_after(address);
+    if (i == regions_.size() || regions_[i].start > address) return false;
+    const Region& region = regions_[i];
+    if (error_code & pf_present) return false;  // the page is there: a protection violation
+    if (region.protection == prot_none) return false;
+    if ((error_code & pf_write) && !(region.protection & prot_write)) return false;
+    if ((error_code & pf_instruction) && !(region.protection & prot_exec)) return false;
+    uint64_t start = max(region.start, align_down(address, fault_around_bytes));
+    uint64_t end = min(region.end, start + fault_around_bytes);
+    if (!map_zeroed(start, end, region.protection).ok()) {
+        // Out of memory. Linux would invoke the OOM killer; we report and stop the app.
+        log::error("out of memory while paging in 0x%lx for the app", address);
+        return false;
+    }
+    ++fault_count_;
+    return true;
+}
+
+bool AppMemory::accessible(uint64_t address, uint64_t length, bool write) {
+    uint64_t end;
+    if (!checked_add(address, length, end) || end > (1ull << 47)) return false;
+    LockGuard guard(lock_);
+    for (uint64_t cursor = address; cursor < end;) {
+        size_t i = first_ending_after(cursor);
+        if (i == regions_.size() || regions_[i].start > cursor) return false;
+        uint32_t protection = regions_[i].protection;
+        if (!(protection & prot_read) || (write && !(protection & prot_write))) return false;
+        cursor = regions_[i].end;
+    }
+    return true;
+}
+
+Result<PhysAddr> AppMemory::frame_of(uint64_t address, bool write) {
+    uint64_t* entry = kernel_page_table().leaf(address);
+    if (!entry || !(*entry & arch::page_present)) {
+        if (!handle_fault(address, write ? pf_write : 0)) return error(Errno::efault);
+        entry = kernel_page_table().leaf(address);
+    }
+    return PhysAddr{(*entry & arch::page_address_mask) + (address & (page_size - 1))};
+}
+
+}  // namespace eremite::mm

@@ -1,0 +1,92 @@
+// The app's half of the address space: a sorted list of regions (what Linux calls
+// VMAs), each with its protection, and the page tables that back them. Anonymous
+// memory is demand-zero: a page fault inside a region maps zeroed frames, a few pages
+// at a time (each fault costs microseconds on kvm-pvm). Protections are enforced in the
+// page tables, so a write to a read-only page faults and becomes SIGSEGV.
+//
+// One lock guards the regions and the lower half of the page tables; the fault handler
+// takes it too, so no code may touch app memory while holding it.
+#pragma once
+
+#include <stdint.h>
+
+#include "lib/result.hpp"
+#include "lib/vector.hpp"
+#include "mm/address.hpp"
+#include "sync/spinlock.hpp"
+
+namespace eremite::mm {
+
+enum Protection : uint32_t { prot_none = 0, prot_read = 1, prot_write = 2, prot_exec = 4 };
+
+enum class RegionKind : uint32_t { anonymous, image, stack, heap };
+
+struct Region {
+    uint64_t start;  // page aligned
+    uint64_t end;    // page aligned, exclusive
+    uint32_t protection;
+    RegionKind kind;
+};
+
+// Where things go, as on Linux x86-64 (no randomisation yet).
+inline constexpr uint64_t app_lowest_address = 0x10000;        // vm.mmap_min_addr
+inline constexpr uint64_t app_stack_top = 0x7ffffffff000;
+inline constexpr uint64_t app_stack_size = 8ull << 20;        // RLIMIT_STACK
+inline constexpr uint64_t app_mmap_base = app_stack_top - (128ull << 20);
+inline constexpr uint64_t app_pie_base = 0x555555554000;       // ELF_ET_DYN_BASE
+
+class AppMemory {
+public:
+    // Maps [start, end) with fresh zeroed or demand-zero memory. Fails with EEXIST when
+    // `replace` is false and something is mapped there already.
+    Result<void> map_anonymous(uint64_t start, uint64_t end, uint32_t protection, RegionKind kind, bool replace);
+    // Maps [start, end) onto existing physical frames beginning at `frame` (not owned:
+    // unmapping does not free them).
+    Result<void> map_frames(uint64_t start, uint64_t end, PhysAddr frame, uint32_t protection, RegionKind kind);
+    // Backs [start, end) inside a region with fresh zeroed frames now.
+    Result<void> populate(uint64_t start, uint64_t end);
+
+    Result<void> unmap(uint64_t start, uint64_t end);
+    Result<void> protect(uint64_t start, uint64_t end, uint32_t protection);
+    // Drops the pages of [start, end): the next access sees zeroes (MADV_DONTNEED).
+    Result<void> discard(uint64_t start, uint64_t end);
+    // A free gap of `size` bytes below app_mmap_base, searched top-down; `hint` first.
+    Result<uint64_t> find_free(uint64_t size, uint64_t hint);
+    bool is_free(uint64_t start, uint64_t end);
+
+    // Program break (brk): set by the loader, moved by the brk syscall.
+    void set_break_start(uint64_t address) { break_start_ = break_current_ = address; }
+    uint64_t change_break(uint64_t requested);
+
+    // Called from the #PF handler: true when the fault was demand paging and the access
+    // may be retried, false when it is a real violation.
+    bool handle_fault(uint64_t address, uint64_t error_code);
+
+    // True when every byte of [address, address + length) may be accessed this way.
+    bool accessible(uint64_t address, uint64_t length, bool write);
+
+    // The physical frame behind an app address, mapping it first if needed.
+    Result<PhysAddr> frame_of(uint64_t address, bool write);
+
+    uint64_t fault_count() const { return fault_count_; }
+
+private:
+    size_t first_ending_after(uint64_t address) const;  // index of the first region with end > address
+    Result<void> split_at(uint64_t address);
+    Result<void> insert_region(const Region& region);
+    void unmap_pages(uint64_t start, uint64_t end);
+    Result<void> map_zeroed(uint64_t start, uint64_t end, uint32_t protection);
+
+    SpinLock lock_;
+    Vector<Region> regions_;
+    uint64_t break_start_ = 0;
+    uint64_t break_current_ = 0;
+    uint64_t fault_count_ = 0;
+};
+
+AppMemory& app_memory();
+
+// The page-table flags for a protection.
+uint64_t page_flags_for(uint32_t protection);
+
+}  // namespace eremite::mm

@@ -1,0 +1,37 @@
+// Kernel memory: the frame allocator fed from the boot-info memory map, the kernel's own
+// page tables (direct map with 2 MiB pages, the image with per-section permissions) and
+// the kernel heap. All state here is guarded by one lock; nothing sleeps while holding it.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/paging.hpp"
+#include "eremite/abi.hpp"
+#include "lib/result.hpp"
+#include "mm/address.hpp"
+
+namespace eremite::mm {
+
+// Takes over guest RAM as the boot info describes it and switches to the kernel's own
+// page tables. Returns false (after logging why) when the memory map is unusable.
+bool init(const abi::BootInfo& boot_info);
+
+Result<PhysAddr> allocate_frame();
+Result<PhysAddr> allocate_zeroed_frame();
+Result<PhysAddr> allocate_frames(uint64_t count);  // contiguous, not zeroed
+void free_frames(PhysAddr first, uint64_t count = 1);
+
+void* allocate(size_t size);  // kernel heap; nullptr when memory is exhausted
+void free(void* pointer);
+
+arch::PageTable& kernel_page_table();
+
+struct Usage {
+    uint64_t total_frames;
+    uint64_t free_frames;
+    uint64_t heap_bytes;
+};
+Usage usage();
+
+}  // namespace eremite::mm

@@ -1,0 +1,39 @@
+// A ticket-free test-and-set spinlock, and a guard that also masks interrupts on this
+// CPU for as long as the lock is held (a lock taken by an interrupt handler must never
+// be interrupted by it on the same CPU).
+#pragma once
+
+#include "arch/x86_64/cpu.hpp"
+
+namespace eremite {
+
+class SpinLock {
+public:
+    void lock() {
+        while (__atomic_exchange_n(&locked_, true, __ATOMIC_ACQUIRE))
+            while (__atomic_load_n(&locked_, __ATOMIC_RELAXED)) arch::pause();
+    }
+    void unlock() { __atomic_store_n(&locked_, false, __ATOMIC_RELEASE); }
+
+private:
+    bool locked_ = false;
+};
+
+class [[nodiscard]] LockGuard {
+public:
+    explicit LockGuard(SpinLock& lock) : lock_(lock), interrupts_were_enabled_(arch::disable_interrupts()) {
+        lock_.lock();
+    }
+    ~LockGuard() {
+        lock_.unlock();
+        arch::restore_interrupts(interrupts_were_enabled_);
+    }
+    LockGuard(const LockGuard&) = delete;
+    LockGuard& operator=(const LockGuard&) = delete;
+
+private:
+    SpinLock& lock_;
+    bool interrupts_were_enabled_;
+};
+
+}  // namespace eremite
