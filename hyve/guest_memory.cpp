@@ -12,6 +12,9 @@ GuestMemory::GuestMemory(uint64_t size) : size_(size) {
     void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED) fail_errno("cannot reserve " + std::to_string(size >> 20) + " MiB of guest memory");
     base_ = static_cast<uint8_t*>(base);
+    // Transparent huge pages for guest RAM: one host fault per 2 MiB instead of per 4 KiB
+    // (on kvm-pvm this cuts the boot of hello by a third; bench/boot measures it).
+    madvise(base, size, MADV_HUGEPAGE);
 }
 
 GuestMemory::~GuestMemory() {

@@ -30,6 +30,14 @@ namespace eremite {
 namespace {
 
 arch::PerCpu boot_cpu;
+uint64_t boot_tsc = 0;
+
+// The boot timeline (`ehyve -vv`): microseconds since the kernel's first instruction.
+void boot_mark(const char* step) {
+    if (!log::enabled(abi::LogLevel::debug)) return;
+    uint64_t khz = clock::tsc_khz();
+    log::debug("boot: %-28s at %6lu us", step, khz ? (arch::read_tsc() - boot_tsc) * 1000 / khz : 0);
+}
 alignas(16) uint8_t syscall_stack[64 * 1024];
 
 // Refuses a boot-info block this kernel does not understand. The console ring's
@@ -71,18 +79,22 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     if (info->magic != abi::boot_info_magic || info->version != abi::boot_abi_version ||
         info->size != sizeof(abi::BootInfo))
         refuse_boot_info(info);
-    info->tsc_at_boot = tsc_at_entry;
+    info->tsc_at_boot = boot_tsc = tsc_at_entry;
     arch::init_interrupts(info->boot_cpu);
     for (auto** constructor = __init_array_start; constructor != __init_array_end; ++constructor) (*constructor)();
 
     console::init(*info);
     log::set_level(static_cast<abi::LogLevel>(info->log_level));
     log::debug("booting on %s", on_kvm_pvm ? "kvm-pvm (native mode)" : "x86-64 virtualisation");
-    arch::init_extended_state();
-    if (!mm::init(*info)) panic("cannot take over guest memory");
     clock::init(*info);
+    boot_mark("console and interrupts");
+    arch::init_extended_state();
+    boot_mark("extended state");
+    if (!mm::init(*info)) panic("cannot take over guest memory");
+    boot_mark("memory");
     if (!random::init(info->random_seed))
         panic("no entropy: neither the hypervisor's seed nor RDSEED/RDRAND is available");
+    boot_mark("random");
     linux::enable_strace(info->boot_flags & abi::boot_flag_strace);
 
     const char* path;
@@ -103,8 +115,7 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
                              info->gid};
     loader::StartedApp app;
     if (!loader::load_app(launch, app)) linux::end_vm(abi::exit_status_host_error);
-    log::debug("entering the app at 0x%lx after %lu us of kernel boot", app.entry,
-               clock::nanoseconds_since_boot() / 1000);
+    boot_mark("app loaded");
     info->tsc_at_app_entry = arch::read_tsc();
     arch::enable_interrupts();
     enter_app(app.entry, app.stack_pointer);

@@ -13,9 +13,10 @@ uint32_t key[8];
 uint32_t counter = 0;
 bool seeded = false;
 
+// CPUID traps on kvm-pvm (about 8 µs here): ask once.
+bool has_rdseed = false, has_rdrand = false;
+
 bool hardware_random(uint64_t& value) {
-    bool has_rdseed = arch::cpuid(7).ebx & (1u << 18);
-    bool has_rdrand = arch::cpuid(1).ecx & (1u << 30);
     for (int attempt = 0; attempt < 10; ++attempt) {
         unsigned char ok = 0;
         if (has_rdseed) asm volatile("rdseed %0; setc %1" : "=r"(value), "=qm"(ok));
@@ -33,6 +34,8 @@ bool init(const uint8_t host_seed[32]) {
     bool host_seeded = false;
     for (int i = 0; i < 32; ++i) host_seeded |= host_seed[i] != 0;
     memcpy(key, host_seed, sizeof key);
+    has_rdseed = arch::cpuid(7).ebx & (1u << 18);
+    has_rdrand = arch::cpuid(1).ecx & (1u << 30);
     bool cpu_seeded = true;
     for (int i = 0; i < 4; ++i) {
         uint64_t value;

@@ -14,18 +14,23 @@ void FrameAllocator::init(uint64_t* bitmap, uint64_t frame_count) {
 }
 
 void FrameAllocator::set_range(uint64_t first, uint64_t count, bool make_used) {
-    for (uint64_t i = first; i < first + count && i < frame_count_; ++i) {
+    uint64_t end = min(first + count, frame_count_);
+    // Whole words at a time where the range covers them: boot frees all of RAM here.
+    for (uint64_t i = first; i < end;) {
+        uint64_t bits = min<uint64_t>(64 - i % 64, end - i);
+        uint64_t mask = (bits == 64 ? ~0ull : ((1ull << bits) - 1)) << (i % 64);
         uint64_t& word = bitmap_[i / 64];
-        uint64_t bit = 1ull << (i % 64);
-        bool was_used = word & bit;
-        if (make_used && !was_used) {
-            word |= bit;
-            --free_count_;
-        } else if (!make_used && was_used) {
-            word &= ~bit;
-            ++free_count_;
-            hint_word_ = min(hint_word_, i / 64);
+        uint64_t changed = make_used ? (~word & mask) : (word & mask);
+        uint64_t changes = static_cast<uint64_t>(__builtin_popcountll(changed));
+        if (make_used) {
+            word |= mask;
+            free_count_ -= changes;
+        } else {
+            word &= ~mask;
+            free_count_ += changes;
+            if (changes) hint_word_ = min(hint_word_, i / 64);
         }
+        i += bits;
     }
 }
 
