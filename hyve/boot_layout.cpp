@@ -48,8 +48,8 @@ void write_page_tables(const GuestMemory& memory, const BootLayout& layout) {
     auto* pdpt_direct = memory.at<uint64_t[512]>(layout.pdpt_direct);
     auto* pdpt_kernel = memory.at<uint64_t[512]>(layout.pdpt_kernel);
     auto* pd_kernel = memory.at<uint64_t[512]>(layout.pd_kernel);
-    constexpr unsigned direct_slot = (abi::direct_map_base >> 39) & 511;  // 273
-    constexpr unsigned kernel_slot = (abi::kernel_virtual_base >> 39) & 511;  // 511
+    constexpr unsigned direct_slot = (abi::direct_map_base >> 39) & 511;           // 273
+    constexpr unsigned kernel_slot = (abi::kernel_virtual_base >> 39) & 511;       // 511
     constexpr unsigned kernel_pdpt_slot = (abi::kernel_virtual_base >> 30) & 511;  // 510
     (*pml4)[direct_slot] = layout.pdpt_direct.value | pte_present | pte_writable;
     (*pml4)[kernel_slot] = layout.pdpt_kernel.value | pte_present | pte_writable;
@@ -82,8 +82,8 @@ void write_descriptor_tables(const GuestMemory& memory, const BootLayout& layout
     // The 64-bit TSS descriptor takes two slots (Intel SDM vol. 3, 8.2.3).
     uint64_t base = direct_map(layout.tss);
     constexpr uint64_t tss_limit = 0x67, available_tss = 0x89;
-    (*gdt)[abi::selector_tss / 8] = tss_limit | ((base & 0xffffff) << 16) | (available_tss << 40) |
-                                    (((base >> 24) & 0xff) << 56);
+    (*gdt)[abi::selector_tss / 8] =
+        tss_limit | ((base & 0xffffff) << 16) | (available_tss << 40) | (((base >> 24) & 0xff) << 56);
     (*gdt)[abi::selector_tss / 8 + 1] = base >> 32;
     // The TSS: no I/O bitmap (its offset points past the limit). The kernel fills the IST
     // pointers; the IDT page stays zero until the kernel writes its gates.

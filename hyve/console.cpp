@@ -56,8 +56,7 @@ bool ConsoleDrain::drain() {
     while (head - tail >= sizeof(abi::ConsoleRecordHeader)) {
         abi::ConsoleRecordHeader header;
         copy_out(tail, reinterpret_cast<uint8_t*>(&header), sizeof header);
-        if (header.length > abi::console_max_record ||
-            head - tail < sizeof header + header.length) {
+        if (header.length > abi::console_max_record || head - tail < sizeof header + header.length) {
             corrupt_ = true;
             break;
         }

@@ -44,11 +44,8 @@ HypercallOutcome Hypercalls::handle(uint16_t port, uint64_t arguments) {
             if (!args) return bad_argument("exit", arguments);
             return {HypercallOutcome::Kind::exit, args->status & 0xff, {}};
         }
-        case abi::Hypercall::console_flush:
-            console_.drain();
-            return {};
-        case abi::Hypercall::stdin_read:
-            return stdin_read(arguments);
+        case abi::Hypercall::console_flush: console_.drain(); return {};
+        case abi::Hypercall::stdin_read: return stdin_read(arguments);
         case abi::Hypercall::panic: {
             auto args = memory_.read<abi::PanicArgs>(GuestPhysAddr{arguments});
             if (!args) return bad_argument("panic", arguments);
@@ -57,8 +54,7 @@ HypercallOutcome Hypercalls::handle(uint16_t port, uint64_t arguments) {
             std::string message = text ? std::string(text->begin(), text->end()) : "(message not readable)";
             return {HypercallOutcome::Kind::panic, 0, message};
         }
-        default:
-            return {HypercallOutcome::Kind::guest_error, 0, "unknown hypercall " + std::to_string(number)};
+        default: return {HypercallOutcome::Kind::guest_error, 0, "unknown hypercall " + std::to_string(number)};
     }
 }
 

@@ -15,8 +15,8 @@ namespace ehyve {
 
 struct HypercallOutcome {
     enum class Kind { resume, exit, panic, guest_error } kind = Kind::resume;
-    int status = 0;           // for exit
-    std::string message;      // for panic and guest_error
+    int status = 0;       // for exit
+    std::string message;  // for panic and guest_error
 };
 
 class Hypercalls {

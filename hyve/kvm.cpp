@@ -28,8 +28,9 @@ Kvm::Kvm(const std::string& device) {
     fd_ = FileDescriptor(open(device.c_str(), O_RDWR | O_CLOEXEC));
     if (!fd_.valid()) {
         if (errno == ENOENT)
-            fail(device + " does not exist: KVM is not available here (load kvm_intel or kvm_amd, or enable "
-                          "virtualisation)");
+            fail(device +
+                 " does not exist: KVM is not available here (load kvm_intel or kvm_amd, or enable "
+                 "virtualisation)");
         if (errno == EACCES || errno == EPERM)
             fail("no permission to open " + device + ": add your user to the group that owns it (usually kvm)");
         fail_errno("cannot open " + device);
@@ -37,7 +38,8 @@ Kvm::Kvm(const std::string& device) {
     int version = ioctl(fd_.get(), KVM_GET_API_VERSION, 0);
     if (version < 0) fail(device + " is not a KVM device");
     if (version != KVM_API_VERSION)
-        fail(device + " speaks KVM API version " + std::to_string(version) + ", not " + std::to_string(KVM_API_VERSION));
+        fail(device + " speaks KVM API version " + std::to_string(version) + ", not " +
+             std::to_string(KVM_API_VERSION));
 }
 
 std::vector<kvm_cpuid_entry2> Kvm::supported_cpuid() const {

@@ -2,8 +2,8 @@
 #include <csignal>
 #include <cstdio>
 
-#include "error.hpp"
 #include "eremite/abi.hpp"
+#include "error.hpp"
 #include "options.hpp"
 #include "vm.hpp"
 

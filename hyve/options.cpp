@@ -23,8 +23,7 @@ uint64_t parse_memory(std::string_view text) {
     auto size = parse_size(text);
     if (!size) fail("--memory: '" + std::string(text) + "' is not a size (use e.g. 64M or 1G)");
     uint64_t rounded = (*size + (2u << 20) - 1) & ~((2ull << 20) - 1);  // whole 2 MiB pages
-    if (*size < minimum_memory)
-        fail("--memory " + std::string(text) + " is too small: Eremite needs at least 16M");
+    if (*size < minimum_memory) fail("--memory " + std::string(text) + " is too small: Eremite needs at least 16M");
     if (*size > maximum_memory) fail("--memory " + std::string(text) + " is too large: at most 64G");
     return rounded;
 }
@@ -60,7 +59,8 @@ Options parse_options(int argc, const char* const* argv) {
         return argv[++i];
     };
     auto is = [](std::string_view arg, std::string_view name) {
-        return arg == name || (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=');
+        return arg == name ||
+               (arg.size() > name.size() && arg.substr(0, name.size()) == name && arg[name.size()] == '=');
     };
     for (; i < argc; ++i) {
         std::string_view arg = argv[i];
@@ -69,15 +69,24 @@ Options parse_options(int argc, const char* const* argv) {
             break;
         }
         if (arg.empty() || arg[0] != '-' || arg == "-") break;
-        if (arg == "--help" || arg == "-h") options.show_help = true;
-        else if (arg == "--version") options.show_version = true;
-        else if (arg == "--stats") options.stats = true;
-        else if (arg == "--strace") options.strace = true;
-        else if (is(arg, "--memory")) options.memory = parse_memory(value_of(arg, "--memory"));
-        else if (is(arg, "--kernel")) options.kernel = value_of(arg, "--kernel");
-        else if (is(arg, "--env")) options.env.push_back(value_of(arg, "--env"));
-        else if (is(arg, "--log-level")) options.log_level = parse_level(value_of(arg, "--log-level"));
-        else if (arg.size() >= 2 && arg.substr(0, 2) == "-v" && arg.find_first_not_of('v', 1) == std::string_view::npos) {
+        if (arg == "--help" || arg == "-h")
+            options.show_help = true;
+        else if (arg == "--version")
+            options.show_version = true;
+        else if (arg == "--stats")
+            options.stats = true;
+        else if (arg == "--strace")
+            options.strace = true;
+        else if (is(arg, "--memory"))
+            options.memory = parse_memory(value_of(arg, "--memory"));
+        else if (is(arg, "--kernel"))
+            options.kernel = value_of(arg, "--kernel");
+        else if (is(arg, "--env"))
+            options.env.push_back(value_of(arg, "--env"));
+        else if (is(arg, "--log-level"))
+            options.log_level = parse_level(value_of(arg, "--log-level"));
+        else if (arg.size() >= 2 && arg.substr(0, 2) == "-v" &&
+                 arg.find_first_not_of('v', 1) == std::string_view::npos) {
             int level = static_cast<int>(options.log_level) + static_cast<int>(arg.size() - 1);
             options.log_level = static_cast<LogLevel>(std::min(level, static_cast<int>(LogLevel::trace)));
         } else {

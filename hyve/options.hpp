@@ -15,8 +15,8 @@ inline constexpr uint64_t maximum_memory = 64ull << 30;
 
 struct Options {
     uint64_t memory = default_memory;
-    std::string kernel;                 // empty: eremite-kernel beside ehyve
-    std::vector<std::string> env;       // exactly the guest's environment
+    std::string kernel;            // empty: eremite-kernel beside ehyve
+    std::vector<std::string> env;  // exactly the guest's environment
     bool stats = false;
     bool strace = false;
     eremite::abi::LogLevel log_level = eremite::abi::LogLevel::warn;

@@ -1,8 +1,8 @@
 #include "vm.hpp"
 
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
-#include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -15,8 +15,8 @@
 
 #include "boot_layout.hpp"
 #include "console.hpp"
-#include "error.hpp"
 #include "eremite/abi.hpp"
+#include "error.hpp"
 #include "hypercalls.hpp"
 #include "kvm.hpp"
 #include "program_files.hpp"
@@ -112,8 +112,8 @@ void set_long_mode(Vcpu& vcpu, const BootLayout& layout, uint64_t entry, bool fs
     s.gdt.limit = 10 * 8 - 1;
     s.idt.base = direct_map(layout.idt);
     s.idt.limit = 256 * 16 - 1;
-    constexpr uint64_t cr0_pe = 1, cr0_mp = 2, cr0_et = 1 << 4, cr0_ne = 1 << 5, cr0_wp = 1 << 16,
-                       cr0_am = 1 << 18, cr0_pg = 1ull << 31;
+    constexpr uint64_t cr0_pe = 1, cr0_mp = 2, cr0_et = 1 << 4, cr0_ne = 1 << 5, cr0_wp = 1 << 16, cr0_am = 1 << 18,
+                       cr0_pg = 1ull << 31;
     constexpr uint64_t cr4_pae = 1 << 5, cr4_osfxsr = 1 << 9, cr4_osxmmexcpt = 1 << 10, cr4_fsgsbase = 1 << 16;
     constexpr uint64_t efer_sce = 1, efer_lme = 1 << 8, efer_lma = 1 << 10, efer_nxe = 1 << 11;
     s.cr0 = cr0_pe | cr0_mp | cr0_et | cr0_ne | cr0_wp | cr0_am | cr0_pg;

@@ -43,9 +43,10 @@ alignas(16) uint8_t syscall_stack[64 * 1024];
 // Refuses a boot-info block this kernel does not understand. The console ring's
 // address is part of the unknown layout, so the message travels in the panic hypercall.
 [[noreturn]] void refuse_boot_info(const abi::BootInfo* info) {
-    panic("boot info not understood (magic 0x%lx, version %u; this kernel speaks version %u): "
-          "ehyve and the kernel come from different builds",
-          info->magic, info->version, abi::boot_abi_version);
+    panic(
+        "boot info not understood (magic 0x%lx, version %u; this kernel speaks version %u): "
+        "ehyve and the kernel come from different builds",
+        info->magic, info->version, abi::boot_abi_version);
 }
 
 // Splits the packed strings of the boot info into the executable path, argv and envp.

@@ -27,11 +27,11 @@ inline constexpr uint64_t kernel_virtual_base = 0xffffffff80000000ull;
 // ---- Boot info ----------------------------------------------------------------------
 
 enum class MemoryKind : uint32_t {
-    usable = 1,         // free for the kernel's frame allocator
-    reserved = 2,       // boot structures (page tables, GDT, boot info); reclaimable later
-    kernel_image = 3,   // the kernel's loaded segments
-    app_image = 4,      // the raw bytes of the application ELF file
-    console_ring = 5,   // shared console ring, owned by the ring protocol
+    usable = 1,        // free for the kernel's frame allocator
+    reserved = 2,      // boot structures (page tables, GDT, boot info); reclaimable later
+    kernel_image = 3,  // the kernel's loaded segments
+    app_image = 4,     // the raw bytes of the application ELF file
+    console_ring = 5,  // shared console ring, owned by the ring protocol
 };
 
 struct MemoryRange {
@@ -117,12 +117,12 @@ struct BootInfo {
     uint8_t random_seed[32];
 
     uint32_t cpu_count;
-    uint32_t stdio_flags;     // StdioFlags
-    uint16_t tty_rows;        // window size of the host terminal (TIOCGWINSZ), if any
+    uint32_t stdio_flags;  // StdioFlags
+    uint16_t tty_rows;     // window size of the host terminal (TIOCGWINSZ), if any
     uint16_t tty_columns;
-    uint32_t log_level;       // LogLevel
-    uint32_t boot_flags;      // BootFlags
-    uint32_t uid;             // the host user running ehyve: the app sees the same ids
+    uint32_t log_level;   // LogLevel
+    uint32_t boot_flags;  // BootFlags
+    uint32_t uid;         // the host user running ehyve: the app sees the same ids
     uint32_t gid;
     uint32_t reserved1;
 
@@ -167,8 +167,8 @@ struct ConsoleRecordHeader {
 static_assert(sizeof(ConsoleRecordHeader) == 4);
 
 struct ConsoleRing {
-    uint64_t head;  // bytes ever written (producer)
-    uint64_t tail;  // bytes ever consumed (consumer)
+    uint64_t head;      // bytes ever written (producer)
+    uint64_t tail;      // bytes ever consumed (consumer)
     uint32_t capacity;  // bytes in data[], a power of two
     uint32_t reserved0;
     uint64_t reserved1;
@@ -210,12 +210,12 @@ static_assert(sizeof(ExitArgs) == 8);
 struct StdinReadArgs {
     uint64_t buffer;  // guest-physical
     uint64_t length;
-    int64_t result;   // bytes read, 0 at end of file, or -errno
+    int64_t result;  // bytes read, 0 at end of file, or -errno
 };
 static_assert(sizeof(StdinReadArgs) == 24);
 
 // ehyve's own exit statuses, apart from the app's.
-inline constexpr int exit_status_host_error = 125;   // ehyve could not run the VM
-inline constexpr int exit_status_kernel_panic = 126; // the guest kernel hit a bug
+inline constexpr int exit_status_host_error = 125;    // ehyve could not run the VM
+inline constexpr int exit_status_kernel_panic = 126;  // the guest kernel hit a bug
 
 }  // namespace eremite::abi

@@ -11,10 +11,7 @@ namespace eremite::hypercall {
 inline void call(abi::Hypercall number, const void* arguments) {
     uint64_t address = arguments ? mm::to_physical(arguments).value : 0;
     uint16_t port = abi::hypercall_port_base + static_cast<uint16_t>(number);
-    asm volatile("outl %%eax, %%dx"
-                 :
-                 : "d"(port), "a"(static_cast<uint32_t>(address)), "D"(address)
-                 : "memory");
+    asm volatile("outl %%eax, %%dx" : : "d"(port), "a"(static_cast<uint32_t>(address)), "D"(address) : "memory");
 }
 
 }  // namespace eremite::hypercall

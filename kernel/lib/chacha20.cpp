@@ -6,10 +6,14 @@ namespace {
 constexpr uint32_t rotate(uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
 
 void quarter_round(uint32_t* x, int a, int b, int c, int d) {
-    x[a] += x[b]; x[d] = rotate(x[d] ^ x[a], 16);
-    x[c] += x[d]; x[b] = rotate(x[b] ^ x[c], 12);
-    x[a] += x[b]; x[d] = rotate(x[d] ^ x[a], 8);
-    x[c] += x[d]; x[b] = rotate(x[b] ^ x[c], 7);
+    x[a] += x[b];
+    x[d] = rotate(x[d] ^ x[a], 16);
+    x[c] += x[d];
+    x[b] = rotate(x[b] ^ x[c], 12);
+    x[a] += x[b];
+    x[d] = rotate(x[d] ^ x[a], 8);
+    x[c] += x[d];
+    x[b] = rotate(x[b] ^ x[c], 7);
 }
 
 }  // namespace

@@ -18,8 +18,7 @@ struct Sink {
     }
 };
 
-void put_number(Sink& out, uint64_t value, bool negative, unsigned base, bool upper, int width,
-                bool left, bool zero) {
+void put_number(Sink& out, uint64_t value, bool negative, unsigned base, bool upper, int width, bool left, bool zero) {
     char digits[24];
     int n = 0;
     const char* alphabet = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -47,9 +46,12 @@ size_t vformat(char* buffer, size_t size, const char* format, va_list args) {
         ++p;
         bool left = false, zero = false;
         for (;; ++p) {
-            if (*p == '-') left = true;
-            else if (*p == '0') zero = true;
-            else break;
+            if (*p == '-')
+                left = true;
+            else if (*p == '0')
+                zero = true;
+            else
+                break;
         }
         int width = 0;
         if (*p == '*') {
@@ -90,8 +92,7 @@ size_t vformat(char* buffer, size_t size, const char* format, va_list args) {
             case 'p': {
                 out.put('0');
                 out.put('x');
-                put_number(out, reinterpret_cast<uintptr_t>(va_arg(args, void*)), false, 16, false,
-                           width, left, zero);
+                put_number(out, reinterpret_cast<uintptr_t>(va_arg(args, void*)), false, 16, false, width, left, zero);
                 break;
             }
             case 's': {
@@ -104,18 +105,12 @@ size_t vformat(char* buffer, size_t size, const char* format, va_list args) {
                 if (left) out.pad(' ', width - length);
                 break;
             }
-            case 'c':
-                out.put(static_cast<char>(va_arg(args, int)));
-                break;
-            case '%':
-                out.put('%');
-                break;
+            case 'c': out.put(static_cast<char>(va_arg(args, int))); break;
+            case '%': out.put('%'); break;
             case '\0':
                 --p;  // a lone '%' at the end: stop at the terminator
                 break;
-            default:
-                out.put('%');
-                out.put(*p);
+            default: out.put('%'); out.put(*p);
         }
     }
     if (size) buffer[out.length < size ? out.length : size - 1] = '\0';

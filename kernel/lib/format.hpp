@@ -11,7 +11,6 @@ namespace eremite {
 // Writes at most `size` bytes including the terminating NUL; returns the length the
 // full output would have had (as vsnprintf does).
 size_t vformat(char* buffer, size_t size, const char* format, va_list args);
-size_t format(char* buffer, size_t size, const char* format, ...)
-    __attribute__((format(printf, 3, 4)));
+size_t format(char* buffer, size_t size, const char* format, ...) __attribute__((format(printf, 3, 4)));
 
 }  // namespace eremite

@@ -12,13 +12,13 @@ void set_level(abi::LogLevel level);
 bool enabled(abi::LogLevel level);
 void write(abi::LogLevel level, const char* format, va_list args);
 
-#define EREMITE_LOG_FUNCTION(name, level)                                   \
+#define EREMITE_LOG_FUNCTION(name, level)                                             \
     __attribute__((format(printf, 1, 2))) inline void name(const char* format, ...) { \
-        if (!enabled(level)) return;                                        \
-        va_list args;                                                       \
-        va_start(args, format);                                             \
-        write(level, format, args);                                         \
-        va_end(args);                                                       \
+        if (!enabled(level)) return;                                                  \
+        va_list args;                                                                 \
+        va_start(args, format);                                                       \
+        write(level, format, args);                                                   \
+        va_end(args);                                                                 \
     }
 EREMITE_LOG_FUNCTION(error, abi::LogLevel::error)
 EREMITE_LOG_FUNCTION(warn, abi::LogLevel::warn)

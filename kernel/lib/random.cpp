@@ -19,9 +19,12 @@ bool has_rdseed = false, has_rdrand = false;
 bool hardware_random(uint64_t& value) {
     for (int attempt = 0; attempt < 10; ++attempt) {
         unsigned char ok = 0;
-        if (has_rdseed) asm volatile("rdseed %0; setc %1" : "=r"(value), "=qm"(ok));
-        else if (has_rdrand) asm volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok));
-        else return false;
+        if (has_rdseed)
+            asm volatile("rdseed %0; setc %1" : "=r"(value), "=qm"(ok));
+        else if (has_rdrand)
+            asm volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok));
+        else
+            return false;
         if (ok) return true;
     }
     return false;

@@ -20,7 +20,7 @@ template <typename T>
 class [[nodiscard]] Result {
 public:
     Result(T value) : value_(move(value)), error_(Errno::none) {}  // NOLINT: implicit by design
-    Result(Error e) : value_(), error_(e.code) {}                   // NOLINT
+    Result(Error e) : value_(), error_(e.code) {}                  // NOLINT
 
     bool ok() const { return error_ == Errno::none; }
     Errno error_code() const { return error_; }
@@ -48,11 +48,11 @@ private:
 
 // TRY(expr): evaluate a Result; on error return it from the enclosing function,
 // otherwise yield the value (a GNU statement expression, as g++ and clang accept).
-#define TRY(expr)                                                   \
-    ({                                                              \
-        auto try_result_ = (expr);                                  \
+#define TRY(expr)                                                                 \
+    ({                                                                            \
+        auto try_result_ = (expr);                                                \
         if (!try_result_.ok()) return ::eremite::Error{try_result_.error_code()}; \
-        try_result_.release();                                      \
+        try_result_.release();                                                    \
     })
 
 }  // namespace eremite

@@ -23,9 +23,7 @@ struct StringView {
     constexpr StringView() = default;
     constexpr StringView(const char* d, size_t n) : data(d), size(n) {}
     StringView(const char* s) : data(s), size(strlen(s)) {}  // NOLINT: implicit from literals
-    bool operator==(StringView other) const {
-        return size == other.size && memcmp(data, other.data, size) == 0;
-    }
+    bool operator==(StringView other) const { return size == other.size && memcmp(data, other.data, size) == 0; }
 };
 
 }  // namespace eremite

@@ -1,6 +1,6 @@
 // Checks of app pointers handed to syscalls (see syscall.hpp).
-#include "mm/app_memory.hpp"
 #include "linux/syscall.hpp"
+#include "mm/app_memory.hpp"
 
 namespace eremite::linux {
 

@@ -114,8 +114,7 @@ constexpr Termios sane_termios = {
     0x5,     // OPOST | ONLCR
     0xbf,    // B38400 | CS8 | CREAD
     0x8a3b,  // ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN
-    0,
-    {3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0, 0, 0},
+    0,      {3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0xf, 0x17, 0x16, 0, 0, 0},
 };
 
 constexpr uint64_t tcgets = 0x5401, tiocgwinsz = 0x5413;
@@ -180,8 +179,7 @@ int64_t sys_ioctl(const SyscallArgs& args) {
             memcpy(args.pointer<void>(2), &size, sizeof size);
             return 0;
         }
-        default:
-            return failure(Errno::einval);
+        default: return failure(Errno::einval);
     }
 }
 

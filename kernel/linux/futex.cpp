@@ -12,8 +12,13 @@ namespace {
 
 // include/uapi/linux/futex.h
 enum FutexOp : int {
-    futex_wait = 0, futex_wake = 1, futex_requeue = 3, futex_cmp_requeue = 4, futex_wake_op = 5,
-    futex_wait_bitset = 9, futex_wake_bitset = 10,
+    futex_wait = 0,
+    futex_wake = 1,
+    futex_requeue = 3,
+    futex_cmp_requeue = 4,
+    futex_wake_op = 5,
+    futex_wait_bitset = 9,
+    futex_wake_bitset = 10,
 };
 constexpr int futex_private = 128, futex_clock_realtime = 256;
 
@@ -72,8 +77,7 @@ int64_t sys_futex(const SyscallArgs& args) {
     int op = args.integer(1);
     bool realtime = op & futex_clock_realtime;
     switch (op & ~(futex_private | futex_clock_realtime)) {
-        case futex_wait:
-            return wait(args, false, realtime);  // a relative timeout: the clock hardly matters
+        case futex_wait: return wait(args, false, realtime);  // a relative timeout: the clock hardly matters
         case futex_wait_bitset:
             if (static_cast<uint32_t>(args[5]) == 0) return failure(Errno::einval);
             return wait(args, true, realtime);
@@ -92,10 +96,8 @@ int64_t sys_futex(const SyscallArgs& args) {
             if (!read_word(args, 0, current)) return failure(Errno::efault);
             return current == static_cast<uint32_t>(args[5]) ? 0 : failure(Errno::eagain);
         }
-        case futex_wake_op:
-            return wake_op(args);
-        default:
-            return failure(Errno::enosys);
+        case futex_wake_op: return wake_op(args);
+        default: return failure(Errno::enosys);
     }
 }
 

@@ -27,9 +27,9 @@ bool valid_range(uint64_t start, uint64_t length, uint64_t& end) {
 // madvise advice values (asm-generic/mman-common.h).
 constexpr int madv_normal = 0, madv_random = 1, madv_sequential = 2, madv_willneed = 3, madv_dontneed = 4,
               madv_free = 8, madv_remove = 9, madv_dontfork = 10, madv_dofork = 11, madv_mergeable = 12,
-              madv_unmergeable = 13, madv_hugepage = 14, madv_nohugepage = 15, madv_dontdump = 16,
-              madv_dodump = 17, madv_wipeonfork = 18, madv_keeponfork = 19, madv_cold = 20, madv_pageout = 21,
-              madv_populate_read = 22, madv_populate_write = 23;
+              madv_unmergeable = 13, madv_hugepage = 14, madv_nohugepage = 15, madv_dontdump = 16, madv_dodump = 17,
+              madv_wipeonfork = 18, madv_keeponfork = 19, madv_cold = 20, madv_pageout = 21, madv_populate_read = 22,
+              madv_populate_write = 23;
 
 }  // namespace
 
@@ -97,20 +97,27 @@ int64_t sys_madvise(const SyscallArgs& args) {
     if (!valid_range(start, args[1], end)) return failure(Errno::einval);
     switch (args.integer(2)) {
         case madv_dontneed:
-        case madv_free:
-            return to_syscall_result(mm::app_memory().discard(start, end), 0);
+        case madv_free: return to_syscall_result(mm::app_memory().discard(start, end), 0);
         case madv_populate_read:
-        case madv_populate_write:
-            return to_syscall_result(mm::app_memory().populate(start, end), 0);
-        case madv_normal: case madv_random: case madv_sequential: case madv_willneed: case madv_dontfork:
-        case madv_dofork: case madv_mergeable: case madv_unmergeable: case madv_hugepage: case madv_nohugepage:
-        case madv_dontdump: case madv_dodump: case madv_wipeonfork: case madv_keeponfork: case madv_cold:
-        case madv_pageout:
-            return 0;  // advice that changes no contents: nothing to do
-        case madv_remove:
-            return failure(Errno::enotsup);  // needs a shared file mapping
-        default:
-            return failure(Errno::einval);
+        case madv_populate_write: return to_syscall_result(mm::app_memory().populate(start, end), 0);
+        case madv_normal:
+        case madv_random:
+        case madv_sequential:
+        case madv_willneed:
+        case madv_dontfork:
+        case madv_dofork:
+        case madv_mergeable:
+        case madv_unmergeable:
+        case madv_hugepage:
+        case madv_nohugepage:
+        case madv_dontdump:
+        case madv_dodump:
+        case madv_wipeonfork:
+        case madv_keeponfork:
+        case madv_cold:
+        case madv_pageout: return 0;                       // advice that changes no contents: nothing to do
+        case madv_remove: return failure(Errno::enotsup);  // needs a shared file mapping
+        default: return failure(Errno::einval);
     }
 }
 

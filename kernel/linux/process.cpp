@@ -26,22 +26,22 @@ constexpr uint64_t infinity = ~0ull;
 constexpr int rlimit_count = 16;  // RLIMIT_CPU .. RLIMIT_RTTIME
 // Linux's defaults for a process started from a login shell.
 Rlimit limits[rlimit_count] = {
-    {infinity, infinity},          // CPU
-    {infinity, infinity},          // FSIZE
-    {infinity, infinity},          // DATA
-    {8ull << 20, infinity},        // STACK
-    {0, infinity},                 // CORE
-    {infinity, infinity},          // RSS
-    {63432, 63432},                // NPROC
-    {1024, 1048576},               // NOFILE
-    {8ull << 20, 8ull << 20},      // MEMLOCK
-    {infinity, infinity},          // AS
-    {infinity, infinity},          // LOCKS
-    {63432, 63432},                // SIGPENDING
-    {819200, 819200},              // MSGQUEUE
-    {0, 0},                        // NICE
-    {0, 0},                        // RTPRIO
-    {infinity, infinity},          // RTTIME
+    {infinity, infinity},      // CPU
+    {infinity, infinity},      // FSIZE
+    {infinity, infinity},      // DATA
+    {8ull << 20, infinity},    // STACK
+    {0, infinity},             // CORE
+    {infinity, infinity},      // RSS
+    {63432, 63432},            // NPROC
+    {1024, 1048576},           // NOFILE
+    {8ull << 20, 8ull << 20},  // MEMLOCK
+    {infinity, infinity},      // AS
+    {infinity, infinity},      // LOCKS
+    {63432, 63432},            // SIGPENDING
+    {819200, 819200},          // MSGQUEUE
+    {0, 0},                    // NICE
+    {0, 0},                    // RTPRIO
+    {infinity, infinity},      // RTTIME
 };
 
 constexpr int arch_set_gs = 0x1001, arch_set_fs = 0x1002, arch_get_fs = 0x1003, arch_get_gs = 0x1004;
@@ -60,10 +60,11 @@ const char* executable_path() { return exe_path; }
 void end_vm(int status) {
     if (report_stats) {
         mm::Usage usage = mm::usage();
-        log::raw("eremite: stats: %lu syscalls through the syscall instruction, %lu page faults served, "
-                 "%lu of %lu KiB of RAM in use\n",
-                 arch::this_cpu().syscall_count, mm::app_memory().fault_count(),
-                 (usage.total_frames - usage.free_frames) * 4, usage.total_frames * 4);
+        log::raw(
+            "eremite: stats: %lu syscalls through the syscall instruction, %lu page faults served, "
+            "%lu of %lu KiB of RAM in use\n",
+            arch::this_cpu().syscall_count, mm::app_memory().fault_count(),
+            (usage.total_frames - usage.free_frames) * 4, usage.total_frames * 4);
     }
     abi::ExitArgs arguments{status, 0};
     hypercall::call(abi::Hypercall::exit, &arguments);
@@ -185,8 +186,7 @@ int64_t sys_arch_prctl(const SyscallArgs& args) {
             // GS belongs to the kernel's per-CPU data in Eremite's single address space.
             log::warn("arch_prctl: the app asked for its own GS base, which Eremite reserves");
             return failure(Errno::eperm);
-        default:
-            return failure(Errno::einval);
+        default: return failure(Errno::einval);
     }
 }
 

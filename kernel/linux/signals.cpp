@@ -30,10 +30,10 @@ bool ignored_by_default(int signal) {
 }
 
 const char* const names[32] = {
-    "signal 0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",
-    "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT",
-    "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU",
-    "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS",
+    "signal 0",  "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",   "SIGTRAP", "SIGABRT", "SIGBUS",
+    "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV", "SIGUSR2",  "SIGPIPE", "SIGALRM", "SIGTERM",
+    "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",  "SIGTTIN", "SIGTTOU", "SIGURG",
+    "SIGXCPU",   "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",   "SIGPWR",  "SIGSYS",
 };
 
 // kill/tkill/tgkill aimed at the app itself.
@@ -47,8 +47,10 @@ int64_t send_to_self(int signal) {
         if (signal == sigtstp || signal == sigttin || signal == sigttou) return 0;  // no job control here
         if (action.handler != sig_default) {
             if (blocked_mask & bit(signal)) return 0;  // stays pending: no handler can run yet
-            log::warn("%s has a handler, but signal handlers do not run yet: ending the app as the default "
-                      "action would", signal_name(signal));
+            log::warn(
+                "%s has a handler, but signal handlers do not run yet: ending the app as the default "
+                "action would",
+                signal_name(signal));
         }
     }
     terminate_by_signal(signal);

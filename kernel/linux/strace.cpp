@@ -10,10 +10,11 @@ namespace {
 bool enabled = false;
 
 const char* const errno_names[] = {
-    "0", "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD",
-    "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR",
-    "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS",
-    "EMLINK", "EPIPE", "EDOM", "ERANGE", "EDEADLK", "ENAMETOOLONG", "ENOLCK", "ENOSYS", "ENOTEMPTY", "ELOOP",
+    "0",       "EPERM",  "ENOENT", "ESRCH",  "EINTR",  "EIO",     "ENXIO",        "E2BIG",  "ENOEXEC", "EBADF",
+    "ECHILD",  "EAGAIN", "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY",        "EEXIST", "EXDEV",   "ENODEV",
+    "ENOTDIR", "EISDIR", "EINVAL", "ENFILE", "EMFILE", "ENOTTY",  "ETXTBSY",      "EFBIG",  "ENOSPC",  "ESPIPE",
+    "EROFS",   "EMLINK", "EPIPE",  "EDOM",   "ERANGE", "EDEADLK", "ENAMETOOLONG", "ENOLCK", "ENOSYS",  "ENOTEMPTY",
+    "ELOOP",
 };
 
 class Line {
@@ -28,11 +29,16 @@ public:
         add("\"");
         for (uint64_t i = 0; i < count && i < limit; ++i) {
             unsigned char c = bytes[i];
-            if (c == '\n') add("\\n");
-            else if (c == '\t') add("\\t");
-            else if (c == '"' || c == '\\') add("\\%c", c);
-            else if (c >= 32 && c < 127) add("%c", c);
-            else add("\\x%02x", c);
+            if (c == '\n')
+                add("\\n");
+            else if (c == '\t')
+                add("\\t");
+            else if (c == '"' || c == '\\')
+                add("\\%c", c);
+            else if (c >= 32 && c < 127)
+                add("%c", c);
+            else
+                add("\\x%02x", c);
         }
         add(count > limit ? "\"..." : "\"");
     }
@@ -56,8 +62,10 @@ bool strace_enabled() { return enabled; }
 void trace_syscall(const char* name, uint64_t number, const char* formats, const SyscallArgs& args, int64_t result,
                    bool finished) {
     Line line;
-    if (name) line.add("%s(", name);
-    else line.add("syscall_%lu(", number);
+    if (name)
+        line.add("%s(", name);
+    else
+        line.add("syscall_%lu(", number);
     size_t count = strlen(formats);
     for (size_t i = 0; i < count; ++i) {
         if (i) line.add(", ");
@@ -68,8 +76,10 @@ void trace_syscall(const char* name, uint64_t number, const char* formats, const
             case 'x': line.add("0x%lx", value); break;
             case 's': {
                 int64_t length = app_string_length(reinterpret_cast<const char*>(value), 4096);
-                if (length < 0) line.add("0x%lx", value);
-                else line.add_quoted(reinterpret_cast<const char*>(value), length, 64);
+                if (length < 0)
+                    line.add("0x%lx", value);
+                else
+                    line.add_quoted(reinterpret_cast<const char*>(value), length, 64);
                 break;
             }
             case 'b': {
@@ -87,8 +97,8 @@ void trace_syscall(const char* name, uint64_t number, const char* formats, const
         line.add(") = ?");
     } else if (result < 0 && result >= -4095) {
         int64_t code = -result;
-        const char* errno_name = code < static_cast<int64_t>(sizeof errno_names / sizeof *errno_names)
-                                     ? errno_names[code] : "errno";
+        const char* errno_name =
+            code < static_cast<int64_t>(sizeof errno_names / sizeof *errno_names) ? errno_names[code] : "errno";
         line.add(") = -1 %s (%ld)", errno_name, code);
     } else if (formats[0] == 'p' && count == 1 && result > 0xffff) {
         line.add(") = 0x%lx", result);

@@ -53,9 +53,7 @@ constexpr uint64_t nr_exit = 60, nr_exit_group = 231;
 
 }  // namespace
 
-const char* syscall_name(uint64_t number) {
-    return number < syscall_count ? table.entries[number].name : nullptr;
-}
+const char* syscall_name(uint64_t number) { return number < syscall_count ? table.entries[number].name : nullptr; }
 
 }  // namespace eremite::linux
 
@@ -76,6 +74,7 @@ extern "C" int64_t syscall_dispatch(linux::SyscallFrame* frame) {
         linux::report_missing(number);
         result = linux::failure(Errno::enosys);
     }
-    if (tracing) linux::trace_syscall(entry ? entry->name : nullptr, number, entry ? entry->formats : "", args, result, true);
+    if (tracing)
+        linux::trace_syscall(entry ? entry->name : nullptr, number, entry ? entry->formats : "", args, result, true);
     return result;
 }

@@ -17,9 +17,17 @@ struct Timeval {
 
 // include/uapi/linux/time.h
 enum ClockId : int32_t {
-    clock_realtime = 0, clock_monotonic = 1, clock_process_cputime = 2, clock_thread_cputime = 3,
-    clock_monotonic_raw = 4, clock_realtime_coarse = 5, clock_monotonic_coarse = 6, clock_boottime = 7,
-    clock_realtime_alarm = 8, clock_boottime_alarm = 9, clock_tai = 11,
+    clock_realtime = 0,
+    clock_monotonic = 1,
+    clock_process_cputime = 2,
+    clock_thread_cputime = 3,
+    clock_monotonic_raw = 4,
+    clock_realtime_coarse = 5,
+    clock_monotonic_coarse = 6,
+    clock_boottime = 7,
+    clock_realtime_alarm = 8,
+    clock_boottime_alarm = 9,
+    clock_tai = 11,
 };
 
 // Nanoseconds on `clock`, or -1 for a clock Eremite does not have.
@@ -34,14 +42,12 @@ int64_t read_clock(int32_t clock) {
         case clock_monotonic_raw:
         case clock_monotonic_coarse:
         case clock_boottime:
-        case clock_boottime_alarm:
-            return static_cast<int64_t>(clock::monotonic_ns());
+        case clock_boottime_alarm: return static_cast<int64_t>(clock::monotonic_ns());
         case clock_process_cputime:
         case clock_thread_cputime:
             // One thread that has had the CPU since boot.
             return static_cast<int64_t>(clock::nanoseconds_since_boot());
-        default:
-            return -1;
+        default: return -1;
     }
 }
 

@@ -34,8 +34,7 @@ bool map_segment(const AppLaunch& launch, const elf::Segment& segment, uint64_t 
         return memory.map_frames(start, end, frame, protection, mm::RegionKind::image).ok();
     }
     // A private copy: writable data, or a segment whose tail must read as zeroes (bss).
-    if (!memory.map_anonymous(start, end, protection | mm::prot_write, mm::RegionKind::image, false).ok())
-        return false;
+    if (!memory.map_anonymous(start, end, protection | mm::prot_write, mm::RegionKind::image, false).ok()) return false;
     if (!memory.populate(start, align_up(file_end, page_size)).ok()) return false;
     memcpy(reinterpret_cast<void*>(base + segment.virtual_address), launch.image + segment.file_offset,
            segment.file_size);
@@ -75,8 +74,8 @@ bool load_app(const AppLaunch& launch, StartedApp& started) {
 
     // The stack: demand-zero below the top, as large as RLIMIT_STACK.
     if (!mm::app_memory()
-             .map_anonymous(mm::app_stack_top - mm::app_stack_size, mm::app_stack_top,
-                            mm::prot_read | mm::prot_write, mm::RegionKind::stack, false)
+             .map_anonymous(mm::app_stack_top - mm::app_stack_size, mm::app_stack_top, mm::prot_read | mm::prot_write,
+                            mm::RegionKind::stack, false)
              .ok())
         return false;
 

@@ -62,14 +62,16 @@ const char* describe(Error error) {
         case Error::not_64_bit: return "a 32-bit ELF file; Eremite runs 64-bit x86_64 programs";
         case Error::not_little_endian: return "a big-endian ELF file; Eremite runs x86_64 programs";
         case Error::not_x86_64: return "built for another architecture; Eremite runs x86_64 programs";
-        case Error::not_executable: return "not an executable (an object file or another ELF type); link it into a program";
+        case Error::not_executable:
+            return "not an executable (an object file or another ELF type); link it into a program";
         case Error::dynamically_linked: return "dynamically linked; build it with -static or -static-pie";
         case Error::bad_program_headers: return "invalid program header table";
         case Error::too_many_segments: return "invalid ELF: too many loadable segments";
         case Error::no_loadable_segment: return "invalid ELF: no loadable segment";
         case Error::segment_outside_file: return "a segment lies outside the file (truncated or corrupt ELF)";
         case Error::segment_invalid: return "invalid segment: its file size exceeds its memory size";
-        case Error::segment_misaligned: return "invalid segment alignment (offset and address disagree modulo the page size)";
+        case Error::segment_misaligned:
+            return "invalid segment alignment (offset and address disagree modulo the page size)";
         case Error::segment_too_large: return "a segment is too large or reaches outside the address space";
         case Error::segments_overlap: return "loadable segments overlap";
         case Error::entry_outside_code: return "the entry point lies outside the program's code";
@@ -118,9 +120,8 @@ Error parse(const uint8_t* data, uint64_t size, Kind kind, Image& image) {
         if (ph.memory_size > max_segment_size || !add(ph.virtual_address, ph.memory_size, memory_end))
             return Error::segment_too_large;
         if (kind == Kind::app && memory_end > lower_half_end) return Error::segment_too_large;
-        if (kind == Kind::kernel &&
-            (ph.virtual_address < abi::kernel_virtual_base ||
-             ph.physical_address != ph.virtual_address - abi::kernel_virtual_base))
+        if (kind == Kind::kernel && (ph.virtual_address < abi::kernel_virtual_base ||
+                                     ph.physical_address != ph.virtual_address - abi::kernel_virtual_base))
             return Error::not_kernel_layout;
         if ((ph.offset % page) != (ph.virtual_address % page)) return Error::segment_misaligned;
         if (image.segment_count == max_segments) return Error::too_many_segments;
@@ -129,13 +130,12 @@ Error parse(const uint8_t* data, uint64_t size, Kind kind, Image& image) {
             // The gABI requires PT_LOAD entries sorted by address; overlap is corrupt.
             if (ph.virtual_address < previous.virtual_address + previous.memory_size) return Error::segments_overlap;
         }
-        image.segments[image.segment_count++] = Segment{ph.virtual_address, ph.memory_size, ph.offset,
-                                                        ph.file_size, ph.physical_address, ph.flags};
+        image.segments[image.segment_count++] =
+            Segment{ph.virtual_address, ph.memory_size, ph.offset, ph.file_size, ph.physical_address, ph.flags};
         if ((ph.flags & segment_execute) && header.entry >= ph.virtual_address && header.entry < memory_end)
             entry_in_code = true;
         // The program headers are visible to the app when a segment maps them (AT_PHDR).
-        if (!image.program_headers_address && ph.offset <= header.program_header_offset &&
-            table_end <= file_end)
+        if (!image.program_headers_address && ph.offset <= header.program_header_offset && table_end <= file_end)
             image.program_headers_address = ph.virtual_address + (header.program_header_offset - ph.offset);
     }
     if (image.segment_count == 0) return Error::no_loadable_segment;

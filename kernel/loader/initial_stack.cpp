@@ -23,12 +23,16 @@ public:
     uint64_t push_string(const char* s) { return push_bytes(s, __builtin_strlen(s) + 1); }
     void align_down(uint64_t alignment) {
         uint64_t aligned = cursor_ & ~(alignment - 1);
-        if (aligned < top_ - size_) ok_ = false;
-        else cursor_ = aligned;
+        if (aligned < top_ - size_)
+            ok_ = false;
+        else
+            cursor_ = aligned;
     }
     void reserve(uint64_t bytes) {
-        if (!ok_ || bytes > cursor_ - (top_ - size_)) ok_ = false;
-        else cursor_ -= bytes;
+        if (!ok_ || bytes > cursor_ - (top_ - size_))
+            ok_ = false;
+        else
+            cursor_ -= bytes;
     }
     void store(uint64_t address, uint64_t value) {
         __builtin_memcpy(memory_ + (address - (top_ - size_)), &value, sizeof value);

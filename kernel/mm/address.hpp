@@ -17,9 +17,7 @@ struct PhysAddr {
 namespace mm {
 
 // Every guest-physical page is visible at direct_map_base + address.
-inline void* to_virtual(PhysAddr address) {
-    return reinterpret_cast<void*>(abi::direct_map_base + address.value);
-}
+inline void* to_virtual(PhysAddr address) { return reinterpret_cast<void*>(abi::direct_map_base + address.value); }
 template <typename T>
 inline T* to_virtual(PhysAddr address) {
     return static_cast<T*>(to_virtual(address));

@@ -31,8 +31,10 @@ size_t AppMemory::first_ending_after(uint64_t address) const {
     size_t low = 0, high = regions_.size();
     while (low < high) {
         size_t middle = (low + high) / 2;
-        if (regions_[middle].end <= address) low = middle + 1;
-        else high = middle;
+        if (regions_[middle].end <= address)
+            low = middle + 1;
+        else
+            high = middle;
     }
     return low;
 }
@@ -66,7 +68,7 @@ void AppMemory::unmap_pages(uint64_t start, uint64_t end) {
             address = align_up(address + 1, large_page_size) - page_size;
             continue;
         }
-        if (!(*entry & arch::page_present)) continue;
+        if (*entry == 0) continue;  // a PROT_NONE page is not present but still holds its frame
         if (*entry & arch::page_owned) free_frames(PhysAddr{*entry & arch::page_address_mask});
         *entry = 0;
     }
@@ -78,7 +80,7 @@ Result<void> AppMemory::map_zeroed(uint64_t start, uint64_t end, uint32_t protec
     uint64_t flags = page_flags_for(protection) | arch::page_owned;
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
-        if (entry && (*entry & arch::page_present)) continue;
+        if (entry && *entry != 0) continue;
         PhysAddr frame = TRY(allocate_zeroed_frame());
         auto mapped = table.map(address, frame, flags);
         if (!mapped.ok()) {
@@ -104,8 +106,7 @@ Result<void> AppMemory::map_anonymous(uint64_t start, uint64_t end, uint32_t pro
     return insert_region(Region{start, end, protection, kind});
 }
 
-Result<void> AppMemory::map_frames(uint64_t start, uint64_t end, PhysAddr frame, uint32_t protection,
-                                   RegionKind kind) {
+Result<void> AppMemory::map_frames(uint64_t start, uint64_t end, PhysAddr frame, uint32_t protection, RegionKind kind) {
     LockGuard guard(lock_);
     if (!is_free(start, end)) return error(Errno::eexist);
     arch::PageTable& table = kernel_page_table();
@@ -148,7 +149,7 @@ Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protectio
     uint64_t flags = page_flags_for(protection);
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
-        if (!entry || !(*entry & arch::page_present)) continue;
+        if (!entry || *entry == 0) continue;
         uint64_t keep = *entry & (arch::page_address_mask | arch::page_owned);
         // PROT_NONE: the page stays allocated but unreachable until protected again.
         *entry = protection == prot_none ? keep & ~arch::page_present : keep | flags;
@@ -173,16 +174,20 @@ Result<void> AppMemory::discard(uint64_t start, uint64_t end) {
 
 Result<uint64_t> AppMemory::find_free(uint64_t size, uint64_t hint) {
     LockGuard guard(lock_);
-    if (hint && hint >= app_lowest_address && hint + size <= app_mmap_base && hint + size > hint &&
-        is_free(hint, hint + size))
+    uint64_t hint_end;
+    if (hint >= app_lowest_address && checked_add(hint, size, hint_end) && hint_end <= app_mmap_base &&
+        is_free(hint, hint_end))
         return hint;
+    // Top-down from the mmap base, as Linux's default layout does.
     uint64_t ceiling = app_mmap_base;
-    for (size_t i = first_ending_after(ceiling); i-- > 0;) {
-        const Region& region = regions_[i];
-        if (region.end <= ceiling && ceiling - region.end >= size) return ceiling - size;
-        ceiling = min(ceiling, region.start);
+    size_t i = first_ending_after(ceiling);
+    if (i < regions_.size() && regions_[i].start < ceiling) ceiling = regions_[i].start;
+    while (true) {
+        uint64_t floor = i > 0 ? max(regions_[i - 1].end, app_lowest_address) : app_lowest_address;
+        if (ceiling >= floor && ceiling - floor >= size) return ceiling - size;
+        if (i == 0) break;
+        ceiling = regions_[--i].start;
     }
-    if (ceiling >= app_lowest_address + size) return ceiling - size;
     return error(Errno::enomem);
 }
 
@@ -232,15 +237,6 @@ bool AppMemory::accessible(uint64_t address, uint64_t length, bool write) {
         cursor = regions_[i].end;
     }
     return true;
-}
-
-Result<PhysAddr> AppMemory::frame_of(uint64_t address, bool write) {
-    uint64_t* entry = kernel_page_table().leaf(address);
-    if (!entry || !(*entry & arch::page_present)) {
-        if (!handle_fault(address, write ? pf_write : 0)) return error(Errno::efault);
-        entry = kernel_page_table().leaf(address);
-    }
-    return PhysAddr{(*entry & arch::page_address_mask) + (address & (page_size - 1))};
 }
 
 }  // namespace eremite::mm

@@ -29,11 +29,11 @@ struct Region {
 };
 
 // Where things go, as on Linux x86-64 (no randomisation yet).
-inline constexpr uint64_t app_lowest_address = 0x10000;        // vm.mmap_min_addr
+inline constexpr uint64_t app_lowest_address = 0x10000;  // vm.mmap_min_addr
 inline constexpr uint64_t app_stack_top = 0x7ffffffff000;
-inline constexpr uint64_t app_stack_size = 8ull << 20;        // RLIMIT_STACK
+inline constexpr uint64_t app_stack_size = 8ull << 20;  // RLIMIT_STACK
 inline constexpr uint64_t app_mmap_base = app_stack_top - (128ull << 20);
-inline constexpr uint64_t app_pie_base = 0x555555554000;       // ELF_ET_DYN_BASE
+inline constexpr uint64_t app_pie_base = 0x555555554000;  // ELF_ET_DYN_BASE
 
 class AppMemory {
 public:
@@ -64,9 +64,6 @@ public:
 
     // True when every byte of [address, address + length) may be accessed this way.
     bool accessible(uint64_t address, uint64_t length, bool write);
-
-    // The physical frame behind an app address, mapping it first if needed.
-    Result<PhysAddr> frame_of(uint64_t address, bool write);
 
     uint64_t fault_count() const { return fault_count_; }
 

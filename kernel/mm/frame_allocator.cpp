@@ -81,9 +81,7 @@ Result<PhysAddr> FrameAllocator::allocate_contiguous(uint64_t count) {
     return error(Errno::enomem);
 }
 
-void FrameAllocator::free(PhysAddr frame, uint64_t count) {
-    set_range(frame.value / page_size, count, false);
-}
+void FrameAllocator::free(PhysAddr frame, uint64_t count) { set_range(frame.value / page_size, count, false); }
 
 bool FrameAllocator::is_free(PhysAddr frame) const {
     uint64_t index = frame.value / page_size;

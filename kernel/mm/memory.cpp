@@ -11,8 +11,7 @@
 #include "sync/spinlock.hpp"
 
 // Section boundaries from kernel.ld.
-extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
-    __kernel_end[];
+extern "C" char __text_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[], __kernel_end[];
 
 namespace eremite::mm {
 namespace {

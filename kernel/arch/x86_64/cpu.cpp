@@ -54,9 +54,7 @@ uint64_t fs_base() {
     return value;
 }
 
-bool interrupts_enabled() {
-    return kvm_pvm ? boot_vif_page.interrupts_enabled : (read_rflags() & rflags_interrupt);
-}
+bool interrupts_enabled() { return kvm_pvm ? boot_vif_page.interrupts_enabled : (read_rflags() & rflags_interrupt); }
 
 bool disable_interrupts() {
     if (kvm_pvm) {

@@ -53,20 +53,42 @@ uint8_t ist_for(unsigned vector) {
 }
 
 const char* const exception_names[32] = {
-    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
-    "invalid opcode", "device not available", "double fault", "coprocessor segment overrun",
-    "invalid TSS", "segment not present", "stack-segment fault", "general protection fault",
-    "page fault", "reserved", "x87 floating-point error", "alignment check", "machine check",
-    "SIMD floating-point error", "virtualization exception", "control protection",
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range exceeded",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor segment overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack-segment fault",
+    "general protection fault",
+    "page fault",
+    "reserved",
+    "x87 floating-point error",
+    "alignment check",
+    "machine check",
+    "SIMD floating-point error",
+    "virtualization exception",
+    "control protection",
 };
 
 // The signal Linux sends for an exception in user mode (arch/x86/kernel/traps.c).
 int signal_for(unsigned vector) {
     switch (vector) {
-        case 0: case 16: case 19: return linux::sigfpe;
-        case 1: case 3: return linux::sigtrap;
+        case 0:
+        case 16:
+        case 19: return linux::sigfpe;
+        case 1:
+        case 3: return linux::sigtrap;
         case 6: return linux::sigill;
-        case 11: case 12: case 17: return linux::sigbus;
+        case 11:
+        case 12:
+        case 17: return linux::sigbus;
         default: return linux::sigsegv;
     }
 }
@@ -102,9 +124,13 @@ void init_interrupts(const abi::CpuTables& tables) {
     auto* idt = reinterpret_cast<Gate*>(tables.idt);
     for (unsigned vector = 0; vector < 256; ++vector) {
         uint64_t handler = interrupt_stubs[vector];
-        idt[vector] = Gate{static_cast<uint16_t>(handler), abi::selector_kernel_code, ist_for(vector),
-                           vector < 32 ? gate_trap : gate_interrupt, static_cast<uint16_t>(handler >> 16),
-                           static_cast<uint32_t>(handler >> 32), 0};
+        idt[vector] = Gate{static_cast<uint16_t>(handler),
+                           abi::selector_kernel_code,
+                           ist_for(vector),
+                           vector < 32 ? gate_trap : gate_interrupt,
+                           static_cast<uint16_t>(handler >> 16),
+                           static_cast<uint32_t>(handler >> 32),
+                           0};
     }
     auto* tss = reinterpret_cast<Tss*>(tables.tss);
     for (int i = 0; i < 5; ++i) tss->ist[i] = reinterpret_cast<uint64_t>(ist_stacks[i] + ist_stack_size);

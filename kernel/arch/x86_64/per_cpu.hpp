@@ -11,13 +11,13 @@
 namespace eremite::arch {
 
 struct PerCpu {
-    PerCpu* self;                // %gs:0
-    uint64_t kernel_stack_top;   // %gs:8   the running thread's kernel stack
-    uint64_t user_stack_scratch; // %gs:16  the app's %rsp while the syscall entry saves it
-    Vif* vif;                    // %gs:24
+    PerCpu* self;                 // %gs:0
+    uint64_t kernel_stack_top;    // %gs:8   the running thread's kernel stack
+    uint64_t user_stack_scratch;  // %gs:16  the app's %rsp while the syscall entry saves it
+    Vif* vif;                     // %gs:24
     uint32_t cpu_index;
     uint32_t reserved0;
-    uint64_t syscall_count;      // syscalls taken through the `syscall` instruction
+    uint64_t syscall_count;  // syscalls taken through the `syscall` instruction
 };
 static_assert(offsetof(PerCpu, kernel_stack_top) == 8);
 static_assert(offsetof(PerCpu, user_stack_scratch) == 16);
