@@ -110,7 +110,7 @@ std::vector<char> pack_strings(const std::string& path, const std::vector<std::s
 void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const BootParameters& p) {
     abi::BootInfo info{};
     info.magic = abi::boot_info_magic;
-    info.version = abi::boot_abi_version;
+    info.version = p.boot_abi_version;
     info.size = sizeof(abi::BootInfo);
     info.ram_size = layout.ram_size;
     auto add_range = [&](uint64_t base, uint64_t end, abi::MemoryKind kind) {

@@ -76,6 +76,7 @@ struct BootParameters {
     uint32_t boot_flags = 0;
     uint32_t uid = 0, gid = 0;
     uint8_t random_seed[32] = {};
+    uint32_t boot_abi_version = eremite::abi::boot_abi_version;
 };
 
 // Writes the boot info (everything but the clock fields, which are set just before the

@@ -85,6 +85,11 @@ Options parse_options(int argc, const char* const* argv) {
             options.env.push_back(value_of(arg, "--env"));
         else if (is(arg, "--log-level"))
             options.log_level = parse_level(value_of(arg, "--log-level"));
+        else if (is(arg, "--test-boot-abi-version")) {
+            auto version = parse_size(value_of(arg, "--test-boot-abi-version"));
+            if (!version || *version > UINT32_MAX) fail("--test-boot-abi-version needs a number");
+            options.boot_abi_version = static_cast<uint32_t>(*version);
+        }
         else if (arg.size() >= 2 && arg.substr(0, 2) == "-v" &&
                  arg.find_first_not_of('v', 1) == std::string_view::npos) {
             int level = static_cast<int>(options.log_level) + static_cast<int>(arg.size() - 1);

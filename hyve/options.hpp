@@ -24,6 +24,9 @@ struct Options {
     std::vector<std::string> app_args;  // argv[1..]
     bool show_help = false;
     bool show_version = false;
+    // Testing aid (--test-boot-abi-version): announce this boot ABI version instead of
+    // ours, to check that the kernel refuses what it does not understand.
+    uint32_t boot_abi_version = eremite::abi::boot_abi_version;
 };
 
 // Throws HostError with a one-line message on bad usage.

@@ -74,6 +74,7 @@ BootParameters boot_parameters(const Options& options, uint32_t argc) {
     p.tty_rows = size.ws_row;
     p.tty_columns = size.ws_col;
     p.log_level = options.log_level;
+    p.boot_abi_version = options.boot_abi_version;
     if (options.strace) p.boot_flags |= abi::boot_flag_strace;
     if (options.stats) p.boot_flags |= abi::boot_flag_stats;
     p.uid = getuid();

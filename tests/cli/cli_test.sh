@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Checks one behaviour of ehyve's command line that the differential tests cannot see
+# (they compare only the app's stdout and status): the tracer, the statistics, logging,
+# the boot-ABI check. Usage: cli_test.sh EHYVE HELLO CASE
+set -u
+ehyve=$1 hello=$2 case=$3
+if [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+    echo "SKIPPED: /dev/kvm is not usable here"
+    exit 77
+fi
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+run() {
+    "$ehyve" "$@" >"$out" 2>"$err" </dev/null
+    status=$?
+}
+expect_status() {
+    if [[ $status -ne $1 ]]; then
+        echo "FAIL: exit status $status, expected $1"; cat "$err"; exit 1
+    fi
+}
+expect_in() {  # FILE TEXT: TEXT must appear literally
+    if ! grep -qF -- "$2" "$1"; then
+        echo "FAIL: expected in $(basename "$1"): $2"; echo "--- stdout"; cat "$out"; echo "--- stderr"; cat "$err"; exit 1
+    fi
+}
+
+case $case in
+    version)
+        run --version; expect_status 0; expect_in "$out" "ehyve (Eremite)" ;;
+    help)
+        run --help; expect_status 0; expect_in "$out" "usage: ehyve"; expect_in "$out" "--memory SIZE" ;;
+    strace)
+        run --strace "$hello" traced
+        expect_status 0
+        expect_in "$out" "Hello from Eremite! traced"
+        expect_in "$err" 'write(1, "Hello from Eremite! traced\n", 27) = 27'
+        expect_in "$err" 'rseq() = -1 ENOSYS (38)'
+        expect_in "$err" 'exit_group(0) = ?' ;;
+    stats)
+        run --stats "$hello"
+        expect_status 0
+        for text in "VM set-up" "kernel boot" "app run" "total" "VM exits: io 1" "hypercalls: exit 1" \
+                    "syscalls through the syscall instruction"; do
+            expect_in "$err" "$text"
+        done ;;
+    log_unimplemented)
+        run -v "$hello"
+        expect_status 0
+        expect_in "$err" "syscall rseq (334) is not implemented: returning -ENOSYS" ;;
+    quiet_by_default)
+        run "$hello"
+        expect_status 0
+        if [[ -s $err ]]; then echo "FAIL: stderr not empty:"; cat "$err"; exit 1; fi ;;
+    boot_abi_mismatch)
+        run --test-boot-abi-version 99 "$hello"
+        expect_status 126
+        expect_in "$err" "kernel panic"
+        expect_in "$err" "boot info not understood" ;;
+    explicit_kernel)
+        run --kernel "$(dirname "$ehyve")/eremite-kernel" "$hello"
+        expect_status 0; expect_in "$out" "Hello from Eremite!" ;;
+    *)
+        echo "unknown case $case"; exit 2 ;;
+esac
+echo "ok"
