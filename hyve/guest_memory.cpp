@@ -21,6 +21,13 @@ GuestMemory::~GuestMemory() {
     if (base_) munmap(base_, size_);
 }
 
+void GuestMemory::map_file(GuestPhysAddr address, int fd, uint64_t length) const {
+    if (!contains(address, length) || address.value % 4096) throw_out_of_range(address);
+    void* target = base_ + address.value;
+    if (mmap(target, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) != target)
+        fail_errno("cannot map the app into guest memory");
+}
+
 void GuestMemory::throw_out_of_range(GuestPhysAddr address) {
     fail("internal error: guest-physical address " + std::to_string(address.value) + " is outside guest RAM");
 }

@@ -85,10 +85,11 @@ AppFile open_app(const std::string& path) {
     return app;
 }
 
-void read_and_validate_app(const AppFile& app, const std::string& path, std::span<uint8_t> destination) {
-    read_exactly(app.fd.get(), destination.data(), app.size, path);
+void map_and_validate_app(const AppFile& app, const std::string& path, const GuestMemory& memory,
+                          GuestPhysAddr address) {
+    memory.map_file(address, app.fd.get(), app.size);
     elf::Image image;
-    elf::Error error = elf::parse(destination.data(), app.size, elf::Kind::app, image);
+    elf::Error error = elf::parse(memory.span(address, app.size)->data(), app.size, elf::Kind::app, image);
     if (error != elf::Error::none) fail(path + ": " + elf::describe(error));
 }
 

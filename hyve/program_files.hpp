@@ -31,8 +31,9 @@ struct AppFile {
 
 // Opens APP and checks it is a non-empty regular file.
 AppFile open_app(const std::string& path);
-// Reads the whole file into `destination` and validates it there (no intermediate copy).
-void read_and_validate_app(const AppFile& app, const std::string& path, std::span<uint8_t> destination);
+// Maps the file into guest RAM at `address` (no copy) and validates it there.
+void map_and_validate_app(const AppFile& app, const std::string& path, const GuestMemory& memory,
+                          GuestPhysAddr address);
 
 // The default kernel: eremite-kernel beside the ehyve executable.
 std::string default_kernel_path();

@@ -173,7 +173,7 @@ int run_vm(const Options& options) {
     BootLayout layout = plan_layout(options.memory, kernel.physical_end, app.size, strings.size(), memory_text);
 
     GuestMemory memory(options.memory);
-    read_and_validate_app(app, options.app, *memory.span(layout.app, app.size));
+    map_and_validate_app(app, options.app, memory, layout.app);
     load_kernel(kernel, memory);
     write_page_tables(memory, layout);
     write_descriptor_tables(memory, layout);
