@@ -2,7 +2,9 @@
 // speed (on kvm-pvm, after the native-mode switch). The order matters: the interrupt
 // table first (every later step may fault), then the console (every later step may
 // log), then memory, clocks, randomness, and the app.
+#include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/extended_state.hpp"
 #include "arch/x86_64/interrupts.hpp"
 #include "arch/x86_64/per_cpu.hpp"
 #include "drivers/console.hpp"
@@ -16,13 +18,14 @@
 #include "linux/strace.hpp"
 #include "loader/app_loader.hpp"
 #include "mm/memory.hpp"
+#include "sched/scheduler.hpp"
 #include "time/clock.hpp"
 
 namespace eremite::arch {
 void set_host_kind(bool is_kvm_pvm);
 }
 
-extern "C" void enter_app(uint64_t entry, uint64_t stack_pointer) __attribute__((noreturn));
+extern "C" void start_app_thread();
 extern "C" void (*__init_array_start[])();
 extern "C" void (*__init_array_end[])();
 
@@ -31,6 +34,7 @@ namespace {
 
 arch::PerCpu boot_cpu;
 uint64_t boot_tsc = 0;
+abi::BootInfo* boot_info = nullptr;
 
 // The boot timeline (`ehyve -vv`): microseconds since the kernel's first instruction.
 void boot_mark(const char* step) {
@@ -38,7 +42,6 @@ void boot_mark(const char* step) {
     uint64_t khz = clock::tsc_khz();
     log::debug("boot: %-28s at %6lu us", step, khz ? (arch::read_tsc() - boot_tsc) * 1000 / khz : 0);
 }
-alignas(16) uint8_t syscall_stack[64 * 1024];
 
 // Refuses a boot-info block this kernel does not understand. The console ring's
 // address is part of the unknown layout, so the message travels in the panic hypercall.
@@ -75,8 +78,8 @@ using namespace eremite;
 
 extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, uint64_t tsc_at_entry) {
     arch::set_host_kind(on_kvm_pvm);
-    boot_cpu.kernel_stack_top = reinterpret_cast<uint64_t>(syscall_stack + sizeof syscall_stack);
     arch::install_per_cpu(boot_cpu);
+    boot_info = info;
     if (info->magic != abi::boot_info_magic || info->version != abi::boot_abi_version ||
         info->size != sizeof(abi::BootInfo))
         refuse_boot_info(info);
@@ -96,6 +99,10 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     if (!random::init(info->random_seed))
         panic("no entropy: neither the hypervisor's seed nor RDSEED/RDRAND is available");
     boot_mark("random");
+    if (!arch::apic::init_this_cpu()) panic("this CPU has no x2APIC, which the scheduler's timer needs");
+    boot_cpu.apic_id = arch::apic::this_cpu_id();
+    sched::init_this_cpu(0);
+    boot_mark("local APIC and scheduler");
     linux::enable_strace(info->boot_flags & abi::boot_flag_strace);
 
     const char* path;
@@ -117,7 +124,24 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     loader::StartedApp app;
     if (!loader::load_app(launch, app)) linux::end_vm(abi::exit_status_host_error);
     boot_mark("app loaded");
-    info->tsc_at_app_entry = arch::read_tsc();
+
+    // The app's main thread (tid 1) starts in start_app_thread (context_switch.S), which
+    // finds the entry point in %r12 and the stack pointer in %r13; this boot context
+    // becomes the CPU's idle thread.
+    sched::Thread* main_thread = sched::create_app_thread();
+    if (!main_thread) panic("out of memory for the main thread");
+    auto* switch_frame = reinterpret_cast<uint64_t*>(main_thread->kernel_stack_top) - 7;
+    memset(switch_frame, 0, 7 * sizeof(uint64_t));
+    switch_frame[2] = app.stack_pointer;  // %r13
+    switch_frame[3] = app.entry;          // %r12
+    switch_frame[6] = reinterpret_cast<uint64_t>(&start_app_thread);
+    main_thread->saved_rsp = reinterpret_cast<uint64_t>(switch_frame);
+    sched::start(main_thread);
+    sched::idle_loop();
+}
+
+// Runs once, on the main thread, just before the app's first instruction.
+extern "C" void app_entry_hook() {
+    boot_info->tsc_at_app_entry = arch::read_tsc();
     arch::enable_interrupts();
-    enter_app(app.entry, app.stack_pointer);
 }

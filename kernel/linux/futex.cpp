@@ -1,10 +1,13 @@
-// futex(2) for a process with one thread: a wait can only end by its timeout (nobody
-// else can wake it), a wake finds nobody, and FUTEX_WAKE_OP still performs its
-// operation. The table of waiters arrives with threads and the scheduler.
+// futex(2): WAIT, WAKE, the BITSET variants, REQUEUE, CMP_REQUEUE and WAKE_OP, with
+// relative and absolute timeouts on CLOCK_MONOTONIC and CLOCK_REALTIME, as Linux gives
+// them (kernel/futex/). The PI and waitv operations return -ENOSYS.
+#include "linux/futex.hpp"
+
 #include "arch/x86_64/cpu.hpp"
-#include "lib/log.hpp"
 #include "lib/string.hpp"
 #include "linux/syscall.hpp"
+#include "sched/scheduler.hpp"
+#include "sync/spinlock.hpp"
 #include "time/clock.hpp"
 
 namespace eremite::linux {
@@ -13,7 +16,7 @@ namespace {
 // include/uapi/linux/futex.h
 enum FutexOp : int {
     futex_wait = 0,
-    futex_wake = 1,
+    futex_wake_op_code = 1,
     futex_requeue = 3,
     futex_cmp_requeue = 4,
     futex_wake_op = 5,
@@ -21,83 +24,228 @@ enum FutexOp : int {
     futex_wake_bitset = 10,
 };
 constexpr int futex_private = 128, futex_clock_realtime = 256;
+constexpr uint32_t bitset_match_any = 0xffffffff;
+
+struct Waiter {
+    sched::Thread* thread;
+    const uint32_t* address;
+    uint32_t bitset;
+    Waiter* next;
+};
+
+struct Bucket {
+    SpinLock lock;
+    Waiter* head = nullptr;
+};
+
+constexpr unsigned bucket_count = 256;
+Bucket buckets[bucket_count];
+
+Bucket& bucket_for(const uint32_t* address) {
+    uint64_t key = reinterpret_cast<uint64_t>(address) >> 2;
+    key ^= key >> 17;
+    key *= 0x9e3779b97f4a7c15ull;
+    return buckets[key >> 56];
+}
+
+bool queued(Bucket& bucket, Waiter* waiter) {
+    for (Waiter* w = bucket.head; w; w = w->next)
+        if (w == waiter) return true;
+    return false;
+}
+
+void remove(Bucket& bucket, Waiter* waiter) {
+    for (Waiter** link = &bucket.head; *link; link = &(*link)->next) {
+        if (*link == waiter) {
+            *link = waiter->next;
+            return;
+        }
+    }
+}
+
+// Wakes up to `count` matching waiters of a locked bucket.
+int64_t wake_locked(Bucket& bucket, const uint32_t* address, uint64_t count, uint32_t bitset) {
+    int64_t woken = 0;
+    for (Waiter** link = &bucket.head; *link && static_cast<uint64_t>(woken) < count;) {
+        Waiter* w = *link;
+        if (w->address == address && (w->bitset & bitset)) {
+            *link = w->next;
+            sched::wake(w->thread);
+            ++woken;
+        } else {
+            link = &w->next;
+        }
+    }
+    return woken;
+}
 
 struct Timespec {
     int64_t seconds, nanoseconds;
 };
 
-bool read_word(const SyscallArgs& args, int index, uint32_t& value) {
-    auto* address = args.pointer<const uint32_t>(index);
-    if (reinterpret_cast<uint64_t>(address) % 4 || !app_readable(address, 4)) return false;
-    value = __atomic_load_n(address, __ATOMIC_SEQ_CST);
-    return true;
+bool valid_word(const uint32_t* address) {
+    return reinterpret_cast<uint64_t>(address) % 4 == 0 && app_readable(address, 4);
 }
 
-// Waits until the deadline passes: with one thread nothing else can happen meanwhile.
-int64_t wait_until(uint64_t deadline_ns, bool realtime) {
-    while ((realtime ? clock::realtime_ns() : clock::monotonic_ns()) < deadline_ns) arch::pause();
-    return failure(Errno::etimedout);
-}
-
-int64_t wait(const SyscallArgs& args, bool absolute, bool realtime) {
-    uint32_t current;
-    if (!read_word(args, 0, current)) return failure(Errno::efault);
-    if (current != static_cast<uint32_t>(args[2])) return failure(Errno::eagain);
-    auto* timeout = args.pointer<const Timespec>(3);
-    if (!timeout) {
-        log::warn("futex: the app's only thread waits for a wake-up that nobody can send; it will wait forever");
-        arch::halt_forever();
-    }
-    if (!app_readable(timeout, sizeof(Timespec))) return failure(Errno::efault);
+// The TSC deadline of a futex timeout, 0 for none, or -1 when the timespec is invalid.
+int64_t deadline_of(const Timespec* timeout, bool absolute, bool realtime) {
+    if (!timeout) return 0;
+    if (!app_readable(timeout, sizeof(Timespec))) return -static_cast<int64_t>(Errno::efault);
     Timespec value;
     memcpy(&value, timeout, sizeof value);
-    if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= 1000000000) return failure(Errno::einval);
+    if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= 1000000000)
+        return -static_cast<int64_t>(Errno::einval);
     uint64_t span = static_cast<uint64_t>(value.seconds) * 1000000000 + static_cast<uint64_t>(value.nanoseconds);
-    uint64_t now = realtime ? clock::realtime_ns() : clock::monotonic_ns();
-    return wait_until(absolute ? span : now + span, realtime);
+    if (!absolute) return static_cast<int64_t>(arch::read_tsc() + clock::ns_to_ticks(span)) | 1;
+    uint64_t tsc = realtime ? clock::tsc_at_realtime(span) : clock::tsc_at_monotonic(span);
+    return static_cast<int64_t>(tsc | 1);  // never 0, which means "no deadline"
 }
 
-int64_t wake_op(const SyscallArgs& args) {
-    auto* target = args.pointer<uint32_t>(4);
-    if (reinterpret_cast<uint64_t>(target) % 4 || !app_writable(target, 4)) return failure(Errno::efault);
-    uint32_t encoded = static_cast<uint32_t>(args[5]);
+int64_t wait(const uint32_t* address, uint32_t expected, const Timespec* timeout, bool absolute, bool realtime,
+             uint32_t bitset) {
+    if (!valid_word(address)) return failure(Errno::efault);
+    int64_t deadline = deadline_of(timeout, absolute, realtime);
+    if (deadline < 0) return deadline;
+    Bucket& bucket = bucket_for(address);
+    Waiter waiter{sched::current(), address, bitset, nullptr};
+    {
+        LockGuard guard(bucket.lock);
+        // Compared under the bucket lock: a waker that changed the word takes the same
+        // lock before it looks for waiters, so no wake-up falls between check and sleep.
+        if (__atomic_load_n(address, __ATOMIC_SEQ_CST) != expected) return failure(Errno::eagain);
+        waiter.next = bucket.head;
+        bucket.head = &waiter;
+        sched::prepare_to_block(static_cast<uint64_t>(deadline));
+    }
+    for (;;) {
+        sched::schedule();
+        LockGuard guard(bucket.lock);
+        if (!queued(bucket, &waiter)) return 0;  // a waker took it out: woken
+        if (sched::current()->timed_out) {
+            remove(bucket, &waiter);
+            return failure(Errno::etimedout);
+        }
+        sched::prepare_to_block(static_cast<uint64_t>(deadline));  // a spurious return: wait on
+    }
+}
+
+// Applies FUTEX_WAKE_OP's operation to *target; returns the comparison's result.
+bool apply_wake_op(uint32_t* target, uint32_t encoded) {
     int op = (encoded >> 28) & 7, compare = (encoded >> 24) & 15;
-    int32_t operand = static_cast<int32_t>(encoded << 8) >> 20;
-    if (encoded & (8u << 28)) operand = 1 << (operand & 31);  // FUTEX_OP_OPARG_SHIFT
-    if (op > 4 || compare > 5) return failure(Errno::enosys);
-    uint32_t old = *target;
-    uint32_t updated[] = {static_cast<uint32_t>(operand), old + operand, old | operand, old & ~operand, old ^ operand};
-    *target = updated[op];
-    return 0;  // no thread was waiting on either word
+    uint32_t operand = (encoded >> 12) & 0xfff, argument = encoded & 0xfff;
+    if (encoded & (8u << 28)) operand = 1u << (operand & 31);  // FUTEX_OP_OPARG_SHIFT
+    uint32_t old = __atomic_load_n(target, __ATOMIC_SEQ_CST), updated;
+    do {
+        switch (op) {
+            case 0: updated = operand; break;
+            case 1: updated = old + operand; break;
+            case 2: updated = old | operand; break;
+            case 3: updated = old & ~operand; break;
+            default: updated = old ^ operand; break;
+        }
+    } while (!__atomic_compare_exchange_n(target, &old, updated, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    auto value = static_cast<int32_t>(old), against = static_cast<int32_t>(argument << 20) >> 20;
+    switch (compare) {
+        case 0: return value == against;
+        case 1: return value != against;
+        case 2: return value < against;
+        case 3: return value <= against;
+        case 4: return value > against;
+        default: return value >= against;
+    }
+}
+
+// Locks two buckets in a fixed order (the same bucket once).
+class PairGuard {
+public:
+    PairGuard(Bucket& a, Bucket& b) : first_(&a < &b ? a : b), second_(&a < &b ? b : a) {
+        irq_ = arch::disable_interrupts();
+        first_.lock.lock();
+        if (&second_ != &first_) second_.lock.lock();
+    }
+    ~PairGuard() {
+        if (&second_ != &first_) second_.lock.unlock();
+        first_.lock.unlock();
+        arch::restore_interrupts(irq_);
+    }
+
+private:
+    Bucket& first_;
+    Bucket& second_;
+    bool irq_;
+};
+
+int64_t requeue(const uint32_t* from, const uint32_t* to, uint64_t wake_count, uint64_t requeue_count,
+                const uint32_t* compare_value) {
+    if (!valid_word(from) || !valid_word(to)) return failure(Errno::efault);
+    if (static_cast<int64_t>(wake_count) < 0 || static_cast<int64_t>(requeue_count) < 0) return failure(Errno::einval);
+    Bucket& source = bucket_for(from);
+    Bucket& target = bucket_for(to);
+    PairGuard guard(source, target);
+    if (compare_value && __atomic_load_n(from, __ATOMIC_SEQ_CST) != *compare_value) return failure(Errno::eagain);
+    int64_t done = wake_locked(source, from, wake_count, bitset_match_any);
+    uint64_t moved = 0;
+    for (Waiter** link = &source.head; *link && moved < requeue_count;) {
+        Waiter* w = *link;
+        if (w->address != from) {
+            link = &w->next;
+            continue;
+        }
+        *link = w->next;
+        w->address = to;
+        w->next = target.head;
+        target.head = w;
+        ++moved;
+    }
+    return done + static_cast<int64_t>(moved);
 }
 
 }  // namespace
 
+int64_t futex_wake(const uint32_t* address, uint64_t count, uint32_t bitset) {
+    Bucket& bucket = bucket_for(address);
+    LockGuard guard(bucket.lock);
+    return wake_locked(bucket, address, count, bitset);
+}
+
 int64_t sys_futex(const SyscallArgs& args) {
+    auto* address = args.pointer<uint32_t>(0);
     int op = args.integer(1);
     bool realtime = op & futex_clock_realtime;
+    auto value = static_cast<uint32_t>(args[2]);
+    auto* timeout = args.pointer<const Timespec>(3);
+    auto value3 = static_cast<uint32_t>(args[5]);
     switch (op & ~(futex_private | futex_clock_realtime)) {
-        case futex_wait: return wait(args, false, realtime);  // a relative timeout: the clock hardly matters
+        case futex_wait:
+            return wait(address, value, timeout, false, realtime, bitset_match_any);
         case futex_wait_bitset:
-            if (static_cast<uint32_t>(args[5]) == 0) return failure(Errno::einval);
-            return wait(args, true, realtime);
-        case futex_wake:
-        case futex_requeue: {
-            uint32_t ignored;
-            return read_word(args, 0, ignored) ? 0 : failure(Errno::efault);
+            if (value3 == 0) return failure(Errno::einval);
+            return wait(address, value, timeout, true, realtime, value3);
+        case futex_wake_op_code:
+            if (!valid_word(address)) return failure(Errno::efault);
+            return futex_wake(address, value, bitset_match_any);
+        case futex_wake_bitset:
+            if (value3 == 0) return failure(Errno::einval);
+            if (!valid_word(address)) return failure(Errno::efault);
+            return futex_wake(address, value, value3);
+        case futex_requeue:
+            return requeue(address, args.pointer<const uint32_t>(4), value, args[3], nullptr);
+        case futex_cmp_requeue:
+            return requeue(address, args.pointer<const uint32_t>(4), value, args[3], &value3);
+        case futex_wake_op: {
+            auto* second = args.pointer<uint32_t>(4);
+            if (!valid_word(address)) return failure(Errno::efault);
+            if (reinterpret_cast<uint64_t>(second) % 4 || !app_writable(second, 4)) return failure(Errno::efault);
+            Bucket& first_bucket = bucket_for(address);
+            Bucket& second_bucket = bucket_for(second);
+            PairGuard guard(first_bucket, second_bucket);
+            bool also_second = apply_wake_op(second, value3);
+            int64_t woken = wake_locked(first_bucket, address, value, bitset_match_any);
+            if (also_second) woken += wake_locked(second_bucket, second, args[3], bitset_match_any);
+            return woken;
         }
-        case futex_wake_bitset: {
-            uint32_t ignored;
-            if (static_cast<uint32_t>(args[5]) == 0) return failure(Errno::einval);
-            return read_word(args, 0, ignored) ? 0 : failure(Errno::efault);
-        }
-        case futex_cmp_requeue: {
-            uint32_t current;
-            if (!read_word(args, 0, current)) return failure(Errno::efault);
-            return current == static_cast<uint32_t>(args[5]) ? 0 : failure(Errno::eagain);
-        }
-        case futex_wake_op: return wake_op(args);
-        default: return failure(Errno::enosys);
+        default:
+            return failure(Errno::enosys);
     }
 }
 

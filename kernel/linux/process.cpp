@@ -15,7 +15,6 @@ namespace {
 
 uint32_t user_id = 0, group_id = 0;
 const char* exe_path = "";
-uint64_t clear_child_tid = 0;  // set_tid_address; used once threads exist
 uint64_t robust_list_head = 0, robust_list_length = 0;
 bool report_stats = false;
 
@@ -71,21 +70,14 @@ void end_vm(int status) {
     arch::halt_forever();
 }
 
-int64_t sys_exit(const SyscallArgs& args) { end_vm(args.integer(0) & 0xff); }
-int64_t sys_exit_group(const SyscallArgs& args) { end_vm(args.integer(0) & 0xff); }
 
 int64_t sys_getpid(const SyscallArgs&) { return process_id; }
-int64_t sys_gettid(const SyscallArgs&) { return process_id; }
 int64_t sys_getppid(const SyscallArgs&) { return 0; }  // like init: no parent in this world
 int64_t sys_getuid(const SyscallArgs&) { return user_id; }
 int64_t sys_geteuid(const SyscallArgs&) { return user_id; }
 int64_t sys_getgid(const SyscallArgs&) { return group_id; }
 int64_t sys_getegid(const SyscallArgs&) { return group_id; }
 
-int64_t sys_set_tid_address(const SyscallArgs& args) {
-    clear_child_tid = args[0];
-    return process_id;
-}
 
 int64_t sys_set_robust_list(const SyscallArgs& args) {
     constexpr uint64_t robust_list_head_size = 24;  // sizeof(struct robust_list_head)
@@ -95,7 +87,6 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
     return 0;
 }
 
-int64_t sys_sched_yield(const SyscallArgs&) { return 0; }  // one thread: nothing to yield to
 
 int64_t sys_sched_getaffinity(const SyscallArgs& args) {
     // The kernel's mask is one unsigned long (nr_cpu_ids <= 64); Linux returns its size.

@@ -17,6 +17,10 @@ struct SyscallFrame {
     uint64_t number, rip, rflags, rsp;
 };
 
+// The frame of the syscall the current thread is in: syscall_entry.S pushes it at the
+// very top of the thread's kernel stack.
+SyscallFrame& current_syscall_frame();
+
 struct SyscallArgs {
     uint64_t a[6];
     uint64_t operator[](int i) const { return a[i]; }

@@ -5,6 +5,7 @@
 #include "lib/log.hpp"
 #include "linux/strace.hpp"
 #include "linux/syscall.hpp"
+#include "sched/scheduler.hpp"
 
 namespace eremite::linux {
 namespace {
@@ -61,6 +62,9 @@ using namespace eremite;
 
 extern "C" int64_t syscall_dispatch(linux::SyscallFrame* frame) {
     ++arch::this_cpu().syscall_count;
+    // The entry masked interrupts (SFMASK); the handler runs with them on, so that a long
+    // or blocking call never delays a timer or a wake-up on this CPU.
+    arch::enable_interrupts();
     uint64_t number = frame->number;
     linux::SyscallArgs args{{frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9}};
     const linux::SyscallEntry* entry = number < linux::syscall_count ? &linux::table.entries[number] : nullptr;

@@ -1,6 +1,8 @@
 // clock_gettime, clock_getres, gettimeofday, time.
 #include "lib/string.hpp"
 #include "linux/syscall.hpp"
+#include "arch/x86_64/cpu.hpp"
+#include "sched/scheduler.hpp"
 #include "time/clock.hpp"
 
 namespace eremite::linux {
@@ -44,14 +46,65 @@ int64_t read_clock(int32_t clock) {
         case clock_boottime:
         case clock_boottime_alarm: return static_cast<int64_t>(clock::monotonic_ns());
         case clock_process_cputime:
-        case clock_thread_cputime:
-            // One thread that has had the CPU since boot.
-            return static_cast<int64_t>(clock::nanoseconds_since_boot());
+        case clock_thread_cputime: {
+            // The calling thread's CPU time so far; the process clock adds no other threads
+            // yet (Linux sums all of them).
+            sched::Thread* self = sched::current();
+            return static_cast<int64_t>(self->cpu_time_ns + clock::ticks_to_ns(arch::read_tsc() - self->ran_since));
+        }
         default: return -1;
     }
 }
 
+// Reads and checks a timespec from the app: nanoseconds, or a negative errno.
+int64_t read_timespec(const void* address) {
+    if (!app_readable(address, sizeof(Timespec))) return -static_cast<int64_t>(Errno::efault);
+    Timespec value;
+    memcpy(&value, address, sizeof value);
+    if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= 1000000000)
+        return -static_cast<int64_t>(Errno::einval);
+    if (value.seconds > 9000000000) value.seconds = 9000000000;  // ~285 years: effectively forever
+    return value.seconds * 1000000000 + value.nanoseconds;
+}
+
+// Blocks the calling thread until the TSC passes `deadline`; other threads run meanwhile.
+void sleep_until(uint64_t deadline) {
+    while (arch::read_tsc() < deadline) {
+        sched::prepare_to_block(deadline);
+        sched::schedule();
+    }
+}
+
 }  // namespace
+
+int64_t sys_nanosleep(const SyscallArgs& args) {
+    int64_t span = read_timespec(args.pointer<void>(0));
+    if (span < 0) return span;
+    sleep_until(arch::read_tsc() + clock::ns_to_ticks(static_cast<uint64_t>(span)));
+    return 0;  // never interrupted by a signal, so `rem` stays untouched
+}
+
+int64_t sys_clock_nanosleep(const SyscallArgs& args) {
+    constexpr uint64_t timer_abstime = 1;
+    int32_t clock = args.integer(0);
+    bool realtime;
+    switch (clock) {
+        case clock_realtime: case clock_tai: realtime = true; break;
+        case clock_monotonic: case clock_boottime: realtime = false; break;
+        case clock_thread_cputime: return failure(Errno::einval);
+        default: return failure(Errno::enotsup);
+    }
+    int64_t span = read_timespec(args.pointer<void>(2));
+    if (span < 0) return span;
+    uint64_t deadline;
+    if (args[1] & timer_abstime)
+        deadline = realtime ? clock::tsc_at_realtime(static_cast<uint64_t>(span))
+                            : clock::tsc_at_monotonic(static_cast<uint64_t>(span));
+    else
+        deadline = arch::read_tsc() + clock::ns_to_ticks(static_cast<uint64_t>(span));
+    sleep_until(deadline);
+    return 0;
+}
 
 int64_t sys_clock_gettime(const SyscallArgs& args) {
     int64_t now = read_clock(args.integer(0));

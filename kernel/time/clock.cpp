@@ -42,9 +42,24 @@ void init(const abi::BootInfo& info) {
 
 uint64_t tsc_khz() { return khz; }
 
-uint64_t nanoseconds_since_boot() {
-    uint64_t ticks = arch::read_tsc() - tsc_at_boot;
+uint64_t nanoseconds_since_boot() { return ticks_to_ns(arch::read_tsc() - tsc_at_boot); }
+
+uint64_t ticks_to_ns(uint64_t ticks) {
     return static_cast<uint64_t>((static_cast<unsigned __int128>(ticks) * multiplier) >> shift);
+}
+
+uint64_t ns_to_ticks(uint64_t nanoseconds) {
+    return static_cast<uint64_t>(static_cast<unsigned __int128>(nanoseconds) * khz / 1000000);
+}
+
+uint64_t tsc_at_monotonic(uint64_t nanoseconds) {
+    uint64_t since_boot = nanoseconds > monotonic_at_boot ? nanoseconds - monotonic_at_boot : 0;
+    return tsc_at_boot + ns_to_ticks(since_boot);
+}
+
+uint64_t tsc_at_realtime(uint64_t nanoseconds) {
+    uint64_t since_boot = nanoseconds > realtime_at_boot ? nanoseconds - realtime_at_boot : 0;
+    return tsc_at_boot + ns_to_ticks(since_boot);
 }
 
 uint64_t monotonic_ns() { return monotonic_at_boot + nanoseconds_since_boot(); }

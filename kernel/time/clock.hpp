@@ -13,6 +13,12 @@ void init(const abi::BootInfo& boot_info);
 uint64_t tsc_khz();
 
 uint64_t nanoseconds_since_boot();
+uint64_t ticks_to_ns(uint64_t ticks);
+uint64_t ns_to_ticks(uint64_t nanoseconds);
+// The TSC value at which CLOCK_MONOTONIC (or CLOCK_REALTIME) reads `nanoseconds`
+// (the current TSC when that moment has passed).
+uint64_t tsc_at_monotonic(uint64_t nanoseconds);
+uint64_t tsc_at_realtime(uint64_t nanoseconds);
 uint64_t monotonic_ns();
 uint64_t realtime_ns();
 

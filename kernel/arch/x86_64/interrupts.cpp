@@ -1,13 +1,17 @@
 #include "arch/x86_64/interrupts.hpp"
 
+#include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/per_cpu.hpp"
 #include "lib/format.hpp"
 #include "lib/log.hpp"
 #include "lib/utility.hpp"
 #include "linux/signals.hpp"
 #include "mm/app_memory.hpp"
+#include "sched/scheduler.hpp"
 
 extern "C" const uint64_t interrupt_stubs[256];
+extern "C" char syscall_exit_window[], syscall_exit_window_end[], idle_wait_window[], idle_wait_window_end[];
 
 namespace eremite::arch {
 namespace {
@@ -35,9 +39,17 @@ struct [[gnu::packed]] Tss {
 };
 static_assert(sizeof(Tss) == 104);
 
-enum Ist : uint8_t { ist_double_fault = 1, ist_nmi = 2, ist_machine_check = 3, ist_page_fault = 4, ist_other = 5 };
+enum Ist : uint8_t {
+    ist_double_fault = 1,
+    ist_nmi = 2,
+    ist_machine_check = 3,
+    ist_page_fault = 4,
+    ist_other = 5,
+    ist_interrupt = 6,
+};
+constexpr int ist_count = 6;
 constexpr uint64_t ist_stack_size = 16 * 1024;
-alignas(16) uint8_t ist_stacks[5][ist_stack_size];
+alignas(16) uint8_t ist_stacks[ist_count][ist_stack_size];
 
 constexpr uint8_t gate_interrupt = 0x8e;  // present, DPL 0, clears the interrupt flag
 constexpr uint8_t gate_trap = 0x8f;       // present, DPL 0, leaves it as it was
@@ -48,7 +60,7 @@ uint8_t ist_for(unsigned vector) {
         case 8: return ist_double_fault;
         case 14: return ist_page_fault;
         case 18: return ist_machine_check;
-        default: return ist_other;
+        default: return vector < 32 ? ist_other : ist_interrupt;
     }
 }
 
@@ -133,23 +145,9 @@ void init_interrupts(const abi::CpuTables& tables) {
                            0};
     }
     auto* tss = reinterpret_cast<Tss*>(tables.tss);
-    for (int i = 0; i < 5; ++i) tss->ist[i] = reinterpret_cast<uint64_t>(ist_stacks[i] + ist_stack_size);
+    for (int i = 0; i < ist_count; ++i) tss->ist[i] = reinterpret_cast<uint64_t>(ist_stacks[i] + ist_stack_size);
     tss->rsp[0] = tss->ist[ist_other - 1];
     tss->io_map_base = sizeof(Tss);
-}
-
-void init_extended_state() {
-    constexpr uint32_t cpuid_xsave = 1u << 26;
-    constexpr uint64_t cr4_osxsave = 1ull << 18;
-    if (!(cpuid(1).ecx & cpuid_xsave)) return;  // SSE alone (CR4.OSFXSR) is already on
-    // x87, SSE, AVX and the AVX-512 state. AMX stays off: Linux hands it out only on
-    // request (arch_prctl ARCH_REQ_XCOMP_PERM), and MPX and PKRU are unused.
-    constexpr uint64_t wanted = 0b11100111;
-    uint64_t supported = cpuid(0xd, 0).eax | (static_cast<uint64_t>(cpuid(0xd, 0).edx) << 32);
-    uint64_t mask = supported & wanted;
-    if ((mask & 0b11100000) != 0b11100000) mask &= 0b111;  // AVX-512 only as a whole
-    write_cr4(read_cr4() | cr4_osxsave);
-    asm volatile("xsetbv" : : "c"(0), "a"(static_cast<uint32_t>(mask)), "d"(static_cast<uint32_t>(mask >> 32)));
 }
 
 }  // namespace eremite::arch
@@ -172,4 +170,31 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
               frame->rip, fault_address, frame->error_code);
     }
     log::warn("unexpected interrupt vector %u", vector);
+}
+
+// Interrupts (vectors 32-255), on the stack interrupt_entry.S moved the frame to.
+extern "C" void irq_dispatch(arch::InterruptFrame* frame) {
+    ++arch::this_cpu().interrupt_count;
+    switch (frame->vector) {
+        case arch::apic::timer_vector:
+            arch::apic::end_of_interrupt();
+            sched::on_timer_interrupt();
+            break;
+        case arch::apic::reschedule_vector:
+            arch::apic::end_of_interrupt();
+            sched::on_reschedule_interrupt();
+            break;
+        case arch::apic::spurious_vector:
+            return;  // no end of interrupt for a spurious one (SDM vol. 3, 11.9)
+        default:
+            arch::apic::end_of_interrupt();
+            log::warn("unexpected interrupt vector %lu", frame->vector);
+    }
+    auto rip = reinterpret_cast<char*>(frame->rip);
+    if (rip >= idle_wait_window && rip < idle_wait_window_end) {
+        frame->rip = reinterpret_cast<uint64_t>(idle_wait_window_end);  // do not halt: there is news
+        return;
+    }
+    bool app_interrupted = arch::is_app_address(frame->rip) || (rip >= syscall_exit_window && rip < syscall_exit_window_end);
+    if (app_interrupted && sched::reschedule_pending()) sched::schedule();
 }

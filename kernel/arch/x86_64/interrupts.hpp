@@ -20,9 +20,6 @@ struct InterruptFrame {
 // Fills the IDT and the TSS's IST pointers that ehyve (or the PVH boot path) installed.
 void init_interrupts(const abi::CpuTables& tables);
 
-// Enables the extended register state (SSE and AVX through XSAVE) for the app.
-void init_extended_state();
-
 // The app's address space is below 2^47; the kernel lives in the upper half.
 inline bool is_app_address(uint64_t address) { return address < (1ull << 47); }
 

@@ -16,8 +16,10 @@ struct PerCpu {
     uint64_t user_stack_scratch;  // %gs:16  the app's %rsp while the syscall entry saves it
     Vif* vif;                     // %gs:24
     uint32_t cpu_index;
-    uint32_t reserved0;
-    uint64_t syscall_count;  // syscalls taken through the `syscall` instruction
+    uint32_t apic_id;
+    uint64_t syscall_count;      // syscalls taken through the `syscall` instruction
+    uint64_t armed_deadline;     // the TSC deadline the local APIC timer holds, 0 if none
+    uint64_t interrupt_count;    // timer and inter-processor interrupts taken
 };
 static_assert(offsetof(PerCpu, kernel_stack_top) == 8);
 static_assert(offsetof(PerCpu, user_stack_scratch) == 16);

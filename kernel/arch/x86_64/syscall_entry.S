@@ -69,4 +69,9 @@ syscall_return:
     mov (%rsp), %r11            // Linux returns RFLAGS in %r11
     popfq
     pop %rsp
+    // Here the stack pointer is already the app's: an interrupt arriving at this last
+    // instruction is handled as an interrupt of the app (interrupt_entry.S checks it).
+    .globl syscall_exit_window, syscall_exit_window_end
+syscall_exit_window:
     jmp *%rcx
+syscall_exit_window_end:

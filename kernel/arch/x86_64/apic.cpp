@@ -1,0 +1,62 @@
+#include "arch/x86_64/apic.hpp"
+
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/per_cpu.hpp"
+#include "time/clock.hpp"
+
+namespace eremite::arch::apic {
+namespace {
+
+// Intel SDM vol. 3, 11.12: x2APIC registers are MSRs 0x800 + (xAPIC offset >> 4).
+constexpr uint32_t msr_apic_base = 0x1b;
+constexpr uint32_t msr_id = 0x802, msr_eoi = 0x80b, msr_spurious = 0x80f, msr_icr = 0x830, msr_lvt_timer = 0x832,
+                   msr_initial_count = 0x838, msr_divide = 0x83e, msr_tsc_deadline = 0x6e0;
+constexpr uint64_t apic_base_enable = 1u << 11, apic_base_x2apic = 1u << 10;
+constexpr uint32_t lvt_tsc_deadline = 2u << 17;
+constexpr uint32_t svr_enable = 1u << 8;
+
+bool tsc_deadline_mode = false;
+
+}  // namespace
+
+bool init_this_cpu() {
+    auto features = cpuid(1);
+    if (!(features.ecx & (1u << 21))) return false;  // no x2APIC
+    tsc_deadline_mode = features.ecx & (1u << 24);
+    write_msr(msr_apic_base, read_msr(msr_apic_base) | apic_base_enable | apic_base_x2apic);
+    write_msr(msr_spurious, svr_enable | spurious_vector);
+    if (tsc_deadline_mode) {
+        write_msr(msr_lvt_timer, lvt_tsc_deadline | timer_vector);
+    } else {
+        write_msr(msr_divide, 0xb);  // divide by 1
+        write_msr(msr_lvt_timer, timer_vector);  // one-shot
+    }
+    return true;
+}
+
+uint32_t this_cpu_id() { return static_cast<uint32_t>(read_msr(msr_id)); }
+
+void set_deadline(uint64_t tsc) {
+    uint64_t& armed = this_cpu().armed_deadline;
+    if (tsc == armed) return;  // nothing changed: no trapping write
+    armed = tsc;
+    if (tsc_deadline_mode) {
+        write_msr(msr_tsc_deadline, tsc);
+        return;
+    }
+    // One-shot mode counts the APIC bus clock, which KVM runs at 1 GHz.
+    uint64_t now = read_tsc();
+    uint64_t khz = clock::tsc_khz();
+    uint64_t nanoseconds = tsc == 0 ? 0 : (tsc > now ? (tsc - now) * 1000000 / khz : 1);
+    write_msr(msr_initial_count, nanoseconds > 0xffffffff ? 0xffffffff : nanoseconds);
+}
+
+void timer_fired() { this_cpu().armed_deadline = 0; }
+
+void end_of_interrupt() { write_msr(msr_eoi, 0); }
+
+void send_ipi(uint32_t apic_id, uint8_t vector) {
+    write_msr(msr_icr, (static_cast<uint64_t>(apic_id) << 32) | vector);
+}
+
+}  // namespace eremite::arch::apic

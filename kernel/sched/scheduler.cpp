@@ -1,0 +1,297 @@
+#include "sched/scheduler.hpp"
+
+#include "arch/x86_64/apic.hpp"
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/extended_state.hpp"
+#include "arch/x86_64/per_cpu.hpp"
+#include "lib/log.hpp"
+#include "mm/memory.hpp"
+#include "sync/spinlock.hpp"
+#include "time/clock.hpp"
+
+extern "C" void switch_context(uint64_t* save_rsp, uint64_t new_rsp, volatile bool* previous_on_cpu);
+extern "C" void idle_wait_plain();
+extern "C" void idle_wait_pvm(volatile uint8_t* vif);
+
+namespace eremite::sched {
+namespace {
+
+constexpr uint32_t max_cpus = 64;
+constexpr uint64_t time_slice_ns = 10000000;  // 10 ms, as CFS's default latency target
+
+struct CpuScheduler {
+    SpinLock lock;
+    Thread* run_head = nullptr;
+    Thread* run_tail = nullptr;
+    uint32_t run_length = 0;
+    Thread* sleepers = nullptr;  // sorted by wake_deadline
+    Thread* current = nullptr;
+    Thread idle;                 // the CPU's boot context
+    Thread* to_reap = nullptr;   // exited; freed by the next thread on this CPU
+    volatile bool need_resched = false;
+    uint32_t apic_id = 0;
+    bool online = false;
+};
+
+CpuScheduler cpus[max_cpus];
+uint32_t online_count = 1;
+uint64_t live_count = 0;
+uint64_t slice_ticks = 0;
+
+CpuScheduler& local() { return cpus[arch::this_cpu().cpu_index]; }
+
+void enqueue(CpuScheduler& cs, Thread* t) {
+    t->queue_next = nullptr;
+    if (cs.run_tail) cs.run_tail->queue_next = t;
+    else cs.run_head = t;
+    cs.run_tail = t;
+    ++cs.run_length;
+}
+
+Thread* dequeue(CpuScheduler& cs) {
+    Thread* t = cs.run_head;
+    if (!t) return nullptr;
+    cs.run_head = t->queue_next;
+    if (!cs.run_head) cs.run_tail = nullptr;
+    --cs.run_length;
+    t->queue_next = nullptr;
+    return t;
+}
+
+void insert_sleeper(CpuScheduler& cs, Thread* t) {
+    Thread** link = &cs.sleepers;
+    while (*link && (*link)->wake_deadline <= t->wake_deadline) link = &(*link)->sleep_next;
+    t->sleep_next = *link;
+    *link = t;
+}
+
+void remove_sleeper(CpuScheduler& cs, Thread* t) {
+    for (Thread** link = &cs.sleepers; *link; link = &(*link)->sleep_next) {
+        if (*link == t) {
+            *link = t->sleep_next;
+            t->sleep_next = nullptr;
+            return;
+        }
+    }
+}
+
+// Arms this CPU's timer for the earliest event it must act on: a sleeper's deadline, or
+// the end of the running thread's slice when another thread is waiting. Nothing else.
+void program_timer(CpuScheduler& cs) {
+    uint64_t deadline = cs.sleepers ? cs.sleepers->wake_deadline : 0;
+    if (cs.run_length > 0 && !cs.current->is_idle) {
+        uint64_t slice_end = cs.current->slice_end;
+        if (!deadline || slice_end < deadline) deadline = slice_end;
+    }
+    arch::apic::set_deadline(deadline);
+}
+
+void reap(Thread* t) { destroy_thread(t); }
+
+// Work that belongs to the thread now running, after any switch.
+void finish_switch() {
+    CpuScheduler& cs = local();
+    if (cs.to_reap && cs.to_reap != cs.current) {
+        reap(cs.to_reap);
+        cs.to_reap = nullptr;
+    }
+    cs.lock.lock();
+    program_timer(cs);
+    cs.lock.unlock();
+}
+
+void switch_threads(CpuScheduler& cs, Thread* previous, Thread* next, uint64_t now) {
+    if (previous->extended_state) {
+        arch::save_extended_state(previous->extended_state);
+        previous->extended_state_valid = true;
+    }
+    if (!previous->is_idle) {
+        previous->fs_base = arch::fs_base();
+        previous->cpu_time_ns += clock::ticks_to_ns(now - previous->ran_since);
+    }
+    cs.current = next;
+    arch::this_cpu().kernel_stack_top = next->kernel_stack_top;
+    if (!next->is_idle) arch::set_fs_base(next->fs_base);
+    if (next->extended_state && next->extended_state_valid) arch::restore_extended_state(next->extended_state);
+    while (next->on_cpu) arch::pause();  // still switching away on its previous CPU
+    next->on_cpu = true;
+    next->ran_since = now;
+    switch_context(&previous->saved_rsp, next->saved_rsp, &previous->on_cpu);
+}
+
+// Makes `cpu` notice new work in its run queue.
+void kick(uint32_t cpu) {
+    if (cpu == arch::this_cpu().cpu_index) {
+        CpuScheduler& cs = local();
+        if (cs.current->is_idle) cs.need_resched = true;
+        else program_timer(cs);
+        return;
+    }
+    arch::apic::send_ipi(cpus[cpu].apic_id, arch::apic::reschedule_vector);
+}
+
+}  // namespace
+
+void init_this_cpu(uint32_t cpu_index) {
+    CpuScheduler& cs = cpus[cpu_index];
+    cs.idle.is_idle = true;
+    cs.idle.state = ThreadState::running;
+    cs.idle.on_cpu = true;
+    cs.idle.cpu = cpu_index;
+    cs.current = &cs.idle;
+    cs.apic_id = arch::this_cpu().apic_id;
+    cs.online = true;
+    if (!slice_ticks) slice_ticks = clock::ns_to_ticks(time_slice_ns);
+}
+
+uint32_t cpu_count() { return online_count; }
+void set_cpu_count(uint32_t count) { online_count = count < max_cpus ? count : max_cpus; }
+
+Thread* current() { return local().current; }
+
+uint64_t release_thread() { return __atomic_sub_fetch(&live_count, 1, __ATOMIC_ACQ_REL); }
+
+uint64_t live_threads() { return __atomic_load_n(&live_count, __ATOMIC_RELAXED); }
+
+void start(Thread* thread) {
+    // The least loaded online CPU the thread may run on.
+    uint32_t best = arch::this_cpu().cpu_index;
+    for (uint32_t i = 0; i < online_count; ++i) {
+        if (!cpus[i].online || !(thread->affinity & (1ull << i))) continue;
+        uint32_t load = cpus[i].run_length + (cpus[i].current->is_idle ? 0 : 1);
+        uint32_t best_load = cpus[best].run_length + (cpus[best].current->is_idle ? 0 : 1);
+        if (load < best_load || !(thread->affinity & (1ull << best))) best = i;
+    }
+    __atomic_add_fetch(&live_count, 1, __ATOMIC_RELAXED);
+    CpuScheduler& cs = cpus[best];
+    {
+        LockGuard guard(cs.lock);
+        thread->cpu = best;
+        thread->state = ThreadState::runnable;
+        enqueue(cs, thread);
+    }
+    bool irq = arch::disable_interrupts();
+    kick(best);
+    arch::restore_interrupts(irq);
+}
+
+void schedule() {
+    bool irq = arch::disable_interrupts();
+    CpuScheduler& cs = local();
+    uint64_t now = arch::read_tsc();
+    cs.lock.lock();
+    Thread* previous = cs.current;
+    if (previous->state == ThreadState::running && !previous->is_idle) {
+        previous->state = ThreadState::runnable;
+        enqueue(cs, previous);
+    }
+    Thread* next = dequeue(cs);
+    if (!next) next = &cs.idle;
+    next->state = ThreadState::running;
+    next->cpu = arch::this_cpu().cpu_index;
+    if (next != previous || next->slice_end <= now) next->slice_end = now + slice_ticks;
+    cs.need_resched = false;
+    if (previous->state == ThreadState::dead) cs.to_reap = previous;
+    cs.lock.unlock();
+    if (next != previous) switch_threads(cs, previous, next, now);
+    finish_switch();
+    arch::restore_interrupts(irq);
+}
+
+void yield() { schedule(); }
+
+void prepare_to_block(uint64_t deadline_tsc) {
+    bool irq = arch::disable_interrupts();
+    CpuScheduler& cs = local();
+    cs.lock.lock();
+    Thread* t = cs.current;
+    t->state = ThreadState::blocked;
+    t->timed_out = false;
+    t->wake_deadline = deadline_tsc;
+    if (deadline_tsc) insert_sleeper(cs, t);
+    cs.lock.unlock();
+    arch::restore_interrupts(irq);
+}
+
+void wake(Thread* thread) {
+    bool irq = arch::disable_interrupts();
+    uint32_t cpu;
+    {
+        // The thread's CPU can change only under that CPU's lock, and only while it is
+        // runnable; a blocked thread stays put.
+        CpuScheduler& cs = cpus[thread->cpu];
+        cs.lock.lock();
+        if (thread->state != ThreadState::blocked) {
+            cs.lock.unlock();
+            arch::restore_interrupts(irq);
+            return;
+        }
+        if (thread->wake_deadline) remove_sleeper(cs, thread);
+        thread->wake_deadline = 0;
+        thread->state = ThreadState::runnable;
+        enqueue(cs, thread);
+        cpu = thread->cpu;
+        cs.lock.unlock();
+    }
+    kick(cpu);
+    arch::restore_interrupts(irq);
+}
+
+void exit_current() {
+    arch::disable_interrupts();
+    CpuScheduler& cs = local();
+    cs.lock.lock();
+    cs.current->state = ThreadState::dead;
+    cs.lock.unlock();
+    schedule();
+    panic("an exited thread was scheduled again");
+}
+
+void on_timer_interrupt() {
+    arch::apic::timer_fired();
+    CpuScheduler& cs = local();
+    uint64_t now = arch::read_tsc();
+    cs.lock.lock();
+    while (cs.sleepers && cs.sleepers->wake_deadline <= now) {
+        Thread* t = cs.sleepers;
+        cs.sleepers = t->sleep_next;
+        t->sleep_next = nullptr;
+        t->wake_deadline = 0;
+        t->timed_out = true;
+        t->state = ThreadState::runnable;
+        enqueue(cs, t);
+    }
+    if (cs.run_length > 0 && (cs.current->is_idle || now >= cs.current->slice_end)) cs.need_resched = true;
+    program_timer(cs);
+    cs.lock.unlock();
+}
+
+void on_reschedule_interrupt() {
+    CpuScheduler& cs = local();
+    cs.lock.lock();
+    if (cs.current->is_idle && cs.run_length > 0) cs.need_resched = true;
+    program_timer(cs);
+    cs.lock.unlock();
+}
+
+bool reschedule_pending() { return local().need_resched; }
+
+void idle_loop() {
+    for (;;) {
+        arch::disable_interrupts();
+        CpuScheduler& cs = local();
+        if (cs.run_length > 0 || cs.need_resched) {
+            schedule();
+            continue;
+        }
+        cs.lock.lock();
+        program_timer(cs);
+        cs.lock.unlock();
+        if (arch::on_kvm_pvm()) idle_wait_pvm(&arch::vif().interrupts_enabled);
+        else idle_wait_plain();
+    }
+}
+
+}  // namespace eremite::sched
+
+extern "C" void thread_first_run() { eremite::sched::finish_switch(); }

@@ -1,0 +1,55 @@
+// The scheduler: per-CPU run queues (FIFO within one priority for now), preemption by a
+// time slice when more than one thread wants a CPU, sleeping with deadlines, and idle
+// CPUs that halt. It is tickless: the local APIC timer is armed only for the earliest
+// sleeper or the end of a time slice that another thread waits for, so a CPU running a
+// single thread takes no timer interrupts at all.
+//
+// Locking: each CPU's queues are guarded by its own spinlock, taken with interrupts off.
+// A thread's state changes only under the lock of the CPU whose queue holds it. A woken
+// thread may sit in a run queue while its old CPU is still switching away from it: it
+// runs elsewhere only after `on_cpu` drops (set in context_switch.S).
+#pragma once
+
+#include <stdint.h>
+
+#include "sched/thread.hpp"
+
+namespace eremite::sched {
+
+// Sets up this CPU's scheduler with the running boot context as its idle thread.
+void init_this_cpu(uint32_t cpu_index);
+uint32_t cpu_count();
+void set_cpu_count(uint32_t count);
+
+Thread* current();
+
+// Makes a new thread runnable on the least loaded CPU it may use.
+void start(Thread* thread);
+
+// Gives the CPU to the next runnable thread, if any; the current thread stays runnable
+// unless it prepared to block or exited.
+void schedule();
+void yield();
+
+// Blocking: mark the current thread blocked (with an optional TSC deadline) while still
+// holding the lock that guards its wait condition, release that lock, then schedule().
+// After schedule() returns, `current()->timed_out` says whether the deadline ended it.
+void prepare_to_block(uint64_t deadline_tsc);
+void wake(Thread* thread);
+
+// Counts a thread out of the live ones; returns how many remain.
+uint64_t release_thread();
+// Ends the current thread (after release_thread); never returns.
+[[noreturn]] void exit_current();
+
+// From the interrupt path.
+void on_timer_interrupt();
+void on_reschedule_interrupt();
+bool reschedule_pending();
+
+// The idle loop of this CPU (the boot context becomes the idle thread).
+[[noreturn]] void idle_loop();
+
+uint64_t live_threads();
+
+}  // namespace eremite::sched
