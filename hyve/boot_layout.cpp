@@ -21,7 +21,7 @@ constexpr uint64_t gib = 1ull << 30, two_mib = 2ull << 20;
 }  // namespace
 
 BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size, uint64_t strings_size,
-                       const std::string& memory_option_text) {
+                       const std::string& memory_option_text, uint32_t cpu_count) {
     BootLayout layout;
     layout.ram_size = ram_size;
     layout.pd_direct_count = align_up(ram_size, gib) / gib;
@@ -33,7 +33,11 @@ BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size
     layout.app_size = app_size;
     layout.strings = GuestPhysAddr{align_up(layout.app.value + app_size, page)};
     layout.strings_size = strings_size;
-    layout.free = GuestPhysAddr{align_up(layout.strings.value + strings_size, page)};
+    layout.cpu_count = cpu_count;
+    layout.cpu_tables = GuestPhysAddr{align_up(layout.strings.value + strings_size, page)};
+    layout.ap_structures =
+        GuestPhysAddr{align_up(layout.cpu_tables.value + cpu_count * sizeof(abi::CpuTables), page)};
+    layout.free = layout.ap_structures + (cpu_count - 1) * BootLayout::ap_structure_size;
     uint64_t needed = layout.free.value + working_memory;
     if (layout.low_free.value > kernel_load_address || needed > ram_size) {
         uint64_t needed_mib = align_up(needed, two_mib) >> 20;
@@ -72,24 +76,32 @@ void write_page_tables(const GuestMemory& memory, const BootLayout& layout) {
 }
 
 void write_descriptor_tables(const GuestMemory& memory, const BootLayout& layout) {
-    auto* gdt = memory.at<uint64_t[10]>(layout.gdt);
-    // Linux's layout (arch/x86/include/asm/segment.h), which STAR in entry.S relies on.
-    (*gdt)[abi::selector_kernel_code / 8] = 0x00af9b000000ffff;
-    (*gdt)[abi::selector_kernel_data / 8] = 0x00cf93000000ffff;
-    (*gdt)[abi::selector_user_code32 / 8] = 0x00cffb000000ffff;
-    (*gdt)[abi::selector_user_data / 8] = 0x00cff3000000ffff;
-    (*gdt)[abi::selector_user_code / 8] = 0x00affb000000ffff;
-    // The 64-bit TSS descriptor takes two slots (Intel SDM vol. 3, 8.2.3).
-    uint64_t base = direct_map(layout.tss);
-    constexpr uint64_t tss_limit = 0x67, available_tss = 0x89;
-    (*gdt)[abi::selector_tss / 8] =
-        tss_limit | ((base & 0xffffff) << 16) | (available_tss << 40) | (((base >> 24) & 0xff) << 56);
-    (*gdt)[abi::selector_tss / 8 + 1] = base >> 32;
-    // The TSS: no I/O bitmap (its offset points past the limit). The kernel fills the IST
-    // pointers; the IDT page stays zero until the kernel writes its gates.
-    auto* tss = memory.at<uint8_t[0x68]>(layout.tss);
-    uint16_t io_map_base = 0x68;
-    std::memcpy(&(*tss)[0x66], &io_map_base, sizeof io_map_base);
+    for (uint32_t cpu = 0; cpu < layout.cpu_count; ++cpu) {
+        auto* gdt = memory.at<uint64_t[10]>(layout.gdt_of(cpu));
+        // Linux's layout (arch/x86/include/asm/segment.h), which STAR in entry.S relies on.
+        (*gdt)[abi::selector_kernel_code / 8] = 0x00af9b000000ffff;
+        (*gdt)[abi::selector_kernel_data / 8] = 0x00cf93000000ffff;
+        (*gdt)[abi::selector_user_code32 / 8] = 0x00cffb000000ffff;
+        (*gdt)[abi::selector_user_data / 8] = 0x00cff3000000ffff;
+        (*gdt)[abi::selector_user_code / 8] = 0x00affb000000ffff;
+        // The 64-bit TSS descriptor takes two slots (Intel SDM vol. 3, 8.2.3).
+        uint64_t base = direct_map(layout.tss_of(cpu));
+        constexpr uint64_t tss_limit = 0x67, available_tss = 0x89;
+        (*gdt)[abi::selector_tss / 8] =
+            tss_limit | ((base & 0xffffff) << 16) | (available_tss << 40) | (((base >> 24) & 0xff) << 56);
+        (*gdt)[abi::selector_tss / 8 + 1] = base >> 32;
+        // The TSS: no I/O bitmap (its offset points past the limit). The kernel fills the
+        // IST pointers; the IDT page stays zero until the kernel writes its gates.
+        auto* tss = memory.at<uint8_t[0x68]>(layout.tss_of(cpu));
+        uint16_t io_map_base = 0x68;
+        std::memcpy(&(*tss)[0x66], &io_map_base, sizeof io_map_base);
+        *memory.at<abi::CpuTables>(layout.cpu_tables + cpu * sizeof(abi::CpuTables)) = cpu_tables_of(layout, cpu);
+    }
+}
+
+abi::CpuTables cpu_tables_of(const BootLayout& layout, uint32_t cpu) {
+    return abi::CpuTables{direct_map(layout.gdt_of(cpu)), direct_map(layout.idt), direct_map(layout.tss_of(cpu)),
+                          direct_map(layout.stack_top_of(cpu))};
 }
 
 void write_console_ring(const GuestMemory& memory, const BootLayout& layout) {
@@ -121,7 +133,7 @@ void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const 
     add_range(layout.kernel.value, layout.kernel.value + layout.kernel_size, abi::MemoryKind::kernel_image);
     add_range(layout.console_ring.value, layout.app.value, abi::MemoryKind::console_ring);
     add_range(layout.app.value, layout.strings.value, abi::MemoryKind::app_image);
-    add_range(layout.strings.value, layout.free.value, abi::MemoryKind::reserved);
+    add_range(layout.strings.value, layout.free.value, abi::MemoryKind::reserved);  // strings, CPU tables
     add_range(layout.free.value, layout.ram_size, abi::MemoryKind::usable);
     info.boot_page_table = layout.pml4.value;
     info.app_image = layout.app.value;
@@ -131,7 +143,8 @@ void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const 
     info.argc = p.argc;
     info.envc = p.envc;
     std::memcpy(info.random_seed, p.random_seed, sizeof info.random_seed);
-    info.cpu_count = 1;
+    info.cpu_count = layout.cpu_count;
+    info.cpu_tables = layout.cpu_tables.value;
     info.stdio_flags = p.stdio_flags;
     info.tty_rows = p.tty_rows;
     info.tty_columns = p.tty_columns;
@@ -139,8 +152,7 @@ void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const 
     info.boot_flags = p.boot_flags;
     info.uid = p.uid;
     info.gid = p.gid;
-    info.boot_cpu = abi::CpuTables{direct_map(layout.gdt), direct_map(layout.idt), direct_map(layout.tss),
-                                   direct_map(layout.boot_stack + layout.boot_stack_size)};
+    info.boot_cpu = cpu_tables_of(layout, 0);
     info.console_ring = layout.console_ring.value;
     info.console_ring_size = layout.console_ring_size;
     *memory.at<abi::BootInfo>(layout.boot_info) = info;

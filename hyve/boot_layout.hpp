@@ -8,7 +8,8 @@
 //   0x5000 PML4   0x6000 PDPT (direct map)   0x7000 PDPT (kernel)   0x8000 PD (kernel)
 //   0x9000-0xd000 boot stack   0x10000 PDs of the direct map, one per GiB
 //   ... usable up to the kernel at 2 MiB, then the console ring, the app, the strings,
-//   and the rest of RAM usable.
+//   the other CPUs' tables (the CpuTables array, then a GDT, a TSS and a boot stack for
+//   each), and the rest of RAM usable.
 #pragma once
 
 #include <cstdint>
@@ -50,12 +51,24 @@ struct BootLayout {
     uint64_t app_size = 0;  // the file's size (the region is page aligned)
     GuestPhysAddr strings{0};
     uint64_t strings_size = 0;
+    uint32_t cpu_count = 1;
+    GuestPhysAddr cpu_tables{0};  // abi::CpuTables[cpu_count]
+    GuestPhysAddr ap_structures{0};  // per other CPU: GDT page, TSS page, boot stack
     GuestPhysAddr free{0};  // usable from here to the end of RAM
+
+    static constexpr uint64_t ap_structure_size = 2 * page + 0x4000;
+    GuestPhysAddr gdt_of(uint32_t cpu) const { return cpu ? ap_structures + (cpu - 1) * ap_structure_size : gdt; }
+    GuestPhysAddr tss_of(uint32_t cpu) const {
+        return cpu ? ap_structures + (cpu - 1) * ap_structure_size + page : tss;
+    }
+    GuestPhysAddr stack_top_of(uint32_t cpu) const {
+        return cpu ? ap_structures + cpu * ap_structure_size : boot_stack + boot_stack_size;
+    }
 };
 
 // Plans the layout; throws HostError when `ram_size` cannot hold it with working memory.
 BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size, uint64_t strings_size,
-                       const std::string& memory_option_text);
+                       const std::string& memory_option_text, uint32_t cpu_count = 1);
 
 // The virtual address at which the kernel sees a guest-physical address.
 inline uint64_t direct_map(GuestPhysAddr address) { return eremite::abi::direct_map_base + address.value; }
@@ -78,6 +91,9 @@ struct BootParameters {
     uint8_t random_seed[32] = {};
     uint32_t boot_abi_version = eremite::abi::boot_abi_version;
 };
+
+// The descriptor tables of one CPU, as the kernel and KVM_SET_SREGS see them.
+eremite::abi::CpuTables cpu_tables_of(const BootLayout& layout, uint32_t cpu);
 
 // Writes the boot info (everything but the clock fields, which are set just before the
 // vCPU first runs).

@@ -31,6 +31,7 @@ const char* Hypercalls::name(uint16_t number) {
         case abi::Hypercall::console_flush: return "console_flush";
         case abi::Hypercall::stdin_read: return "stdin_read";
         case abi::Hypercall::panic: return "panic";
+        case abi::Hypercall::start_cpu: return "start_cpu";
         default: return "unknown";
     }
 }
@@ -54,7 +55,17 @@ HypercallOutcome Hypercalls::handle(uint16_t port, uint64_t arguments) {
             std::string message = text ? std::string(text->begin(), text->end()) : "(message not readable)";
             return {HypercallOutcome::Kind::panic, 0, message};
         }
-        default: return {HypercallOutcome::Kind::guest_error, 0, "unknown hypercall " + std::to_string(number)};
+        case abi::Hypercall::start_cpu: {
+            auto args = memory_.read<abi::StartCpuArgs>(GuestPhysAddr{arguments});
+            if (!args) return bad_argument("start_cpu", arguments);
+            HypercallOutcome outcome{HypercallOutcome::Kind::start_cpu, 0, {}};
+            outcome.cpu = args->cpu;
+            outcome.entry = args->entry;
+            outcome.argument = args->argument;
+            return outcome;
+        }
+        default:
+            return {HypercallOutcome::Kind::guest_error, 0, "unknown hypercall " + std::to_string(number)};
     }
 }
 

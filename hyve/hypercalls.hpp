@@ -4,6 +4,7 @@
 // message instead of touching memory outside the guest.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,9 +15,11 @@
 namespace ehyve {
 
 struct HypercallOutcome {
-    enum class Kind { resume, exit, panic, guest_error } kind = Kind::resume;
+    enum class Kind { resume, exit, panic, guest_error, start_cpu } kind = Kind::resume;
     int status = 0;       // for exit
     std::string message;  // for panic and guest_error
+    uint32_t cpu = 0;     // for start_cpu
+    uint64_t entry = 0, argument = 0;
 };
 
 class Hypercalls {
@@ -26,7 +29,7 @@ public:
     static bool is_hypercall_port(uint16_t port);
     HypercallOutcome handle(uint16_t port, uint64_t arguments);
 
-    uint64_t count(uint16_t number) const { return number < counts_size ? counts_[number] : 0; }
+    uint64_t count(uint16_t number) const { return number < counts_size ? counts_[number].load() : 0; }
     static const char* name(uint16_t number);
     static constexpr uint16_t counts_size = 8;
 
@@ -35,7 +38,7 @@ private:
 
     const GuestMemory& memory_;
     ConsoleDrain& console_;
-    uint64_t counts_[counts_size] = {};
+    std::atomic<uint64_t> counts_[counts_size] = {};
 };
 
 }  // namespace ehyve

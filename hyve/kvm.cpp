@@ -126,6 +126,11 @@ void Vcpu::set_cpuid(const std::vector<kvm_cpuid_entry2>& entries) {
     if (ioctl(fd_.get(), ioctl_set_cpuid2, cpuid) < 0) fail_errno("KVM_SET_CPUID2");
 }
 
+void Vcpu::make_runnable() {
+    kvm_mp_state state{KVM_MP_STATE_RUNNABLE};
+    if (ioctl(fd_.get(), KVM_SET_MP_STATE, &state) < 0) fail_errno("KVM_SET_MP_STATE");
+}
+
 uint64_t Vcpu::tsc_khz() const {
     int khz = ioctl(fd_.get(), KVM_GET_TSC_KHZ, 0);
     return khz > 0 ? static_cast<uint64_t>(khz) : 0;

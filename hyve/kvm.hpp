@@ -57,6 +57,9 @@ public:
     kvm_sregs special_registers() const;
     void set_special_registers(const kvm_sregs& sregs);
     void set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
+    // With the local APIC in KVM, a vCPU other than 0 waits for INIT/SIPI; ehyve puts it
+    // straight into its 64-bit state instead and marks it runnable.
+    void make_runnable();
     uint64_t tsc_khz() const;  // 0 when KVM does not know
 
     // KVM_RUN; false when interrupted by a signal (EINTR), true on a VM exit.

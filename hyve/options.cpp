@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include <unistd.h>
+
 #include <string_view>
 
 #include "error.hpp"
@@ -28,6 +30,36 @@ uint64_t parse_memory(std::string_view text) {
     return rounded;
 }
 
+uint32_t parse_cpus(std::string_view text) {
+    auto count = parse_size(text);
+    long host = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!count || *count == 0) fail("--cpus: '" + std::string(text) + "' is not a CPU count (use e.g. 2)");
+    if (*count > eremite::abi::max_cpus) fail("--cpus " + std::string(text) + ": at most 64 vCPUs");
+    if (host > 0 && *count > static_cast<uint64_t>(host))
+        fail("--cpus " + std::string(text) + ": this host has only " + std::to_string(host) + " CPUs");
+    return static_cast<uint32_t>(*count);
+}
+
+// "0,2-3" -> {0, 2, 3}
+std::vector<int> parse_cpu_list(std::string_view text) {
+    std::vector<int> cpus;
+    long host = sysconf(_SC_NPROCESSORS_CONF);
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t end = text.find(',', start);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view item = text.substr(start, end - start);
+        size_t dash = item.find('-');
+        auto first = parse_size(item.substr(0, dash));
+        auto last = dash == std::string_view::npos ? first : parse_size(item.substr(dash + 1));
+        if (!first || !last || *first > *last || (host > 0 && *last >= static_cast<uint64_t>(host)))
+            fail("--affinity: '" + std::string(text) + "' is not a list of this host's CPUs (e.g. 0,1 or 0-3)");
+        for (uint64_t cpu = *first; cpu <= *last; ++cpu) cpus.push_back(static_cast<int>(cpu));
+        start = end + 1;
+    }
+    return cpus;
+}
+
 }  // namespace
 
 std::string usage_text() {
@@ -36,6 +68,8 @@ std::string usage_text() {
            "\n"
            "  --memory SIZE      guest RAM, e.g. 64M or 2G (default 512M, at least 16M; host\n"
            "                     memory is used only as the guest touches it)\n"
+           "  --cpus N           virtual CPUs (default 1, at most the host's)\n"
+           "  --affinity LIST    pin vCPU i to the i-th host CPU of LIST, e.g. 0,1 or 2-3\n"
            "  --env KEY=VALUE    add to the app's environment (repeatable); the environment is\n"
            "                     exactly what is given here, nothing is inherited from the host\n"
            "  --kernel PATH      the Eremite kernel image (default: eremite-kernel beside ehyve)\n"
@@ -45,8 +79,9 @@ std::string usage_text() {
            "  -v                 one level more verbose (repeatable: -v info, -vv debug, -vvv trace)\n"
            "  --help, --version\n"
            "\n"
-           "Exit status: the app's, or 128+N when signal N killed it; 125 when ehyve could not run\n"
-           "the VM; 126 when the guest kernel failed (a kernel bug).\n";
+           "Exit status: the app's, or 128+N when signal N killed it (also when ehyve itself gets\n"
+           "SIGINT or SIGTERM); 125 when ehyve could not run the VM; 126 when the guest kernel\n"
+           "failed (a kernel bug).\n";
 }
 
 Options parse_options(int argc, const char* const* argv) {
@@ -81,6 +116,10 @@ Options parse_options(int argc, const char* const* argv) {
             options.memory = parse_memory(value_of(arg, "--memory"));
         else if (is(arg, "--kernel"))
             options.kernel = value_of(arg, "--kernel");
+        else if (is(arg, "--cpus"))
+            options.cpus = parse_cpus(value_of(arg, "--cpus"));
+        else if (is(arg, "--affinity"))
+            options.affinity = parse_cpu_list(value_of(arg, "--affinity"));
         else if (is(arg, "--env"))
             options.env.push_back(value_of(arg, "--env"));
         else if (is(arg, "--log-level"))

@@ -12,6 +12,11 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <atomic>
+#include <csignal>
+#include <memory>
+#include <pthread.h>
+#include <sched.h>
 
 #include "boot_layout.hpp"
 #include "console.hpp"
@@ -84,7 +89,8 @@ BootParameters boot_parameters(const Options& options, uint32_t argc) {
     return p;
 }
 
-void set_long_mode(Vcpu& vcpu, const BootLayout& layout, uint64_t entry, bool fsgsbase) {
+void set_long_mode(Vcpu& vcpu, const BootLayout& layout, uint32_t cpu, uint64_t entry, uint64_t argument,
+                   bool fsgsbase) {
     kvm_sregs s = vcpu.special_registers();
     kvm_segment code{};
     code.base = 0;
@@ -104,12 +110,12 @@ void set_long_mode(Vcpu& vcpu, const BootLayout& layout, uint64_t entry, bool fs
     s.ds = s.es = s.fs = s.gs = s.ss = data;
     // TR through KVM_SET_SREGS: on kvm-pvm the guest cannot `ltr` before its switch.
     s.tr = kvm_segment{};
-    s.tr.base = direct_map(layout.tss);
+    s.tr.base = direct_map(layout.tss_of(cpu));
     s.tr.limit = 0x67;
     s.tr.selector = abi::selector_tss;
     s.tr.type = 11;  // busy 64-bit TSS
     s.tr.present = 1;
-    s.gdt.base = direct_map(layout.gdt);
+    s.gdt.base = direct_map(layout.gdt_of(cpu));
     s.gdt.limit = 10 * 8 - 1;
     s.idt.base = direct_map(layout.idt);
     s.idt.limit = 256 * 16 - 1;
@@ -125,8 +131,8 @@ void set_long_mode(Vcpu& vcpu, const BootLayout& layout, uint64_t entry, bool fs
 
     kvm_regs r{};
     r.rip = entry;
-    r.rsp = direct_map(layout.boot_stack + layout.boot_stack_size);
-    r.rdi = direct_map(layout.boot_info);
+    r.rsp = direct_map(layout.stack_top_of(cpu));
+    r.rdi = argument;
     r.rflags = 2;
     vcpu.set_registers(r);
 }
@@ -158,6 +164,171 @@ std::string describe_registers(const Vcpu& vcpu) {
     return text;
 }
 
+
+// The running VM: one host thread per vCPU, the main thread waiting for the end. The
+// end comes from any vCPU (the exit or panic hypercall, a guest error) or from SIGINT or
+// SIGTERM; then every vCPU is kicked out of KVM_RUN (immediate_exit and a signal), so
+// tear-down never waits for a guest that keeps running.
+class RunningVm {
+public:
+    RunningVm(const Options& options, const Kvm& kvm, Vm& vm, const GuestMemory& memory, const BootLayout& layout,
+              uint64_t kernel_entry, ConsoleDrain& console)
+        : options_(options), memory_(memory), layout_(layout), console_(console), hypercalls_(memory, console) {
+        auto cpuid = kvm.supported_cpuid();
+        fsgsbase_ = cpuid_has_fsgsbase(cpuid);
+        for (uint32_t i = 0; i < options.cpus; ++i) {
+            vcpus_.push_back(std::make_unique<Vcpu>(kvm, vm, i));
+            vcpus_.back()->set_cpuid(with_apic_id(cpuid, i));
+        }
+        threads_.resize(options.cpus);
+        exits_.resize(options.cpus);
+        set_long_mode(*vcpus_[0], layout, 0, kernel_entry, direct_map(layout.boot_info), fsgsbase_);
+    }
+
+    uint64_t tsc_khz() const { return vcpus_[0]->tsc_khz(); }
+
+    // Runs until the guest ends; returns what ended it.
+    HypercallOutcome run() {
+        main_thread_ = pthread_self();
+        start_thread(0);
+        sigset_t wait_for;
+        sigemptyset(&wait_for);
+        sigaddset(&wait_for, SIGINT);
+        sigaddset(&wait_for, SIGTERM);
+        sigaddset(&wait_for, SIGUSR2);
+        for (;;) {
+            int signal = sigwaitinfo(&wait_for, nullptr);
+            if (signal == SIGINT || signal == SIGTERM) {
+                HypercallOutcome interrupted{HypercallOutcome::Kind::exit, 128 + signal, {}};
+                request_stop(interrupted);
+            }
+            if (stopping_) break;
+        }
+        for (uint32_t i = 0; i < vcpus_.size(); ++i) {
+            if (!started_[i]) continue;
+            vcpus_[i]->run_state().immediate_exit = 1;
+            pthread_kill(threads_[i].native_handle(), SIGUSR1);
+        }
+        for (auto& thread : threads_)
+            if (thread.joinable()) thread.join();
+        std::lock_guard<std::mutex> guard(mutex_);
+        return outcome_;
+    }
+
+    std::map<std::string, uint64_t> exits() const {
+        std::map<std::string, uint64_t> total;
+        for (const auto& per_cpu : exits_)
+            for (const auto& [reason, count] : per_cpu) total[reason] += count;
+        return total;
+    }
+    const Hypercalls& hypercalls() const { return hypercalls_; }
+
+private:
+    static std::vector<kvm_cpuid_entry2> with_apic_id(std::vector<kvm_cpuid_entry2> cpuid, uint32_t index) {
+        for (auto& e : cpuid) {
+            if (e.function == 1) e.ebx = (e.ebx & 0x00ffffff) | (index << 24);
+            if (e.function == 0xb || e.function == 0x1f) e.edx = index;  // x2APIC id
+        }
+        return cpuid;
+    }
+
+    void start_thread(uint32_t index) {
+        started_[index] = true;
+        threads_[index] = std::thread([this, index] { vcpu_loop(index); });
+        if (!options_.affinity.empty()) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(options_.affinity[index % options_.affinity.size()], &set);
+            pthread_setaffinity_np(threads_[index].native_handle(), sizeof set, &set);
+        }
+    }
+
+    void request_stop(const HypercallOutcome& outcome) {
+        {
+            std::lock_guard<std::mutex> guard(mutex_);
+            if (stopping_) return;
+            outcome_ = outcome;
+            stopping_ = true;
+        }
+        pthread_kill(main_thread_, SIGUSR2);
+    }
+
+    // A vCPU's start_cpu hypercall: the kernel is ready for vCPU `cpu`.
+    HypercallOutcome start_cpu(const HypercallOutcome& request) {
+        std::lock_guard<std::mutex> guard(mutex_);
+        if (request.cpu == 0 || request.cpu >= vcpus_.size() || started_[request.cpu])
+            return {HypercallOutcome::Kind::guest_error, 0, "the guest asked to start vCPU " +
+                                                                std::to_string(request.cpu) + ", which it cannot"};
+        set_long_mode(*vcpus_[request.cpu], layout_, request.cpu, request.entry, request.argument, fsgsbase_);
+        vcpus_[request.cpu]->make_runnable();
+        start_thread(request.cpu);
+        return {};
+    }
+
+    void vcpu_loop(uint32_t index) {
+        Vcpu& vcpu = *vcpus_[index];
+        kvm_run& run = vcpu.run_state();
+        auto& exits = exits_[index];
+        while (!stopping_) {
+            if (!vcpu.run()) continue;  // a signal: stopping_ says whether to go on
+            ++exits[exit_reason_name(run.exit_reason)];
+            if (run.exit_reason == KVM_EXIT_IO && run.io.direction == KVM_EXIT_IO_OUT &&
+                Hypercalls::is_hypercall_port(run.io.port)) {
+                HypercallOutcome outcome = hypercalls_.handle(run.io.port, vcpu.registers().rdi);
+                if (outcome.kind == HypercallOutcome::Kind::start_cpu) outcome = start_cpu(outcome);
+                if (outcome.kind == HypercallOutcome::Kind::resume) {
+                    console_.drain();
+                    continue;
+                }
+                request_stop(outcome);
+                return;
+            }
+            if (run.exit_reason == KVM_EXIT_IO) continue;  // a port nobody listens on: ignored, as on a PC
+            std::string what = "vCPU " + std::to_string(index) + " stopped unexpectedly (KVM exit " +
+                               exit_reason_name(run.exit_reason);
+            if (run.exit_reason == KVM_EXIT_INTERNAL_ERROR)
+                what += ", suberror " + std::to_string(run.internal.suberror) + "; see dmesg";
+            if (run.exit_reason == KVM_EXIT_FAIL_ENTRY)
+                what += ", hardware reason " + std::to_string(run.fail_entry.hardware_entry_failure_reason);
+            if (run.exit_reason == KVM_EXIT_MMIO)
+                what += ", access to unbacked guest-physical address " + std::to_string(run.mmio.phys_addr);
+            request_stop({HypercallOutcome::Kind::guest_error, 0, what + "; " + describe_registers(vcpu) + ")"});
+            return;
+        }
+    }
+
+    const Options& options_;
+    const GuestMemory& memory_;
+    const BootLayout& layout_;
+    ConsoleDrain& console_;
+    Hypercalls hypercalls_;
+    bool fsgsbase_ = false;
+    std::vector<std::unique_ptr<Vcpu>> vcpus_;
+    std::vector<std::thread> threads_;
+    bool started_[abi::max_cpus] = {};
+    std::vector<std::map<std::string, uint64_t>> exits_;
+    pthread_t main_thread_{};
+    std::mutex mutex_;
+    std::atomic<bool> stopping_{false};
+    HypercallOutcome outcome_;
+};
+
+void ignore_signal(int) {}
+
+// SIGUSR1 kicks a vCPU thread out of KVM_RUN; SIGINT, SIGTERM and SIGUSR2 (a vCPU asking
+// for the end) are taken by the main thread alone, with sigwaitinfo.
+void set_up_signals() {
+    struct sigaction kick {};
+    kick.sa_handler = ignore_signal;  // no SA_RESTART: KVM_RUN returns EINTR
+    sigaction(SIGUSR1, &kick, nullptr);
+    sigset_t blocked;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGINT);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+}
+
 }  // namespace
 
 int run_vm(const Options& options) {
@@ -170,7 +341,8 @@ int run_vm(const Options& options) {
     argv.insert(argv.end(), options.app_args.begin(), options.app_args.end());
     std::vector<char> strings = pack_strings(app.absolute_path, argv, options.env);
     std::string memory_text = std::to_string(options.memory >> 20) + "M";
-    BootLayout layout = plan_layout(options.memory, kernel.physical_end, app.size, strings.size(), memory_text);
+    BootLayout layout =
+        plan_layout(options.memory, kernel.physical_end, app.size, strings.size(), memory_text, options.cpus);
 
     GuestMemory memory(options.memory);
     map_and_validate_app(app, options.app, memory, layout.app);
@@ -181,23 +353,18 @@ int run_vm(const Options& options) {
     std::memcpy(memory.span(layout.strings, strings.size())->data(), strings.data(), strings.size());
     write_boot_info(memory, layout, boot_parameters(options, static_cast<uint32_t>(argv.size())));
 
+    set_up_signals();
     Kvm kvm;
     Vm vm(kvm);
     vm.set_memory(memory);
     vm.create_split_irqchip();
-    Vcpu vcpu(kvm, vm, 0);
-    auto cpuid = kvm.supported_cpuid();
-    vcpu.set_cpuid(cpuid);
-    set_long_mode(vcpu, layout, kernel.elf.entry, cpuid_has_fsgsbase(cpuid));
-
     ConsoleDrain console(memory, layout.console_ring, console_ring_capacity);
-    Hypercalls hypercalls(memory, console);
-    std::map<std::string, uint64_t> exits;
+    RunningVm running(options, kvm, vm, memory, layout, kernel.elf.entry, console);
 
     // The clocks, read just before the first instruction runs; the kernel pairs them
     // with its TSC at its first instruction, a few microseconds later.
     auto* info = memory.at<abi::BootInfo>(layout.boot_info);
-    info->tsc_khz = vcpu.tsc_khz();
+    info->tsc_khz = running.tsc_khz();
     timespec realtime{}, monotonic{};
     clock_gettime(CLOCK_REALTIME, &realtime);
     clock_gettime(CLOCK_MONOTONIC, &monotonic);
@@ -208,30 +375,7 @@ int run_vm(const Options& options) {
     HypercallOutcome outcome;
     {
         ConsoleTimer timer(console);
-        kvm_run& run = vcpu.run_state();
-        for (;;) {
-            if (!vcpu.run()) continue;  // a signal; nothing to do until tear-down is signal-aware
-            ++exits[exit_reason_name(run.exit_reason)];
-            if (run.exit_reason == KVM_EXIT_IO && run.io.direction == KVM_EXIT_IO_OUT &&
-                Hypercalls::is_hypercall_port(run.io.port)) {
-                outcome = hypercalls.handle(run.io.port, vcpu.registers().rdi);
-                if (outcome.kind == HypercallOutcome::Kind::resume) {
-                    console.drain();
-                    continue;
-                }
-                break;
-            }
-            if (run.exit_reason == KVM_EXIT_IO) continue;  // a port nobody listens on: ignored, as on a PC
-            std::string what = "the guest stopped unexpectedly (KVM exit " + exit_reason_name(run.exit_reason);
-            if (run.exit_reason == KVM_EXIT_INTERNAL_ERROR)
-                what += ", suberror " + std::to_string(run.internal.suberror) + "; see dmesg";
-            if (run.exit_reason == KVM_EXIT_FAIL_ENTRY)
-                what += ", hardware reason " + std::to_string(run.fail_entry.hardware_entry_failure_reason);
-            if (run.exit_reason == KVM_EXIT_MMIO)
-                what += ", access to unbacked guest-physical address " + std::to_string(run.mmio.phys_addr);
-            outcome = {HypercallOutcome::Kind::guest_error, 0, what + "; " + describe_registers(vcpu) + ")"};
-            break;
-        }
+        outcome = running.run();
     }
     const auto run_end = Clock::now();
     bool console_ok = console.drain();
@@ -260,10 +404,11 @@ int run_vm(const Options& options) {
                      milliseconds(Clock::now() - process_start));
         std::fprintf(stderr, "  console       %8lu bytes\n", static_cast<unsigned long>(console.bytes_drained()));
         std::fprintf(stderr, "  VM exits:");
-        for (const auto& [reason, count] : exits) std::fprintf(stderr, " %s %lu", reason.c_str(), count);
+        for (const auto& [reason, count] : running.exits()) std::fprintf(stderr, " %s %lu", reason.c_str(), count);
         std::fprintf(stderr, "\n  hypercalls:");
         for (uint16_t n = 0; n < static_cast<uint16_t>(abi::Hypercall::count); ++n)
-            if (hypercalls.count(n)) std::fprintf(stderr, " %s %lu", Hypercalls::name(n), hypercalls.count(n));
+            if (running.hypercalls().count(n))
+                std::fprintf(stderr, " %s %lu", Hypercalls::name(n), running.hypercalls().count(n));
         std::fprintf(stderr, "\n");
     }
     return status;

@@ -19,6 +19,7 @@
 #include "loader/app_loader.hpp"
 #include "mm/memory.hpp"
 #include "sched/scheduler.hpp"
+#include "smp.hpp"
 #include "time/clock.hpp"
 
 namespace eremite::arch {
@@ -136,6 +137,8 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     switch_frame[3] = app.entry;          // %r12
     switch_frame[6] = reinterpret_cast<uint64_t>(&start_app_thread);
     main_thread->saved_rsp = reinterpret_cast<uint64_t>(switch_frame);
+    smp::start_other_cpus(*info);
+    boot_mark("other CPUs started");
     sched::start(main_thread);
     sched::idle_loop();
 }

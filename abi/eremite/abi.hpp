@@ -13,7 +13,7 @@
 namespace eremite::abi {
 
 inline constexpr uint64_t boot_info_magic = 0x4f42455445494d45ull;  // "EMIETEBO"
-inline constexpr uint32_t boot_abi_version = 1;
+inline constexpr uint32_t boot_abi_version = 2;
 
 // ---- Address space shared knowledge -------------------------------------------------
 
@@ -135,6 +135,11 @@ struct BootInfo {
     // Written by the kernel: its TSC when it jumps to the app's entry point, so that
     // `ehyve --stats` can split boot from run time without an extra exit.
     uint64_t tsc_at_app_entry;
+
+    // CpuTables[cpu_count] (guest-physical), one per vCPU, index 0 the boot CPU. They
+    // share one IDT; each has its own GDT, TSS and boot stack. The kernel starts the
+    // other CPUs with the start_cpu hypercall once it is ready for them.
+    uint64_t cpu_tables;
 };
 static_assert(offsetof(BootInfo, memory_ranges) == 32);
 static_assert(offsetof(BootInfo, boot_page_table) == 416);
@@ -147,7 +152,8 @@ static_assert(offsetof(BootInfo, cpu_count) == 528);
 static_assert(offsetof(BootInfo, boot_cpu) == 560);
 static_assert(offsetof(BootInfo, console_ring) == 592);
 static_assert(offsetof(BootInfo, tsc_at_app_entry) == 608);
-static_assert(sizeof(BootInfo) == 616);
+static_assert(offsetof(BootInfo, cpu_tables) == 616);
+static_assert(sizeof(BootInfo) == 624);
 
 // ---- Console ring -------------------------------------------------------------------
 //
@@ -191,8 +197,18 @@ enum class Hypercall : uint16_t {
     console_flush = 1,  // no arguments: drain the console ring now
     stdin_read = 2,     // StdinReadArgs: read from the host's standard input
     panic = 3,          // PanicArgs: a kernel bug; ehyve reports and exits with panic status
+    start_cpu = 4,      // StartCpuArgs: run vCPU `cpu` from `entry` with %rdi = `argument`
     count
 };
+
+struct StartCpuArgs {
+    uint32_t cpu;       // 1 .. cpu_count - 1
+    uint32_t reserved0;
+    uint64_t entry;     // virtual address; the vCPU starts in 64-bit mode on its CpuTables
+    uint64_t argument;  // passed in %rdi
+};
+static_assert(sizeof(StartCpuArgs) == 24);
+inline constexpr uint32_t max_cpus = 64;
 
 struct PanicArgs {
     uint64_t message;  // guest-physical, UTF-8, not NUL-terminated

@@ -30,7 +30,15 @@ int64_t write_to(int32_t fd, const void* bytes, uint64_t length) {
     if (!app_readable(bytes, length)) return failure(Errno::efault);
     // A tty opened for input accepts output too (the same device); it goes to stdout.
     auto stream = fd == 2 ? abi::ConsoleStream::stderr_stream : abi::ConsoleStream::stdout_stream;
-    console::write(stream, bytes, length);
+    // Copied to the kernel stack before the console lock is taken: the kernel never
+    // touches app memory with interrupts off (mm/app_memory.hpp says why).
+    uint8_t chunk[abi::console_max_record];
+    for (uint64_t done = 0; done < length;) {
+        uint64_t size = min<uint64_t>(length - done, sizeof chunk);
+        memcpy(chunk, static_cast<const uint8_t*>(bytes) + done, size);
+        console::write(stream, chunk, size);
+        done += size;
+    }
     return static_cast<int64_t>(length);
 }
 

@@ -106,6 +106,9 @@ int64_t wait(const uint32_t* address, uint32_t expected, const Timespec* timeout
     if (!valid_word(address)) return failure(Errno::efault);
     int64_t deadline = deadline_of(timeout, absolute, realtime);
     if (deadline < 0) return deadline;
+    // Fault the word in now: under the bucket lock interrupts are off, and the kernel
+    // never takes a page fault on app memory with interrupts off.
+    (void)__atomic_load_n(address, __ATOMIC_RELAXED);
     Bucket& bucket = bucket_for(address);
     Waiter waiter{sched::current(), address, bitset, nullptr};
     {
@@ -236,6 +239,7 @@ int64_t sys_futex(const SyscallArgs& args) {
             auto* second = args.pointer<uint32_t>(4);
             if (!valid_word(address)) return failure(Errno::efault);
             if (reinterpret_cast<uint64_t>(second) % 4 || !app_writable(second, 4)) return failure(Errno::efault);
+            __atomic_fetch_add(second, 0, __ATOMIC_RELAXED);  // fault in for writing (see wait)
             Bucket& first_bucket = bucket_for(address);
             Bucket& second_bucket = bucket_for(second);
             PairGuard guard(first_bucket, second_bucket);

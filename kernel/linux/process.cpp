@@ -88,18 +88,6 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
 }
 
 
-int64_t sys_sched_getaffinity(const SyscallArgs& args) {
-    // The kernel's mask is one unsigned long (nr_cpu_ids <= 64); Linux returns its size.
-    int32_t pid = args.integer(0);
-    uint64_t length = args[1];
-    if (pid != 0 && pid != process_id) return failure(Errno::esrch);
-    if (length < sizeof(uint64_t) || (length & (sizeof(uint64_t) - 1))) return failure(Errno::einval);
-    if (!app_writable(args.pointer<void>(2), sizeof(uint64_t))) return failure(Errno::efault);
-    uint64_t mask = 1;  // the boot CPU: the app runs there
-    memcpy(args.pointer<void>(2), &mask, sizeof mask);
-    return sizeof(uint64_t);
-}
-
 int64_t sys_uname(const SyscallArgs& args) {
     struct Utsname {
         char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];

@@ -5,6 +5,7 @@
 #include "lib/string.hpp"
 #include "lib/utility.hpp"
 #include "mm/memory.hpp"
+#include "smp.hpp"
 
 namespace eremite::mm {
 namespace {
@@ -72,7 +73,7 @@ void AppMemory::unmap_pages(uint64_t start, uint64_t end) {
         if (*entry & arch::page_owned) free_frames(PhysAddr{*entry & arch::page_address_mask});
         *entry = 0;
     }
-    arch::flush_tlb(start, end);
+    smp::shoot_down(start, end);
 }
 
 Result<void> AppMemory::map_zeroed(uint64_t start, uint64_t end, uint32_t protection) {
@@ -93,7 +94,7 @@ Result<void> AppMemory::map_zeroed(uint64_t start, uint64_t end, uint32_t protec
 
 Result<void> AppMemory::map_anonymous(uint64_t start, uint64_t end, uint32_t protection, RegionKind kind,
                                       bool replace) {
-    LockGuard guard(lock_);
+    SpinGuard guard(lock_);
     if (!is_free(start, end)) {
         if (!replace) return error(Errno::eexist);
         TRY(split_at(start));
@@ -107,7 +108,7 @@ Result<void> AppMemory::map_anonymous(uint64_t start, uint64_t end, uint32_t pro
 }
 
 Result<void> AppMemory::map_frames(uint64_t start, uint64_t end, PhysAddr frame, uint32_t protection, RegionKind kind) {
-    LockGuard guard(lock_);
+    SpinGuard guard(lock_);
     if (!is_free(start, end)) return error(Errno::eexist);
     arch::PageTable& table = kernel_page_table();
     for (uint64_t address = start; address < end; address += page_size)
@@ -116,14 +117,14 @@ Result<void> AppMemory::map_frames(uint64_t start, uint64_t end, PhysAddr frame,
 }
 
 Result<void> AppMemory::populate(uint64_t start, uint64_t end) {
-    LockGuard guard(lock_);
+    SpinGuard guard(lock_);
     size_t i = first_ending_after(start);
     if (i == regions_.size() || regions_[i].start > start || regions_[i].end < end) return error(Errno::efault);
     return map_zeroed(start, end, regions_[i].protection);
 }
 
 Result<void> AppMemory::unmap(uint64_t start, uint64_t end) {
-    LockGuard guard(lock_);
+    SpinGuard guard(lock_);
     TRY(split_at(start));
     TRY(split_at(end));
     size_t first = first_ending_after(start), last = first;
@@ -134,7 +135,7 @@ Result<void> AppMemory::unmap(uint64_t start, uint64_t end) {
 }
 
 Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protection) {
-    LockGuard guard(lock_);
+    SpinGuard guard(lock_);
     // Linux: ENOMEM when part of the range is not mapped.
     for (uint64_t cursor = start; cursor < end;) {
         size_t i = first_ending_after(cursor);
@@ -154,12 +155,12 @@ Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protectio
         // PROT_NONE: the page stays allocated but unreachable until protected again.
         *entry = protection == prot_none ? keep & ~arch::page_present : keep | flags;
     }
-    arch::flush_tlb(start, end);
+    smp::shoot_down(start, end);
     return {};
 }
 
 Result<void> AppMemory::discard(uint64_t start, uint64_t end) {
-    LockGuard guard(lock_);
+    SpinGuard guard(lock_);
     arch::PageTable& table = kernel_page_table();
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
@@ -168,12 +169,12 @@ Result<void> AppMemory::discard(uint64_t start, uint64_t end) {
         free_frames(PhysAddr{*entry & arch::page_address_mask});
         *entry = 0;
     }
-    arch::flush_tlb(start, end);
+    smp::shoot_down(start, end);
     return {};
 }
 
 Result<uint64_t> AppMemory::find_free(uint64_t size, uint64_t hint) {
-    LockGuard guard(lock_);
+    SpinGuard guard(lock_);
     uint64_t hint_end;
     if (hint >= app_lowest_address && checked_add(hint, size, hint_end) && hint_end <= app_mmap_base &&
         is_free(hint, hint_end))
@@ -206,7 +207,7 @@ uint64_t AppMemory::change_break(uint64_t requested) {
 }
 
 bool AppMemory::handle_fault(uint64_t address, uint64_t error_code) {
-    LockGuard guard(lock_);
+    SpinGuard guard(lock_);
     size_t i = first_ending_after(address);
     if (i == regions_.size() || regions_[i].start > address) return false;
     const Region& region = regions_[i];
@@ -228,7 +229,7 @@ bool AppMemory::handle_fault(uint64_t address, uint64_t error_code) {
 bool AppMemory::accessible(uint64_t address, uint64_t length, bool write) {
     uint64_t end;
     if (!checked_add(address, length, end) || end > (1ull << 47)) return false;
-    LockGuard guard(lock_);
+    SpinGuard guard(lock_);
     for (uint64_t cursor = address; cursor < end;) {
         size_t i = first_ending_after(cursor);
         if (i == regions_.size() || regions_[i].start > cursor) return false;

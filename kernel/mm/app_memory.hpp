@@ -5,7 +5,11 @@
 // page tables, so a write to a read-only page faults and becomes SIGSEGV.
 //
 // One lock guards the regions and the lower half of the page tables; the fault handler
-// takes it too, so no code may touch app memory while holding it.
+// takes it too, so no code may touch app memory while holding it. It is held with
+// interrupts on (SpinGuard): a change of mappings waits for the other CPUs to flush their
+// TLBs, and a CPU spinning here must still take that interrupt. For the same reason the
+// kernel never touches app memory with interrupts off (a fault there could wait for this
+// lock while its holder waits for that CPU).
 #pragma once
 
 #include <stdint.h>

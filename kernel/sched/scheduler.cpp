@@ -28,6 +28,7 @@ struct CpuScheduler {
     Thread* current = nullptr;
     Thread idle;                 // the CPU's boot context
     Thread* to_reap = nullptr;   // exited; freed by the next thread on this CPU
+    Thread* to_migrate = nullptr;  // may no longer run here (affinity); moved after the switch
     volatile bool need_resched = false;
     uint32_t apic_id = 0;
     bool online = false;
@@ -77,9 +78,12 @@ void remove_sleeper(CpuScheduler& cs, Thread* t) {
 
 // Arms this CPU's timer for the earliest event it must act on: a sleeper's deadline, or
 // the end of the running thread's slice when another thread is waiting. Nothing else.
+// Once a reschedule is pending the slice no longer counts: the switch happens at the
+// next boundary to the app, and re-arming an expired slice would fire at once, again
+// and again, nesting interrupts until the stack overflows.
 void program_timer(CpuScheduler& cs) {
     uint64_t deadline = cs.sleepers ? cs.sleepers->wake_deadline : 0;
-    if (cs.run_length > 0 && !cs.current->is_idle) {
+    if (cs.run_length > 0 && !cs.current->is_idle && !cs.need_resched) {
         uint64_t slice_end = cs.current->slice_end;
         if (!deadline || slice_end < deadline) deadline = slice_end;
     }
@@ -88,12 +92,31 @@ void program_timer(CpuScheduler& cs) {
 
 void reap(Thread* t) { destroy_thread(t); }
 
+uint32_t first_allowed_cpu(const Thread* t) {
+    for (uint32_t i = 0; i < online_count; ++i)
+        if (cpus[i].online && (t->affinity & (1ull << i))) return i;
+    return 0;
+}
+
+void kick(uint32_t cpu);
+
 // Work that belongs to the thread now running, after any switch.
 void finish_switch() {
     CpuScheduler& cs = local();
     if (cs.to_reap && cs.to_reap != cs.current) {
         reap(cs.to_reap);
         cs.to_reap = nullptr;
+    }
+    if (cs.to_migrate && cs.to_migrate != cs.current) {
+        Thread* t = cs.to_migrate;
+        cs.to_migrate = nullptr;
+        uint32_t target = first_allowed_cpu(t);
+        CpuScheduler& other = cpus[target];
+        other.lock.lock();
+        t->cpu = target;
+        enqueue(other, t);
+        other.lock.unlock();
+        kick(target);
     }
     cs.lock.lock();
     program_timer(cs);
@@ -145,6 +168,13 @@ void init_this_cpu(uint32_t cpu_index) {
 }
 
 uint32_t cpu_count() { return online_count; }
+
+uint32_t this_cpu_index() { return arch::this_cpu().cpu_index; }
+
+void set_affinity(Thread* thread, uint64_t mask) {
+    thread->affinity = mask;
+    if (!(mask & (1ull << arch::this_cpu().cpu_index))) schedule();  // leave this CPU now
+}
 void set_cpu_count(uint32_t count) { online_count = count < max_cpus ? count : max_cpus; }
 
 Thread* current() { return local().current; }
@@ -183,7 +213,8 @@ void schedule() {
     Thread* previous = cs.current;
     if (previous->state == ThreadState::running && !previous->is_idle) {
         previous->state = ThreadState::runnable;
-        enqueue(cs, previous);
+        if (previous->affinity & (1ull << arch::this_cpu().cpu_index)) enqueue(cs, previous);
+        else cs.to_migrate = previous;  // queued elsewhere once its stack is free
     }
     Thread* next = dequeue(cs);
     if (!next) next = &cs.idle;
@@ -276,11 +307,48 @@ void on_reschedule_interrupt() {
 
 bool reschedule_pending() { return local().need_resched; }
 
+namespace {
+
+// An idle CPU takes a runnable thread from another CPU's queue.
+bool steal_work() {
+    uint32_t self = arch::this_cpu().cpu_index;
+    for (uint32_t i = 0; i < online_count; ++i) {
+        CpuScheduler& other = cpus[i];
+        if (i == self || !other.online || other.run_length == 0) continue;
+        Thread* stolen = nullptr;
+        other.lock.lock();
+        for (Thread** link = &other.run_head; *link; link = &(*link)->queue_next) {
+            Thread* t = *link;
+            if (!(t->affinity & (1ull << self)) || t->on_cpu) continue;
+            *link = t->queue_next;
+            if (other.run_tail == t) {
+                other.run_tail = nullptr;
+                for (Thread* last = other.run_head; last; last = last->queue_next) other.run_tail = last;
+            }
+            --other.run_length;
+            t->queue_next = nullptr;
+            t->cpu = self;
+            stolen = t;
+            break;
+        }
+        other.lock.unlock();
+        if (!stolen) continue;
+        CpuScheduler& cs = local();
+        cs.lock.lock();
+        enqueue(cs, stolen);
+        cs.lock.unlock();
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 void idle_loop() {
     for (;;) {
         arch::disable_interrupts();
         CpuScheduler& cs = local();
-        if (cs.run_length > 0 || cs.need_resched) {
+        if (cs.run_length > 0 || cs.need_resched || steal_work()) {
             schedule();
             continue;
         }

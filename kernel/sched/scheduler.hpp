@@ -22,6 +22,11 @@ uint32_t cpu_count();
 void set_cpu_count(uint32_t count);
 
 Thread* current();
+uint32_t this_cpu_index();
+
+// Restricts the current thread to the CPUs in `mask` (at least one online); it moves at
+// once when this CPU is not among them.
+void set_affinity(Thread* thread, uint64_t mask);
 
 // Makes a new thread runnable on the least loaded CPU it may use.
 void start(Thread* thread);

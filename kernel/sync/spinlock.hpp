@@ -36,4 +36,19 @@ private:
     bool interrupts_were_enabled_;
 };
 
+// Holds a spinlock without touching the interrupt flag: for locks that no interrupt
+// handler takes and whose holders may wait for other CPUs' interrupts (a TLB shootdown
+// waits for every other CPU to acknowledge; they must be able to take the interrupt
+// while spinning here).
+class [[nodiscard]] SpinGuard {
+public:
+    explicit SpinGuard(SpinLock& lock) : lock_(lock) { lock_.lock(); }
+    ~SpinGuard() { lock_.unlock(); }
+    SpinGuard(const SpinGuard&) = delete;
+    SpinGuard& operator=(const SpinGuard&) = delete;
+
+private:
+    SpinLock& lock_;
+};
+
 }  // namespace eremite

@@ -10,6 +10,7 @@ namespace eremite::arch::apic {
 
 inline constexpr uint8_t timer_vector = 0x20;
 inline constexpr uint8_t reschedule_vector = 0xf0;
+inline constexpr uint8_t shootdown_vector = 0xf1;
 inline constexpr uint8_t spurious_vector = 0xff;
 
 // Enables this CPU's x2APIC and its timer in TSC-deadline mode (or one-shot mode where

@@ -30,11 +30,11 @@ void set_host_kind(bool is_kvm_pvm) { kvm_pvm = is_kvm_pvm; }
 
 bool on_kvm_pvm() { return kvm_pvm; }
 
-Vif& vif() { return boot_vif_page; }
+Vif& vif() { return *this_cpu().vif; }
 
 void install_per_cpu(PerCpu& cpu) {
     cpu.self = &cpu;
-    cpu.vif = &boot_vif_page;
+    if (!cpu.vif) cpu.vif = &boot_vif_page;  // the boot CPU's; the others get theirs from smp.cpp
     write_msr(msr_gs_base, reinterpret_cast<uint64_t>(&cpu));
     constexpr uint64_t cr4_fsgsbase = 1ull << 16;
     has_fsgsbase_instructions = read_cr4() & cr4_fsgsbase;
@@ -54,12 +54,13 @@ uint64_t fs_base() {
     return value;
 }
 
-bool interrupts_enabled() { return kvm_pvm ? boot_vif_page.interrupts_enabled : (read_rflags() & rflags_interrupt); }
+bool interrupts_enabled() { return kvm_pvm ? vif().interrupts_enabled : (read_rflags() & rflags_interrupt); }
 
 bool disable_interrupts() {
     if (kvm_pvm) {
-        bool was = boot_vif_page.interrupts_enabled;
-        boot_vif_page.interrupts_enabled = 0;
+        Vif& flag = vif();
+        bool was = flag.interrupts_enabled;
+        flag.interrupts_enabled = 0;
         asm volatile("" ::: "memory");
         return was;
     }
@@ -71,17 +72,18 @@ bool disable_interrupts() {
 void enable_interrupts() {
     if (kvm_pvm) {
         asm volatile("" ::: "memory");
-        boot_vif_page.interrupts_enabled = 1;
+        Vif& flag = vif();
+        flag.interrupts_enabled = 1;
         // An interrupt that arrived while the flag was clear waits for the next exit
         // (about a millisecond) unless a trapping `sti` delivers it now (PVM.md).
-        if (boot_vif_page.pending) asm volatile("sti" ::: "memory");
+        if (flag.pending) asm volatile("sti" ::: "memory");
         return;
     }
     asm volatile("sti" ::: "memory");
 }
 
 uint64_t page_fault_address() {
-    if (kvm_pvm) return boot_vif_page.cr2;
+    if (kvm_pvm) return vif().cr2;
     uint64_t address;
     asm volatile("mov %%cr2, %0" : "=r"(address));
     return address;

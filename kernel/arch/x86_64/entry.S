@@ -18,6 +18,23 @@
 #define PVM_ENABLE_NATIVE_WITH_CR2 0x11   /* bit 0: native mode; bit 4: CR2 into vif.cr2 */
 #define SFMASK_VALUE 0x47700   /* TF, IF, DF, NT, AC cleared on syscall entry */
 
+// The syscall MSRs (per CPU): the app calls the kernel with `syscall` from ring 0.
+.macro SYSCALL_MSRS
+    mov $MSR_STAR, %ecx
+    xor %eax, %eax
+    mov $0x00230010, %edx
+    wrmsr
+    mov $MSR_LSTAR, %ecx
+    lea syscall_entry(%rip), %rax
+    mov %rax, %rdx
+    shr $32, %rdx
+    wrmsr
+    mov $MSR_SFMASK, %ecx
+    mov $SFMASK_VALUE, %eax
+    xor %edx, %edx
+    wrmsr
+.endm
+
     .section .text.boot, "ax"
     .globl _start
 _start:
@@ -40,20 +57,7 @@ _start:
     mov %eax, 13*16+8(%rbx)
     movl $0, 13*16+12(%rbx)
 
-    // The syscall MSRs: the app calls the kernel with `syscall` from ring 0.
-    mov $MSR_STAR, %ecx
-    xor %eax, %eax
-    mov $0x00230010, %edx
-    wrmsr
-    mov $MSR_LSTAR, %ecx
-    lea syscall_entry(%rip), %rax
-    mov %rax, %rdx
-    shr $32, %rdx
-    wrmsr
-    mov $MSR_SFMASK, %ecx
-    mov $SFMASK_VALUE, %eax
-    xor %edx, %edx
-    wrmsr
+    SYSCALL_MSRS
 
     // kvm-pvm? CPUID says "KVMKVMKVM" and the signature MSR reads "PVM".
     xor %r14d, %r14d
@@ -89,6 +93,28 @@ _start:
     xor %ebp, %ebp
     and $-16, %rsp
     call kernel_main
+2:  hlt
+    jmp 2b
+
+// Another CPU, started by the boot CPU through the start_cpu hypercall, on the boot stack
+// ehyve gave it, with %rdi = its ApStart block (kernel/smp.hpp): the value for the
+// kvm-pvm switch MSR (0 on plain x86) comes first. Same rules as _start: emulated on
+// kvm-pvm until the switch, so as few instructions as possible.
+    .globl ap_start
+ap_start:
+    mov %rdi, %r15
+    SYSCALL_MSRS
+    mov (%r15), %rax
+    test %rax, %rax
+    jz 1f
+    mov %rax, %rdx
+    shr $32, %rdx
+    mov $MSR_PVM_SWITCH, %ecx
+    wrmsr
+1:  mov %r15, %rdi
+    xor %ebp, %ebp
+    and $-16, %rsp
+    call ap_main
 2:  hlt
     jmp 2b
 

@@ -9,6 +9,7 @@
 #include "linux/signals.hpp"
 #include "mm/app_memory.hpp"
 #include "sched/scheduler.hpp"
+#include "smp.hpp"
 
 extern "C" const uint64_t interrupt_stubs[256];
 extern "C" char syscall_exit_window[], syscall_exit_window_end[], idle_wait_window[], idle_wait_window_end[];
@@ -144,8 +145,12 @@ void init_interrupts(const abi::CpuTables& tables) {
                            static_cast<uint32_t>(handler >> 32),
                            0};
     }
+    init_cpu_stacks(tables, ist_stacks[0]);
+}
+
+void init_cpu_stacks(const abi::CpuTables& tables, uint8_t* stacks) {
     auto* tss = reinterpret_cast<Tss*>(tables.tss);
-    for (int i = 0; i < ist_count; ++i) tss->ist[i] = reinterpret_cast<uint64_t>(ist_stacks[i] + ist_stack_size);
+    for (int i = 0; i < ist_count; ++i) tss->ist[i] = reinterpret_cast<uint64_t>(stacks + (i + 1) * ist_stack_size);
     tss->rsp[0] = tss->ist[ist_other - 1];
     tss->io_map_base = sizeof(Tss);
 }
@@ -183,6 +188,10 @@ extern "C" void irq_dispatch(arch::InterruptFrame* frame) {
         case arch::apic::reschedule_vector:
             arch::apic::end_of_interrupt();
             sched::on_reschedule_interrupt();
+            break;
+        case arch::apic::shootdown_vector:
+            smp::on_shootdown_interrupt();
+            arch::apic::end_of_interrupt();
             break;
         case arch::apic::spurious_vector:
             return;  // no end of interrupt for a spurious one (SDM vol. 3, 11.9)

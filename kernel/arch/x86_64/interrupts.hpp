@@ -17,8 +17,12 @@ struct InterruptFrame {
     uint64_t rip, cs, rflags, rsp, ss;  // pushed by the CPU
 };
 
-// Fills the IDT and the TSS's IST pointers that ehyve (or the PVH boot path) installed.
+// Fills the IDT (shared by all CPUs) and the boot CPU's IST pointers in its TSS.
 void init_interrupts(const abi::CpuTables& tables);
+
+// Points another CPU's TSS at its own IST stacks (ist_stacks_bytes from `stacks`).
+inline constexpr uint64_t ist_stacks_bytes = 6 * 16 * 1024;
+void init_cpu_stacks(const abi::CpuTables& tables, uint8_t* stacks);
 
 // The app's address space is below 2^47; the kernel lives in the upper half.
 inline bool is_app_address(uint64_t address) { return address < (1ull << 47); }

@@ -1,0 +1,66 @@
+// CPU placement: sched_getaffinity, sched_setaffinity (honoured: a thread runs only on
+// CPUs in its mask) and getcpu.
+#include "lib/string.hpp"
+#include "linux/process.hpp"
+#include "linux/syscall.hpp"
+#include "sched/scheduler.hpp"
+#include "smp.hpp"
+
+namespace eremite::linux {
+namespace {
+
+// The thread named by a pid argument: 0 or the caller's tid means the caller. Other
+// threads are found once a thread table exists; until then they are ESRCH.
+sched::Thread* target_thread(int32_t pid) {
+    sched::Thread* self = sched::current();
+    if (pid == 0 || pid == self->tid) return self;
+    return nullptr;
+}
+
+uint64_t possible_mask() {
+    uint32_t count = sched::cpu_count();
+    return count >= 64 ? ~0ull : (1ull << count) - 1;
+}
+
+}  // namespace
+
+int64_t sys_sched_getaffinity(const SyscallArgs& args) {
+    // The kernel's mask is one unsigned long (nr_cpu_ids <= 64); Linux returns its size.
+    uint64_t length = args[1];
+    sched::Thread* thread = target_thread(args.integer(0));
+    if (!thread) return failure(Errno::esrch);
+    if (length < sizeof(uint64_t) || (length & (sizeof(uint64_t) - 1))) return failure(Errno::einval);
+    if (!app_writable(args.pointer<void>(2), sizeof(uint64_t))) return failure(Errno::efault);
+    uint64_t mask = thread->affinity & possible_mask();
+    memcpy(args.pointer<void>(2), &mask, sizeof mask);
+    return sizeof(uint64_t);
+}
+
+int64_t sys_sched_setaffinity(const SyscallArgs& args) {
+    sched::Thread* thread = target_thread(args.integer(0));
+    if (!thread) return failure(Errno::esrch);
+    uint64_t length = args[1];
+    uint64_t mask = 0;
+    if (length == 0) return failure(Errno::einval);
+    if (!app_readable(args.pointer<void>(2), length)) return failure(Errno::efault);
+    memcpy(&mask, args.pointer<void>(2), length < sizeof mask ? length : sizeof mask);
+    mask &= possible_mask();
+    if (!mask) return failure(Errno::einval);  // no CPU of this machine in the set
+    sched::set_affinity(thread, mask);
+    return 0;
+}
+
+int64_t sys_getcpu(const SyscallArgs& args) {
+    uint32_t cpu = sched::this_cpu_index(), node = 0;
+    if (args[0]) {
+        if (!app_writable(args.pointer<void>(0), sizeof cpu)) return failure(Errno::efault);
+        memcpy(args.pointer<void>(0), &cpu, sizeof cpu);
+    }
+    if (args[1]) {
+        if (!app_writable(args.pointer<void>(1), sizeof node)) return failure(Errno::efault);
+        memcpy(args.pointer<void>(1), &node, sizeof node);
+    }
+    return 0;
+}
+
+}  // namespace eremite::linux

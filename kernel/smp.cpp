@@ -1,0 +1,101 @@
+#include "smp.hpp"
+
+#include <new>
+
+#include "arch/x86_64/apic.hpp"
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/extended_state.hpp"
+#include "arch/x86_64/interrupts.hpp"
+#include "arch/x86_64/paging.hpp"
+#include "arch/x86_64/per_cpu.hpp"
+#include "drivers/hypercall.hpp"
+#include "lib/log.hpp"
+#include "lib/string.hpp"
+#include "mm/memory.hpp"
+#include "sched/scheduler.hpp"
+#include "sync/spinlock.hpp"
+
+extern "C" void ap_start();
+
+namespace eremite::smp {
+
+uint64_t online = 1;  // the boot CPU; ap_main adds the others
+
+namespace {
+
+
+// One shootdown at a time: the range and how many CPUs have yet to flush it.
+SpinLock shootdown_lock;
+volatile uint64_t shootdown_start = 0, shootdown_end = 0;
+uint64_t shootdown_pending = 0;
+
+constexpr uint64_t pvm_native_with_cr2 = 0x11;
+
+}  // namespace
+
+uint64_t online_mask() { return __atomic_load_n(&online, __ATOMIC_ACQUIRE); }
+
+void start_other_cpus(const abi::BootInfo& info) {
+    uint32_t count = info.cpu_count < abi::max_cpus ? info.cpu_count : abi::max_cpus;
+    sched::set_cpu_count(count);
+    auto* tables = mm::to_virtual<const abi::CpuTables>(PhysAddr{info.cpu_tables});
+    for (uint32_t cpu = 1; cpu < count; ++cpu) {
+        auto* start = static_cast<ApStart*>(mm::allocate(sizeof(ApStart)));
+        void* per_cpu_memory = mm::allocate(sizeof(arch::PerCpu));
+        auto* stacks = static_cast<uint8_t*>(mm::allocate(arch::ist_stacks_bytes));
+        auto vif_frame = mm::allocate_zeroed_frame();
+        if (!start || !per_cpu_memory || !stacks || !vif_frame.ok()) {
+            log::warn("smp: out of memory while starting CPU %u; running on %u CPUs", cpu, cpu);
+            sched::set_cpu_count(cpu);
+            return;
+        }
+        auto* per_cpu = new (per_cpu_memory) arch::PerCpu{};
+        per_cpu->cpu_index = cpu;
+        per_cpu->vif = mm::to_virtual<arch::Vif>(vif_frame.value());
+        *start = ApStart{arch::on_kvm_pvm() ? (vif_frame.value().value | pvm_native_with_cr2) : 0,
+                         cpu, 0, per_cpu, stacks, tables[cpu]};
+        abi::StartCpuArgs arguments{cpu, 0, reinterpret_cast<uint64_t>(&ap_start), reinterpret_cast<uint64_t>(start)};
+        hypercall::call(abi::Hypercall::start_cpu, &arguments);
+    }
+}
+
+void shoot_down(uint64_t start, uint64_t end) {
+    arch::flush_tlb(start, end);
+    uint32_t self = arch::this_cpu().cpu_index;
+    uint64_t others = online_mask() & ~(1ull << self);
+    if (!others) return;
+    SpinGuard guard(shootdown_lock);  // interrupts stay on: a concurrent initiator must take ours
+    shootdown_start = start;
+    shootdown_end = end;
+    __atomic_store_n(&shootdown_pending, __builtin_popcountll(others), __ATOMIC_RELEASE);
+    for (uint32_t cpu = 0; cpu < 64; ++cpu)
+        if (others & (1ull << cpu)) arch::apic::send_ipi(cpu, arch::apic::shootdown_vector);  // APIC id = index under ehyve
+    while (__atomic_load_n(&shootdown_pending, __ATOMIC_ACQUIRE)) arch::pause();
+}
+
+void on_shootdown_interrupt() {
+    arch::flush_tlb(shootdown_start, shootdown_end);
+    __atomic_sub_fetch(&shootdown_pending, 1, __ATOMIC_ACQ_REL);
+}
+
+}  // namespace eremite::smp
+
+using namespace eremite;
+
+namespace eremite::smp {
+extern uint64_t online;
+}
+
+extern "C" [[noreturn]] void ap_main(smp::ApStart* start) {
+    auto* per_cpu = static_cast<arch::PerCpu*>(start->per_cpu);
+    arch::install_per_cpu(*per_cpu);
+    mm::kernel_page_table().activate();  // ehyve's boot tables have no app mappings
+    arch::init_cpu_stacks(start->tables, start->ist_stacks);
+    arch::init_extended_state();
+    if (!arch::apic::init_this_cpu()) panic("CPU %u has no x2APIC", start->cpu_index);
+    per_cpu->apic_id = arch::apic::this_cpu_id();
+    sched::init_this_cpu(start->cpu_index);
+    __atomic_or_fetch(&smp::online, 1ull << start->cpu_index, __ATOMIC_ACQ_REL);
+    log::debug("smp: CPU %u online (APIC id %u)", start->cpu_index, per_cpu->apic_id);
+    sched::idle_loop();
+}
