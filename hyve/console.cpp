@@ -29,6 +29,7 @@ ConsoleDrain::ConsoleDrain(const GuestMemory& memory, GuestPhysAddr ring, uint32
     : memory_(memory), ring_(ring), capacity_(capacity) {}
 
 void ConsoleDrain::copy_out(uint64_t position, uint8_t* destination, uint64_t length) const {
+    if (length == 0) return;  // an empty record: nothing to copy (and maybe no buffer yet)
     uint8_t* data = memory_.at<uint8_t>(ring_ + sizeof(abi::ConsoleRing));
     uint64_t offset = position & (capacity_ - 1);
     uint64_t first = std::min<uint64_t>(length, capacity_ - offset);

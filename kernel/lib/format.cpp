@@ -90,22 +90,33 @@ size_t vformat(char* buffer, size_t size, const char* format, va_list args) {
                 break;
             }
             case 'p': {
-                out.put('0');
-                out.put('x');
-                put_number(out, reinterpret_cast<uintptr_t>(va_arg(args, void*)), false, 16, false, width, left, zero);
+                // As printf: "0x" and the digits, padded as one field.
+                char text[20] = {'0', 'x'};
+                uintptr_t value = reinterpret_cast<uintptr_t>(va_arg(args, void*));
+                int digits = 0;
+                for (uintptr_t v = value; v || !digits; v >>= 4) ++digits;
+                for (int i = 0; i < digits; ++i) text[2 + digits - 1 - i] = "0123456789abcdef"[(value >> (4 * i)) & 15];
+                int length = 2 + digits;
+                if (!left) out.pad(' ', width - length);
+                for (int i = 0; i < length; ++i) out.put(text[i]);
+                if (left) out.pad(' ', width - length);
                 break;
             }
             case 's': {
                 const char* s = va_arg(args, const char*);
                 if (!s) s = "(null)";
                 int length = 0;
-                while (s[length] && (precision < 0 || length < precision)) ++length;
+                while ((precision < 0 || length < precision) && s[length]) ++length;  // never past the precision
                 if (!left) out.pad(' ', width - length);
                 for (int i = 0; i < length; ++i) out.put(s[i]);
                 if (left) out.pad(' ', width - length);
                 break;
             }
-            case 'c': out.put(static_cast<char>(va_arg(args, int))); break;
+            case 'c':
+                if (!left) out.pad(' ', width - 1);
+                out.put(static_cast<char>(va_arg(args, int)));
+                if (left) out.pad(' ', width - 1);
+                break;
             case '%': out.put('%'); break;
             case '\0':
                 --p;  // a lone '%' at the end: stop at the terminator

@@ -23,6 +23,7 @@ void* Heap::allocate(size_t size) {
     while (size_class < class_count && class_bytes(size_class) < total) ++size_class;
 
     if (size_class == class_count) {
+        if (total > SIZE_MAX - page_size) return nullptr;  // the page count would wrap to 0
         uint64_t pages = align_up(total, page_size) / page_size;
         auto* header = static_cast<Header*>(source_.allocate_pages(pages));
         if (!header) return nullptr;

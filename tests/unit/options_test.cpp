@@ -1,0 +1,219 @@
+// parse_options: ehyve's command line.
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "error.hpp"
+#include "options.hpp"
+
+namespace {
+
+using ehyve::HostError;
+using ehyve::Options;
+using eremite::abi::LogLevel;
+
+Options parse(std::initializer_list<const char*> args) {
+    std::vector<const char*> argv = {"ehyve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(nullptr);  // as main() gets it
+    return ehyve::parse_options(static_cast<int>(argv.size() - 1), argv.data());
+}
+
+// The message of the HostError that parsing throws ("" and a failure if none).
+std::string error_of(std::initializer_list<const char*> args) {
+    try {
+        parse(args);
+    } catch (const HostError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "no HostError thrown";
+    return "";
+}
+
+constexpr uint64_t mib = 1ull << 20;
+
+TEST(Options, Defaults) {
+    Options o = parse({"app"});
+    EXPECT_EQ(o.memory, 512 * mib);
+    EXPECT_EQ(o.memory, ehyve::default_memory);
+    EXPECT_EQ(o.log_level, LogLevel::warn);
+    EXPECT_TRUE(o.kernel.empty());
+    EXPECT_TRUE(o.env.empty());
+    EXPECT_FALSE(o.stats);
+    EXPECT_FALSE(o.strace);
+    EXPECT_FALSE(o.show_help);
+    EXPECT_FALSE(o.show_version);
+    EXPECT_EQ(o.app, "app");
+    EXPECT_TRUE(o.app_args.empty());
+}
+
+TEST(Options, MemoryBothForms) {
+    EXPECT_EQ(parse({"--memory", "1G", "app"}).memory, 1024 * mib);
+    EXPECT_EQ(parse({"--memory=1G", "app"}).memory, 1024 * mib);
+    EXPECT_EQ(parse({"--memory=64M", "app"}).memory, 64 * mib);
+    EXPECT_EQ(parse({"--memory", "2g", "app"}).memory, 2048 * mib);
+    EXPECT_EQ(parse({"--memory=16M", "app"}).memory, 16 * mib);
+    EXPECT_EQ(parse({"--memory=64G", "app"}).memory, 64ull << 30);
+    // The last one wins.
+    EXPECT_EQ(parse({"--memory=1G", "--memory=32M", "app"}).memory, 32 * mib);
+}
+
+TEST(Options, MemoryRoundsUpToTwoMiB) {
+    EXPECT_EQ(parse({"--memory=17M", "app"}).memory, 18 * mib);
+    EXPECT_EQ(parse({"--memory=18M", "app"}).memory, 18 * mib);
+    EXPECT_EQ(parse({"--memory=33554433", "app"}).memory, 34 * mib);  // 32 MiB + 1 byte
+    EXPECT_EQ(parse({"--memory=20481K", "app"}).memory, 22 * mib);
+    EXPECT_EQ(parse({"--memory=100M", "app"}).memory % (2 * mib), 0u);
+}
+
+TEST(Options, MemoryTooSmall) {
+    for (const char* value : {"--memory=15M", "--memory=0", "--memory=16383K", "--memory=1"}) {
+        std::string message = error_of({value, "app"});
+        EXPECT_NE(message.find("--memory"), std::string::npos) << message;
+        EXPECT_NE(message.find("small"), std::string::npos) << message;
+    }
+}
+
+TEST(Options, MemoryTooLarge) {
+    for (const char* value : {"--memory=65G", "--memory=1T", "--memory=68719476737", "--memory=18446744073709551615"}) {
+        std::string message = error_of({value, "app"});
+        EXPECT_NE(message.find("--memory"), std::string::npos) << message;
+        EXPECT_NE(message.find("large"), std::string::npos) << message;
+    }
+}
+
+TEST(Options, MemoryGarbage) {
+    for (const char* value : {"lots", "", "1.5G", "-1", "12X", "99999999999999999999G"}) {
+        std::string message = error_of({"--memory", value, "app"});
+        EXPECT_NE(message.find("--memory"), std::string::npos) << message;
+        std::string eq = std::string("--memory=") + value;
+        message = error_of({eq.c_str(), "app"});
+        EXPECT_NE(message.find("--memory"), std::string::npos) << message;
+    }
+}
+
+TEST(Options, MissingValue) {
+    for (const char* option : {"--memory", "--env", "--kernel", "--log-level"}) {
+        std::string message = error_of({option});
+        EXPECT_NE(message.find(option), std::string::npos) << message;
+    }
+}
+
+TEST(Options, EnvIsRepeatableAndKeepsOrder) {
+    Options o = parse({"--env", "A=1", "--env=B=2", "--env", "C=3=4", "--env", "A=5", "app"});
+    EXPECT_EQ(o.env, (std::vector<std::string>{"A=1", "B=2", "C=3=4", "A=5"}));
+}
+
+TEST(Options, Verbosity) {
+    EXPECT_EQ(parse({"-v", "app"}).log_level, LogLevel::info);
+    EXPECT_EQ(parse({"-vv", "app"}).log_level, LogLevel::debug);
+    EXPECT_EQ(parse({"-vvv", "app"}).log_level, LogLevel::trace);
+    EXPECT_EQ(parse({"-vvvv", "app"}).log_level, LogLevel::trace);
+    EXPECT_EQ(parse({"-vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", "app"}).log_level, LogLevel::trace);
+    EXPECT_EQ(parse({"-v", "-v", "app"}).log_level, LogLevel::debug);
+    EXPECT_EQ(parse({"-vv", "-vv", "-vv", "app"}).log_level, LogLevel::trace);
+}
+
+TEST(Options, LogLevelNames) {
+    EXPECT_EQ(parse({"--log-level", "error", "app"}).log_level, LogLevel::error);
+    EXPECT_EQ(parse({"--log-level=warn", "app"}).log_level, LogLevel::warn);
+    EXPECT_EQ(parse({"--log-level=warning", "app"}).log_level, LogLevel::warn);
+    EXPECT_EQ(parse({"--log-level=info", "app"}).log_level, LogLevel::info);
+    EXPECT_EQ(parse({"--log-level=debug", "app"}).log_level, LogLevel::debug);
+    EXPECT_EQ(parse({"--log-level=trace", "app"}).log_level, LogLevel::trace);
+    // -v counts from the level set so far.
+    EXPECT_EQ(parse({"--log-level=error", "-v", "app"}).log_level, LogLevel::warn);
+    EXPECT_EQ(parse({"-vvv", "--log-level=error", "app"}).log_level, LogLevel::error);
+}
+
+TEST(Options, BadLogLevel) {
+    for (const char* value : {"loud", "", "ERROR", "5"}) {
+        std::string message = error_of({"--log-level", value, "app"});
+        EXPECT_NE(message.find("--log-level"), std::string::npos) << message;
+    }
+}
+
+TEST(Options, Flags) {
+    Options o = parse({"--stats", "--strace", "app"});
+    EXPECT_TRUE(o.stats);
+    EXPECT_TRUE(o.strace);
+    EXPECT_FALSE(parse({"--stats", "app"}).strace);
+}
+
+TEST(Options, Kernel) {
+    EXPECT_EQ(parse({"--kernel", "/boot/eremite", "app"}).kernel, "/boot/eremite");
+    EXPECT_EQ(parse({"--kernel=/boot/eremite", "app"}).kernel, "/boot/eremite");
+    EXPECT_EQ(parse({"--kernel=a=b", "app"}).kernel, "a=b");
+}
+
+TEST(Options, TestBootAbiVersion) {
+    EXPECT_EQ(parse({"app"}).boot_abi_version, eremite::abi::boot_abi_version);
+    EXPECT_EQ(parse({"--test-boot-abi-version", "7", "app"}).boot_abi_version, 7u);
+    EXPECT_EQ(parse({"--test-boot-abi-version=0", "app"}).boot_abi_version, 0u);
+    EXPECT_EQ(parse({"--test-boot-abi-version=4294967295", "app"}).boot_abi_version, UINT32_MAX);
+    for (const char* value : {"4294967296", "x", "", "-1"}) {
+        std::string message = error_of({"--test-boot-abi-version", value, "app"});
+        EXPECT_NE(message.find("--test-boot-abi-version"), std::string::npos) << message;
+    }
+}
+
+TEST(Options, UnknownOption) {
+    for (const char* option : {"--frobnicate", "-x", "--memoryx=1G", "--stats=yes", "-vx", "--env_x=1", "---"}) {
+        std::string message = error_of({option, "app"});
+        EXPECT_NE(message.find(option), std::string::npos) << message;
+    }
+}
+
+TEST(Options, MissingApp) {
+    EXPECT_NE(error_of({}).find("APP"), std::string::npos);
+    EXPECT_NE(error_of({"--stats", "-v"}).find("APP"), std::string::npos);
+    EXPECT_NE(error_of({"--"}).find("APP"), std::string::npos);
+}
+
+TEST(Options, ArgumentsAfterAppBelongToTheApp) {
+    Options o = parse({"app", "--stats"});
+    EXPECT_EQ(o.app, "app");
+    EXPECT_EQ(o.app_args, (std::vector<std::string>{"--stats"}));
+    EXPECT_FALSE(o.stats);
+
+    o = parse({"-v", "./hello", "-v", "--memory", "1", "--", "--help", "x"});
+    EXPECT_EQ(o.app, "./hello");
+    EXPECT_EQ(o.app_args, (std::vector<std::string>{"-v", "--memory", "1", "--", "--help", "x"}));
+    EXPECT_EQ(o.log_level, LogLevel::info);
+    EXPECT_EQ(o.memory, ehyve::default_memory);
+    EXPECT_FALSE(o.show_help);
+}
+
+TEST(Options, DoubleDashEndsOptions) {
+    Options o = parse({"--stats", "--", "--weird-app", "--strace"});
+    EXPECT_TRUE(o.stats);
+    EXPECT_FALSE(o.strace);
+    EXPECT_EQ(o.app, "--weird-app");
+    EXPECT_EQ(o.app_args, (std::vector<std::string>{"--strace"}));
+}
+
+TEST(Options, LoneDashIsAnApp) {
+    Options o = parse({"-", "x"});
+    EXPECT_EQ(o.app, "-");
+    EXPECT_EQ(o.app_args, (std::vector<std::string>{"x"}));
+}
+
+TEST(Options, HelpAndVersionNeedNoApp) {
+    EXPECT_TRUE(parse({"--help"}).show_help);
+    EXPECT_TRUE(parse({"-h"}).show_help);
+    EXPECT_TRUE(parse({"--version"}).show_version);
+    Options o = parse({"--stats", "--version"});
+    EXPECT_TRUE(o.show_version);
+    EXPECT_FALSE(o.show_help);
+}
+
+TEST(Options, UsageMentionsEveryOption) {
+    std::string usage = ehyve::usage_text();
+    for (const char* option :
+         {"--memory", "--env", "--kernel", "--stats", "--strace", "--log-level", "-v", "--help", "--version", "APP"})
+        EXPECT_NE(usage.find(option), std::string::npos) << option;
+}
+
+}  // namespace
