@@ -9,6 +9,8 @@
 #include "linux/syscall.hpp"
 #include "mm/app_memory.hpp"
 #include "mm/memory.hpp"
+#include "sched/scheduler.hpp"
+#include "time/clock.hpp"
 
 namespace eremite::linux {
 namespace {
@@ -87,6 +89,79 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
     return 0;
 }
 
+
+namespace {
+
+// The app's resident memory, as Linux's maxrss counts it, in KiB: every frame in use but
+// the kernel's own image.
+uint64_t resident_kib() {
+    mm::Usage usage = mm::usage();
+    return (usage.total_frames - usage.free_frames) * 4;
+}
+
+constexpr uint64_t clock_ticks_per_second = 100;  // AT_CLKTCK, sysconf(_SC_CLK_TCK)
+
+}  // namespace
+
+int64_t sys_getrusage(const SyscallArgs& args) {
+    constexpr int32_t rusage_self = 0, rusage_children = -1, rusage_thread = 1;
+    struct Rusage {
+        int64_t user_seconds, user_microseconds, system_seconds, system_microseconds;
+        int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals,
+            nvcsw, nivcsw;
+    } usage{};
+    static_assert(sizeof(Rusage) == 144);
+    int32_t who = args.integer(0);
+    if (who != rusage_self && who != rusage_children && who != rusage_thread) return failure(Errno::einval);
+    if (!app_writable(args.pointer<void>(1), sizeof usage)) return failure(Errno::efault);
+    if (who != rusage_children) {  // no child processes here
+        // Time in the kernel on the app's behalf counts as user time: the two run as one.
+        uint64_t ns = who == rusage_self ? sched::process_cpu_time_ns() : sched::current()->cpu_time_ns;
+        usage.user_seconds = static_cast<int64_t>(ns / 1000000000);
+        usage.user_microseconds = static_cast<int64_t>(ns % 1000000000 / 1000);
+        usage.maxrss = static_cast<int64_t>(resident_kib());
+        usage.minflt = static_cast<int64_t>(mm::app_memory().fault_count());
+    }
+    memcpy(args.pointer<void>(1), &usage, sizeof usage);
+    return 0;
+}
+
+int64_t sys_times(const SyscallArgs& args) {
+    uint64_t ticks_per_ns = 1000000000 / clock_ticks_per_second;
+    if (args[0]) {
+        struct Tms {
+            int64_t user, system, children_user, children_system;
+        } times{static_cast<int64_t>(sched::process_cpu_time_ns() / ticks_per_ns), 0, 0, 0};
+        if (!app_writable(args.pointer<void>(0), sizeof times)) return failure(Errno::efault);
+        memcpy(args.pointer<void>(0), &times, sizeof times);
+    }
+    // Linux counts from an arbitrary point in the past (its jiffies start 5 minutes before
+    // zero); only differences mean anything. The monotonic clock serves the same purpose.
+    return static_cast<int64_t>(clock::monotonic_ns() / ticks_per_ns);
+}
+
+int64_t sys_sysinfo(const SyscallArgs& args) {
+    struct Sysinfo {
+        int64_t uptime;
+        uint64_t loads[3];
+        uint64_t total_ram, free_ram, shared_ram, buffer_ram, total_swap, free_swap;
+        uint16_t procs, pad;
+        uint32_t pad2;
+        uint64_t total_high, free_high;
+        uint32_t memory_unit;
+        uint32_t pad3;
+    } info{};
+    static_assert(sizeof(Sysinfo) == 112);
+    if (!app_writable(args.pointer<void>(0), sizeof info)) return failure(Errno::efault);
+    mm::Usage usage = mm::usage();
+    info.uptime = static_cast<int64_t>(clock::nanoseconds_since_boot() / 1000000000);
+    info.total_ram = usage.total_frames * 4096;
+    info.free_ram = usage.free_frames * 4096;
+    info.procs = static_cast<uint16_t>(sched::live_threads());  // Linux counts tasks, threads included
+    info.memory_unit = 1;
+    memcpy(args.pointer<void>(0), &info, sizeof info);
+    return 0;
+}
 
 int64_t sys_uname(const SyscallArgs& args) {
     struct Utsname {

@@ -5,6 +5,7 @@
 #include "linux/syscall.hpp"
 #include "sched/scheduler.hpp"
 #include "smp.hpp"
+#include "lib/log.hpp"
 
 namespace eremite::linux {
 namespace {
@@ -61,6 +62,72 @@ int64_t sys_getcpu(const SyscallArgs& args) {
         memcpy(args.pointer<void>(1), &node, sizeof node);
     }
     return 0;
+}
+
+namespace {
+
+// include/uapi/linux/sched.h
+enum Policy : int32_t { sched_other = 0, sched_fifo = 1, sched_rr = 2, sched_batch = 3, sched_idle = 5,
+                        sched_deadline = 6 };
+
+bool valid_policy(int32_t policy) {
+    return policy == sched_other || policy == sched_fifo || policy == sched_rr || policy == sched_batch ||
+           policy == sched_idle;
+}
+
+}  // namespace
+
+// Every thread runs under SCHED_OTHER with priority 0: the scheduler has one level.
+int64_t sys_sched_getscheduler(const SyscallArgs& args) {
+    return target_thread(args.integer(0)) ? int64_t{sched_other} : failure(Errno::esrch);
+}
+
+int64_t sys_sched_getparam(const SyscallArgs& args) {
+    if (!target_thread(args.integer(0))) return failure(Errno::esrch);
+    if (!app_writable(args.pointer<void>(1), sizeof(int32_t))) return failure(Errno::efault);
+    int32_t priority = 0;
+    memcpy(args.pointer<void>(1), &priority, sizeof priority);
+    return 0;
+}
+
+namespace {
+
+int64_t set_policy(int32_t pid, int32_t policy, const void* parameter) {
+    if (!target_thread(pid)) return failure(Errno::esrch);
+    if (!app_readable(parameter, sizeof(int32_t))) return failure(Errno::efault);
+    int32_t priority;
+    memcpy(&priority, parameter, sizeof priority);
+    if (!valid_policy(policy)) return failure(Errno::einval);
+    bool realtime = policy == sched_fifo || policy == sched_rr;
+    if (realtime ? (priority < 1 || priority > 99) : priority != 0) return failure(Errno::einval);
+    if (policy != sched_other) {
+        // Refused rather than accepted and ignored: the scheduler has only SCHED_OTHER.
+        log::info("sched_setscheduler: policy %d is not supported; threads stay SCHED_OTHER", policy);
+        return failure(Errno::eperm);
+    }
+    return 0;
+}
+
+}  // namespace
+
+int64_t sys_sched_setscheduler(const SyscallArgs& args) {
+    return set_policy(args.integer(0), args.integer(1), args.pointer<void>(2));
+}
+
+int64_t sys_sched_setparam(const SyscallArgs& args) {
+    return set_policy(args.integer(0), sched_other, args.pointer<void>(1));
+}
+
+int64_t sys_sched_get_priority_max(const SyscallArgs& args) {
+    int32_t policy = args.integer(0);
+    if (!valid_policy(policy)) return failure(Errno::einval);
+    return policy == sched_fifo || policy == sched_rr ? 99 : 0;
+}
+
+int64_t sys_sched_get_priority_min(const SyscallArgs& args) {
+    int32_t policy = args.integer(0);
+    if (!valid_policy(policy)) return failure(Errno::einval);
+    return policy == sched_fifo || policy == sched_rr ? 1 : 0;
 }
 
 }  // namespace eremite::linux

@@ -5,6 +5,7 @@
 #include "lib/string.hpp"
 #include "linux/process.hpp"
 #include "linux/syscall.hpp"
+#include "sched/scheduler.hpp"
 
 namespace eremite::linux {
 namespace {
@@ -106,6 +107,15 @@ int64_t sys_rt_sigprocmask(const SyscallArgs& args) {
     }
     if (old_set) memcpy(old_set, &previous, sizeof previous);
     return 0;
+}
+
+// pause(2) returns only when a signal handler has run; none can run yet, so the thread
+// sleeps for good (other threads go on; the VM ends with exit_group or a signal to ehyve).
+int64_t sys_pause(const SyscallArgs&) {
+    for (;;) {
+        sched::prepare_to_block(0);
+        sched::schedule();
+    }
 }
 
 int64_t sys_kill(const SyscallArgs& args) {

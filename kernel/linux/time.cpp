@@ -46,9 +46,8 @@ int64_t read_clock(int32_t clock) {
         case clock_boottime:
         case clock_boottime_alarm: return static_cast<int64_t>(clock::monotonic_ns());
         case clock_process_cputime:
+            return static_cast<int64_t>(sched::process_cpu_time_ns());
         case clock_thread_cputime: {
-            // The calling thread's CPU time so far; the process clock adds no other threads
-            // yet (Linux sums all of them).
             sched::Thread* self = sched::current();
             return static_cast<int64_t>(self->cpu_time_ns + clock::ticks_to_ns(arch::read_tsc() - self->ran_since));
         }

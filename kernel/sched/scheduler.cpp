@@ -37,6 +37,7 @@ struct CpuScheduler {
 CpuScheduler cpus[max_cpus];
 uint32_t online_count = 1;
 uint64_t live_count = 0;
+uint64_t accounted_cpu_ns = 0;  // CPU time of every thread up to its last switch
 uint64_t slice_ticks = 0;
 
 CpuScheduler& local() { return cpus[arch::this_cpu().cpu_index]; }
@@ -130,7 +131,9 @@ void switch_threads(CpuScheduler& cs, Thread* previous, Thread* next, uint64_t n
     }
     if (!previous->is_idle) {
         previous->fs_base = arch::fs_base();
-        previous->cpu_time_ns += clock::ticks_to_ns(now - previous->ran_since);
+        uint64_t ran = clock::ticks_to_ns(now - previous->ran_since);
+        previous->cpu_time_ns += ran;
+        __atomic_add_fetch(&accounted_cpu_ns, ran, __ATOMIC_RELAXED);
     }
     cs.current = next;
     arch::this_cpu().kernel_stack_top = next->kernel_stack_top;
@@ -180,6 +183,12 @@ void set_cpu_count(uint32_t count) { online_count = count < max_cpus ? count : m
 Thread* current() { return local().current; }
 
 uint64_t release_thread() { return __atomic_sub_fetch(&live_count, 1, __ATOMIC_ACQ_REL); }
+
+uint64_t process_cpu_time_ns() {
+    Thread* self = local().current;
+    uint64_t running = self->is_idle ? 0 : clock::ticks_to_ns(arch::read_tsc() - self->ran_since);
+    return __atomic_load_n(&accounted_cpu_ns, __ATOMIC_RELAXED) + running;
+}
 
 uint64_t live_threads() { return __atomic_load_n(&live_count, __ATOMIC_RELAXED); }
 

@@ -57,4 +57,8 @@ bool reschedule_pending();
 
 uint64_t live_threads();
 
+// CPU time used by all threads so far (the running ones up to their last switch, plus
+// the caller's current stretch).
+uint64_t process_cpu_time_ns();
+
 }  // namespace eremite::sched

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Checks one behaviour of ehyve's command line that the differential tests cannot see
 # (they compare only the app's stdout and status): the tracer, the statistics, logging,
-# the boot-ABI check. Usage: cli_test.sh EHYVE HELLO CASE
+# the boot-ABI check, stopping on signals. Usage: cli_test.sh EHYVE HELLO CASE SLEEPER
 set -u
-ehyve=$1 hello=$2 case=$3
+ehyve=$1 hello=$2 case=$3 sleeper=${4:-}
 if [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
     echo "SKIPPED: /dev/kvm is not usable here"
     exit 77
@@ -58,6 +58,19 @@ case $case in
         expect_status 126
         expect_in "$err" "kernel panic"
         expect_in "$err" "boot info not understood" ;;
+    sigterm|sigint)
+        # ehyve stops the VM cleanly when it is told to, with the shell's 128+signal.
+        signal=TERM expected=143
+        [[ $case == sigint ]] && signal=INT expected=130
+        "$ehyve" --cpus 2 "$sleeper" >"$out" 2>"$err" &
+        pid=$!
+        sleep 0.5
+        kill -s $signal $pid
+        for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+        if kill -0 $pid 2>/dev/null; then kill -9 $pid; echo "FAIL: ehyve did not stop after SIG$signal"; exit 1; fi
+        wait $pid
+        status=$?
+        expect_status $expected ;;
     explicit_kernel)
         run --kernel "$(dirname "$ehyve")/eremite-kernel" "$hello"
         expect_status 0; expect_in "$out" "Hello from Eremite!" ;;
