@@ -20,6 +20,7 @@
 #include "mm/memory.hpp"
 #include "sched/scheduler.hpp"
 #include "smp.hpp"
+#include "vdso/vdso_mapping.hpp"
 #include "time/clock.hpp"
 
 namespace eremite::arch {
@@ -103,6 +104,7 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     if (!arch::apic::init_this_cpu()) panic("this CPU has no x2APIC, which the scheduler's timer needs");
     boot_cpu.apic_id = arch::apic::this_cpu_id();
     sched::init_this_cpu(0);
+    vdso::init_this_cpu(0);
     boot_mark("local APIC and scheduler");
     linux::enable_strace(info->boot_flags & abi::boot_flag_strace);
 

@@ -14,6 +14,7 @@
 #include "mm/memory.hpp"
 #include "sched/scheduler.hpp"
 #include "sync/spinlock.hpp"
+#include "vdso/vdso_mapping.hpp"
 
 extern "C" void ap_start();
 
@@ -95,6 +96,7 @@ extern "C" [[noreturn]] void ap_main(smp::ApStart* start) {
     if (!arch::apic::init_this_cpu()) panic("CPU %u has no x2APIC", start->cpu_index);
     per_cpu->apic_id = arch::apic::this_cpu_id();
     sched::init_this_cpu(start->cpu_index);
+    vdso::init_this_cpu(start->cpu_index);
     __atomic_or_fetch(&smp::online, 1ull << start->cpu_index, __ATOMIC_ACQ_REL);
     log::debug("smp: CPU %u online (APIC id %u)", start->cpu_index, per_cpu->apic_id);
     sched::idle_loop();

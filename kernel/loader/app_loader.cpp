@@ -8,6 +8,7 @@
 #include "loader/elf.hpp"
 #include "loader/initial_stack.hpp"
 #include "mm/app_memory.hpp"
+#include "vdso/vdso_mapping.hpp"
 
 namespace eremite::loader {
 namespace {
@@ -82,8 +83,9 @@ bool load_app(const AppLaunch& launch, StartedApp& started) {
     uint8_t random_bytes[16];
     random::fill(random_bytes, sizeof random_bytes);
     const uint64_t hwcap2_fsgsbase = (arch::read_cr4() & (1ull << 16)) ? 2 : 0;
+    uint64_t vdso = vdso::map_into_app();
     const AuxEntry aux[] = {
-        {at_sysinfo_ehdr, 0},
+        {at_sysinfo_ehdr, vdso},
         {at_hwcap, arch::cpuid(1).edx},
         {at_pagesz, page_size},
         {at_clktck, 100},
@@ -108,8 +110,8 @@ bool load_app(const AppLaunch& launch, StartedApp& started) {
     spec.execfn = launch.argc ? launch.argv[0] : "";
     spec.platform = "x86_64";
     spec.random = random_bytes;
-    spec.aux = aux + 1;  // no vDSO yet: AT_SYSINFO_EHDR is left out
-    spec.aux_count = sizeof aux / sizeof *aux - 1;
+    spec.aux = vdso ? aux : aux + 1;  // without a vDSO, AT_SYSINFO_EHDR is left out
+    spec.aux_count = sizeof aux / sizeof *aux - (vdso ? 0 : 1);
 
     // The arguments live in the top 256 KiB; the kernel writes them straight into the
     // app's stack pages (same address space), faulting them in as it goes.

@@ -42,6 +42,10 @@ void init(const abi::BootInfo& info) {
 
 uint64_t tsc_khz() { return khz; }
 
+VdsoParameters vdso_parameters() {
+    return VdsoParameters{tsc_at_boot, multiplier, shift, monotonic_at_boot, realtime_at_boot};
+}
+
 uint64_t nanoseconds_since_boot() { return ticks_to_ns(arch::read_tsc() - tsc_at_boot); }
 
 uint64_t ticks_to_ns(uint64_t ticks) {

@@ -22,4 +22,12 @@ uint64_t tsc_at_realtime(uint64_t nanoseconds);
 uint64_t monotonic_ns();
 uint64_t realtime_ns();
 
+// What the vDSO needs to compute the clocks itself (vdso/vdso_data.hpp).
+struct VdsoParameters {
+    uint64_t tsc_at_boot, multiplier;
+    uint32_t shift;
+    uint64_t monotonic_at_boot, realtime_at_boot;
+};
+VdsoParameters vdso_parameters();
+
 }  // namespace eremite::clock
