@@ -3,6 +3,7 @@
 #include "lib/utility.hpp"
 #include "linux/syscall.hpp"
 #include "mm/app_memory.hpp"
+#include "mm/memory.hpp"
 
 namespace eremite::linux {
 namespace {
@@ -54,6 +55,11 @@ int64_t sys_mmap(const SyscallArgs& args) {
     if (flags & map_hugetlb) return failure(Errno::einval);  // no hugetlbfs pool
     uint64_t size = align_up(length, page_size);
     if (size < length || size > user_end) return failure(Errno::enomem);
+    // Linux's default overcommit heuristic (vm.overcommit_memory = 0): a single mapping
+    // larger than all of RAM is refused at once, unless the app says it reserves nothing.
+    mm::Usage usage = mm::usage();
+    if (!(flags & map_noreserve) && (protection & mm::prot_write) && size / page_size > usage.total_frames)
+        return failure(Errno::enomem);
 
     uint64_t start;
     bool fixed = flags & (map_fixed | map_fixed_noreplace);
@@ -71,6 +77,30 @@ int64_t sys_mmap(const SyscallArgs& args) {
     if (!mapped.ok()) return failure(mapped.error_code());
     if ((flags & map_populate) && protection != mm::prot_none) (void)mm::app_memory().populate(start, start + size);
     return static_cast<int64_t>(start);
+}
+
+int64_t sys_mremap(const SyscallArgs& args) {
+    constexpr uint64_t mremap_maymove = 1, mremap_fixed = 2, mremap_dontunmap = 4;
+    uint64_t start = args[0], old_size = align_up(args[1], page_size), new_size = align_up(args[2], page_size);
+    uint64_t flags = args[3], target = args[4];
+    if (!is_aligned(start, page_size) || (flags & ~(mremap_maymove | mremap_fixed | mremap_dontunmap)))
+        return failure(Errno::einval);
+    if ((flags & mremap_fixed) && !(flags & mremap_maymove)) return failure(Errno::einval);
+    if (flags & mremap_dontunmap) {
+        log::info("mremap: MREMAP_DONTUNMAP is not supported");
+        return failure(Errno::einval);
+    }
+    // A zero old size duplicates a shared mapping on Linux; there are none to duplicate here.
+    if (!new_size || !old_size || new_size < args[2]) return failure(Errno::einval);
+    uint64_t old_end;
+    if (!checked_add(start, old_size, old_end) || old_end > user_end) return failure(Errno::einval);
+    if (flags & mremap_fixed) {
+        if (!is_aligned(target, page_size) || target < mm::app_lowest_address) return failure(Errno::einval);
+    } else {
+        target = 0;
+    }
+    auto moved = mm::app_memory().remap(start, old_size, new_size, flags & mremap_maymove, target);
+    return moved.ok() ? static_cast<int64_t>(moved.value()) : failure(moved.error_code());
 }
 
 int64_t sys_munmap(const SyscallArgs& args) {

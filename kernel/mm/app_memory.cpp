@@ -125,6 +125,10 @@ Result<void> AppMemory::populate(uint64_t start, uint64_t end) {
 
 Result<void> AppMemory::unmap(uint64_t start, uint64_t end) {
     SpinGuard guard(lock_);
+    return unmap_locked(start, end);
+}
+
+Result<void> AppMemory::unmap_locked(uint64_t start, uint64_t end) {
     TRY(split_at(start));
     TRY(split_at(end));
     size_t first = first_ending_after(start), last = first;
@@ -132,6 +136,60 @@ Result<void> AppMemory::unmap(uint64_t start, uint64_t end) {
     regions_.erase(first, last - first);
     unmap_pages(start, end);
     return {};
+}
+
+Result<uint64_t> AppMemory::remap(uint64_t start, uint64_t old_size, uint64_t new_size, bool may_move,
+                                  uint64_t fixed_target) {
+    SpinGuard guard(lock_);
+    uint64_t old_end = start + old_size, new_end;
+    // Linux: the old range must lie inside one mapping.
+    size_t index = first_ending_after(start);
+    if (index == regions_.size() || regions_[index].start > start || regions_[index].end < old_end)
+        return error(Errno::efault);
+    Region region = regions_[index];
+    if (!fixed_target) {
+        if (new_size <= old_size) {  // shrinking: the tail goes
+            TRY(unmap_locked(start + new_size, old_end));
+            return start;
+        }
+        if (checked_add(start, new_size, new_end) && new_end <= (1ull << 47) && old_end == region.end &&
+            is_free(old_end, new_end)) {
+            regions_[index].end = new_end;  // growing in place: the new pages are demand-zero
+            return start;
+        }
+        if (!may_move) return error(Errno::enomem);
+    }
+    uint64_t target = fixed_target;
+    if (target) {
+        if (!checked_add(target, new_size, new_end) || new_end > (1ull << 47) ||
+            (target < old_end && start < new_end))
+            return error(Errno::einval);  // the new range may not overlap the old one
+        TRY(unmap_locked(target, new_end));
+    } else {
+        target = TRY(find_free_locked(new_size, 0));
+    }
+    // Move the page-table entries: the data stays in its frames.
+    arch::PageTable& table = kernel_page_table();
+    uint64_t moved = min(old_size, new_size);
+    for (uint64_t offset = 0; offset < moved; offset += page_size) {
+        uint64_t* from = table.leaf(start + offset);
+        if (!from || *from == 0) continue;
+        uint64_t entry = *from;
+        auto mapped = table.map(target + offset, PhysAddr{entry & arch::page_address_mask},
+                                entry & ~(arch::page_address_mask | arch::page_present));
+        if (!mapped.ok()) return error(mapped.error_code());
+        if (!(entry & arch::page_present)) *table.leaf(target + offset) &= ~arch::page_present;  // PROT_NONE
+        *from = 0;
+    }
+    smp::shoot_down(start, old_end);
+    Region moved_region{target, target + new_size, region.protection, region.kind};
+    TRY(split_at(start));
+    TRY(split_at(old_end));
+    size_t first = first_ending_after(start);
+    regions_.erase(first, 1);
+    unmap_pages(start, old_end);  // frames beyond a shrink are freed here
+    TRY(insert_region(moved_region));
+    return target;
 }
 
 Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protection) {
@@ -175,6 +233,10 @@ Result<void> AppMemory::discard(uint64_t start, uint64_t end) {
 
 Result<uint64_t> AppMemory::find_free(uint64_t size, uint64_t hint) {
     SpinGuard guard(lock_);
+    return find_free_locked(size, hint);
+}
+
+Result<uint64_t> AppMemory::find_free_locked(uint64_t size, uint64_t hint) {
     uint64_t hint_end;
     if (hint >= app_lowest_address && checked_add(hint, size, hint_end) && hint_end <= app_mmap_base &&
         is_free(hint, hint_end))
@@ -197,6 +259,8 @@ uint64_t AppMemory::change_break(uint64_t requested) {
     uint64_t old_end = align_up(break_current_, page_size);
     uint64_t new_end = align_up(requested, page_size);
     if (new_end > old_end) {
+        // The overcommit heuristic, as for mmap (linux/memory.cpp): no single growth beyond RAM.
+        if ((new_end - old_end) / page_size > usage().total_frames) return break_current_;
         if (!map_anonymous(old_end, new_end, prot_read | prot_write, RegionKind::heap, false).ok())
             return break_current_;  // Linux leaves the break where it was
     } else if (new_end < old_end) {

@@ -51,6 +51,11 @@ public:
     Result<void> populate(uint64_t start, uint64_t end);
 
     Result<void> unmap(uint64_t start, uint64_t end);
+    // mremap: resizes the mapping [start, start + old_size), in place when it can, else
+    // (when `may_move`) by moving its page-table entries (not its data) to a free range or
+    // to `fixed_target`. Returns the new address.
+    Result<uint64_t> remap(uint64_t start, uint64_t old_size, uint64_t new_size, bool may_move,
+                           uint64_t fixed_target);
     Result<void> protect(uint64_t start, uint64_t end, uint32_t protection);
     // Drops the pages of [start, end): the next access sees zeroes (MADV_DONTNEED).
     Result<void> discard(uint64_t start, uint64_t end);
@@ -76,6 +81,8 @@ private:
     Result<void> split_at(uint64_t address);
     Result<void> insert_region(const Region& region);
     void unmap_pages(uint64_t start, uint64_t end);
+    Result<uint64_t> find_free_locked(uint64_t size, uint64_t hint);
+    Result<void> unmap_locked(uint64_t start, uint64_t end);
     Result<void> map_zeroed(uint64_t start, uint64_t end, uint32_t protection);
 
     SpinLock lock_;

@@ -71,6 +71,13 @@ case $case in
         wait $pid
         status=$?
         expect_status $expected ;;
+    enomem)
+        # A 64 MiB VM refuses a 1 GiB allocation up front, as Linux's overcommit heuristic
+        # would on a 64 MiB machine (the program is tests/apps/enomem.c).
+        run --memory 64M "$(dirname "$hello")/../tests/apps/enomem.glibc"
+        expect_status 0
+        expect_in "$out" "malloc(1 GiB): NULL"
+        expect_in "$out" "mmap(1 GiB): ENOMEM" ;;
     explicit_kernel)
         run --kernel "$(dirname "$ehyve")/eremite-kernel" "$hello"
         expect_status 0; expect_in "$out" "Hello from Eremite!" ;;
