@@ -35,8 +35,7 @@ BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size
     layout.strings_size = strings_size;
     layout.cpu_count = cpu_count;
     layout.cpu_tables = GuestPhysAddr{align_up(layout.strings.value + strings_size, page)};
-    layout.ap_structures =
-        GuestPhysAddr{align_up(layout.cpu_tables.value + cpu_count * sizeof(abi::CpuTables), page)};
+    layout.ap_structures = GuestPhysAddr{align_up(layout.cpu_tables.value + cpu_count * sizeof(abi::CpuTables), page)};
     layout.free = layout.ap_structures + (cpu_count - 1) * BootLayout::ap_structure_size;
     uint64_t needed = layout.free.value + working_memory;
     if (layout.low_free.value > kernel_load_address || needed > ram_size) {

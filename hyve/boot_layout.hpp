@@ -52,9 +52,9 @@ struct BootLayout {
     GuestPhysAddr strings{0};
     uint64_t strings_size = 0;
     uint32_t cpu_count = 1;
-    GuestPhysAddr cpu_tables{0};  // abi::CpuTables[cpu_count]
+    GuestPhysAddr cpu_tables{0};     // abi::CpuTables[cpu_count]
     GuestPhysAddr ap_structures{0};  // per other CPU: GDT page, TSS page, boot stack
-    GuestPhysAddr free{0};  // usable from here to the end of RAM
+    GuestPhysAddr free{0};           // usable from here to the end of RAM
 
     static constexpr uint64_t ap_structure_size = 2 * page + 0x4000;
     GuestPhysAddr gdt_of(uint32_t cpu) const { return cpu ? ap_structures + (cpu - 1) * ap_structure_size : gdt; }

@@ -64,8 +64,7 @@ HypercallOutcome Hypercalls::handle(uint16_t port, uint64_t arguments) {
             outcome.argument = args->argument;
             return outcome;
         }
-        default:
-            return {HypercallOutcome::Kind::guest_error, 0, "unknown hypercall " + std::to_string(number)};
+        default: return {HypercallOutcome::Kind::guest_error, 0, "unknown hypercall " + std::to_string(number)};
     }
 }
 

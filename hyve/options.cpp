@@ -128,9 +128,8 @@ Options parse_options(int argc, const char* const* argv) {
             auto version = parse_size(value_of(arg, "--test-boot-abi-version"));
             if (!version || *version > UINT32_MAX) fail("--test-boot-abi-version needs a number");
             options.boot_abi_version = static_cast<uint32_t>(*version);
-        }
-        else if (arg.size() >= 2 && arg.substr(0, 2) == "-v" &&
-                 arg.find_first_not_of('v', 1) == std::string_view::npos) {
+        } else if (arg.size() >= 2 && arg.substr(0, 2) == "-v" &&
+                   arg.find_first_not_of('v', 1) == std::string_view::npos) {
             int level = static_cast<int>(options.log_level) + static_cast<int>(arg.size() - 1);
             options.log_level = static_cast<LogLevel>(std::min(level, static_cast<int>(LogLevel::trace)));
         } else {

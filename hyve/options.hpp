@@ -16,7 +16,7 @@ inline constexpr uint64_t maximum_memory = 64ull << 30;
 struct Options {
     uint64_t memory = default_memory;
     uint32_t cpus = 1;
-    std::vector<int> affinity;          // host CPU for vCPU i (cycled when shorter); empty: no pinning
+    std::vector<int> affinity;     // host CPU for vCPU i (cycled when shorter); empty: no pinning
     std::string kernel;            // empty: eremite-kernel beside ehyve
     std::vector<std::string> env;  // exactly the guest's environment
     bool stats = false;

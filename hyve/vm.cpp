@@ -6,17 +6,17 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <condition_variable>
-#include <cstdio>
-#include <map>
-#include <mutex>
-#include <thread>
-#include <atomic>
-#include <csignal>
-#include <memory>
 #include <pthread.h>
 #include <sched.h>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include "boot_layout.hpp"
 #include "console.hpp"
@@ -164,7 +164,6 @@ std::string describe_registers(const Vcpu& vcpu) {
     return text;
 }
 
-
 // The running VM: one host thread per vCPU, the main thread waiting for the end. The
 // end comes from any vCPU (the exit or panic hypercall, a guest error) or from SIGINT or
 // SIGTERM; then every vCPU is kicked out of KVM_RUN (immediate_exit and a signal), so
@@ -257,8 +256,8 @@ private:
     HypercallOutcome start_cpu(const HypercallOutcome& request) {
         std::lock_guard<std::mutex> guard(mutex_);
         if (request.cpu == 0 || request.cpu >= vcpus_.size() || started_[request.cpu])
-            return {HypercallOutcome::Kind::guest_error, 0, "the guest asked to start vCPU " +
-                                                                std::to_string(request.cpu) + ", which it cannot"};
+            return {HypercallOutcome::Kind::guest_error, 0,
+                    "the guest asked to start vCPU " + std::to_string(request.cpu) + ", which it cannot"};
         set_long_mode(*vcpus_[request.cpu], layout_, request.cpu, request.entry, request.argument, fsgsbase_);
         vcpus_[request.cpu]->make_runnable();
         start_thread(request.cpu);

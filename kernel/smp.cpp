@@ -24,7 +24,6 @@ uint64_t online = 1;  // the boot CPU; ap_main adds the others
 
 namespace {
 
-
 // One shootdown at a time: the range and how many CPUs have yet to flush it.
 SpinLock shootdown_lock;
 volatile uint64_t shootdown_start = 0, shootdown_end = 0;
@@ -54,7 +53,11 @@ void start_other_cpus(const abi::BootInfo& info) {
         per_cpu->cpu_index = cpu;
         per_cpu->vif = mm::to_virtual<arch::Vif>(vif_frame.value());
         *start = ApStart{arch::on_kvm_pvm() ? (vif_frame.value().value | pvm_native_with_cr2) : 0,
-                         cpu, 0, per_cpu, stacks, tables[cpu]};
+                         cpu,
+                         0,
+                         per_cpu,
+                         stacks,
+                         tables[cpu]};
         abi::StartCpuArgs arguments{cpu, 0, reinterpret_cast<uint64_t>(&ap_start), reinterpret_cast<uint64_t>(start)};
         hypercall::call(abi::Hypercall::start_cpu, &arguments);
     }
@@ -70,7 +73,8 @@ void shoot_down(uint64_t start, uint64_t end) {
     shootdown_end = end;
     __atomic_store_n(&shootdown_pending, __builtin_popcountll(others), __ATOMIC_RELEASE);
     for (uint32_t cpu = 0; cpu < 64; ++cpu)
-        if (others & (1ull << cpu)) arch::apic::send_ipi(cpu, arch::apic::shootdown_vector);  // APIC id = index under ehyve
+        if (others & (1ull << cpu))
+            arch::apic::send_ipi(cpu, arch::apic::shootdown_vector);  // APIC id = index under ehyve
     while (__atomic_load_n(&shootdown_pending, __ATOMIC_ACQUIRE)) arch::pause();
 }
 

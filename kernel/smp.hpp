@@ -17,8 +17,8 @@ struct ApStart {
     uint64_t pvm_switch_value;  // vif page | feature bits for MSR 0x4b564d10; 0 on plain x86
     uint32_t cpu_index;
     uint32_t reserved0;
-    void* per_cpu;              // arch::PerCpu
-    uint8_t* ist_stacks;        // arch::ist_stacks_bytes
+    void* per_cpu;        // arch::PerCpu
+    uint8_t* ist_stacks;  // arch::ist_stacks_bytes
     abi::CpuTables tables;
 };
 

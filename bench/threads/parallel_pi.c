@@ -7,7 +7,7 @@
 #include <pthread.h>
 
 enum { MAX_THREADS = 2, ROUNDS = 3 };
-static const long STEPS = 200000000;
+static const long STEPS = 400000000;
 
 struct slice {
     long begin, end;

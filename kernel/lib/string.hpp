@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+#if __STDC_HOSTED__
+#include <string.h>  // host builds of kernel logic use the C library's
+#else
 extern "C" {
 void* memcpy(void* destination, const void* source, size_t count);
 void* memmove(void* destination, const void* source, size_t count);
@@ -13,6 +16,7 @@ size_t strlen(const char* s);
 size_t strnlen(const char* s, size_t limit);
 int strcmp(const char* a, const char* b);
 }
+#endif
 
 namespace eremite {
 

@@ -219,8 +219,7 @@ int64_t sys_futex(const SyscallArgs& args) {
     auto* timeout = args.pointer<const Timespec>(3);
     auto value3 = static_cast<uint32_t>(args[5]);
     switch (op & ~(futex_private | futex_clock_realtime)) {
-        case futex_wait:
-            return wait(address, value, timeout, false, realtime, bitset_match_any);
+        case futex_wait: return wait(address, value, timeout, false, realtime, bitset_match_any);
         case futex_wait_bitset:
             if (value3 == 0) return failure(Errno::einval);
             return wait(address, value, timeout, true, realtime, value3);
@@ -231,10 +230,8 @@ int64_t sys_futex(const SyscallArgs& args) {
             if (value3 == 0) return failure(Errno::einval);
             if (!valid_word(address)) return failure(Errno::efault);
             return futex_wake(address, value, value3);
-        case futex_requeue:
-            return requeue(address, args.pointer<const uint32_t>(4), value, args[3], nullptr);
-        case futex_cmp_requeue:
-            return requeue(address, args.pointer<const uint32_t>(4), value, args[3], &value3);
+        case futex_requeue: return requeue(address, args.pointer<const uint32_t>(4), value, args[3], nullptr);
+        case futex_cmp_requeue: return requeue(address, args.pointer<const uint32_t>(4), value, args[3], &value3);
         case futex_wake_op: {
             auto* second = args.pointer<uint32_t>(4);
             if (!valid_word(address)) return failure(Errno::efault);
@@ -248,8 +245,7 @@ int64_t sys_futex(const SyscallArgs& args) {
             if (also_second) woken += wake_locked(second_bucket, second, args[3], bitset_match_any);
             return woken;
         }
-        default:
-            return failure(Errno::enosys);
+        default: return failure(Errno::enosys);
     }
 }
 

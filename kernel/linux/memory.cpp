@@ -1,9 +1,9 @@
 // brk, mmap, munmap, mprotect, madvise over the app's address space (mm/app_memory.hpp).
+#include "mm/memory.hpp"
 #include "lib/log.hpp"
 #include "lib/utility.hpp"
 #include "linux/syscall.hpp"
 #include "mm/app_memory.hpp"
-#include "mm/memory.hpp"
 
 namespace eremite::linux {
 namespace {

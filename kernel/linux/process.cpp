@@ -72,14 +72,12 @@ void end_vm(int status) {
     arch::halt_forever();
 }
 
-
 int64_t sys_getpid(const SyscallArgs&) { return process_id; }
 int64_t sys_getppid(const SyscallArgs&) { return 0; }  // like init: no parent in this world
 int64_t sys_getuid(const SyscallArgs&) { return user_id; }
 int64_t sys_geteuid(const SyscallArgs&) { return user_id; }
 int64_t sys_getgid(const SyscallArgs&) { return group_id; }
 int64_t sys_getegid(const SyscallArgs&) { return group_id; }
-
 
 int64_t sys_set_robust_list(const SyscallArgs& args) {
     constexpr uint64_t robust_list_head_size = 24;  // sizeof(struct robust_list_head)
@@ -88,7 +86,6 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
     robust_list_length = args[1];
     return 0;
 }
-
 
 namespace {
 
@@ -107,8 +104,8 @@ int64_t sys_getrusage(const SyscallArgs& args) {
     constexpr int32_t rusage_self = 0, rusage_children = -1, rusage_thread = 1;
     struct Rusage {
         int64_t user_seconds, user_microseconds, system_seconds, system_microseconds;
-        int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals,
-            nvcsw, nivcsw;
+        int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv, nsignals, nvcsw,
+            nivcsw;
     } usage{};
     static_assert(sizeof(Rusage) == 144);
     int32_t who = args.integer(0);

@@ -1,11 +1,11 @@
 // CPU placement: sched_getaffinity, sched_setaffinity (honoured: a thread runs only on
 // CPUs in its mask) and getcpu.
+#include "lib/log.hpp"
 #include "lib/string.hpp"
 #include "linux/process.hpp"
 #include "linux/syscall.hpp"
 #include "sched/scheduler.hpp"
 #include "smp.hpp"
-#include "lib/log.hpp"
 
 namespace eremite::linux {
 namespace {
@@ -67,8 +67,14 @@ int64_t sys_getcpu(const SyscallArgs& args) {
 namespace {
 
 // include/uapi/linux/sched.h
-enum Policy : int32_t { sched_other = 0, sched_fifo = 1, sched_rr = 2, sched_batch = 3, sched_idle = 5,
-                        sched_deadline = 6 };
+enum Policy : int32_t {
+    sched_other = 0,
+    sched_fifo = 1,
+    sched_rr = 2,
+    sched_batch = 3,
+    sched_idle = 5,
+    sched_deadline = 6
+};
 
 bool valid_policy(int32_t policy) {
     return policy == sched_other || policy == sched_fifo || policy == sched_rr || policy == sched_batch ||

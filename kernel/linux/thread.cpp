@@ -2,13 +2,13 @@
 // thread, thread exit with the child-tid clear and futex wake that pthread_join waits on,
 // set_tid_address, gettid. A clone without CLONE_VM would be a new process, which a
 // unikernel does not have: -ENOSYS with a logged reason.
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/extended_state.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
 #include "linux/futex.hpp"
 #include "linux/process.hpp"
 #include "linux/syscall.hpp"
-#include "arch/x86_64/cpu.hpp"
-#include "arch/x86_64/extended_state.hpp"
 #include "sched/scheduler.hpp"
 
 extern "C" void return_from_clone();
@@ -17,14 +17,14 @@ namespace eremite::linux {
 namespace {
 
 // include/uapi/linux/sched.h
-constexpr uint64_t clone_vm = 0x100, clone_fs = 0x200, clone_files = 0x400, clone_sighand = 0x800,
-                   clone_pidfd = 0x1000, clone_vfork = 0x4000, clone_parent = 0x8000, clone_thread = 0x10000,
-                   clone_sysvsem = 0x40000, clone_settls = 0x80000, clone_parent_settid = 0x100000,
-                   clone_child_cleartid = 0x200000, clone_detached = 0x400000, clone_child_settid = 0x1000000,
-                   clone_io = 0x80000000ull, exit_signal_mask = 0xff;
+constexpr uint64_t clone_vm = 0x100, clone_fs = 0x200, clone_files = 0x400, clone_sighand = 0x800, clone_pidfd = 0x1000,
+                   clone_vfork = 0x4000, clone_parent = 0x8000, clone_thread = 0x10000, clone_sysvsem = 0x40000,
+                   clone_settls = 0x80000, clone_parent_settid = 0x100000, clone_child_cleartid = 0x200000,
+                   clone_detached = 0x400000, clone_child_settid = 0x1000000, clone_io = 0x80000000ull,
+                   exit_signal_mask = 0xff;
 constexpr uint64_t thread_flags_supported = clone_vm | clone_fs | clone_files | clone_sighand | clone_thread |
-                                            clone_sysvsem | clone_settls | clone_parent_settid |
-                                            clone_child_cleartid | clone_detached | clone_child_settid | clone_io;
+                                            clone_sysvsem | clone_settls | clone_parent_settid | clone_child_cleartid |
+                                            clone_detached | clone_child_settid | clone_io;
 
 bool write_tid(uint64_t address, int32_t tid) {
     auto* slot = reinterpret_cast<int32_t*>(address);
@@ -45,7 +45,8 @@ int64_t create_thread(uint64_t flags, uint64_t stack_pointer, uint64_t parent_ti
         log::info("clone without CLONE_THREAD (a new process sharing memory) is not supported");
         return failure(Errno::enosys);
     }
-    if (flags & ~(thread_flags_supported | exit_signal_mask | clone_pidfd | clone_parent)) return failure(Errno::einval);
+    if (flags & ~(thread_flags_supported | exit_signal_mask | clone_pidfd | clone_parent))
+        return failure(Errno::einval);
     if (flags & clone_pidfd) return failure(Errno::enosys);
     if ((flags & clone_settls) && tls >= (1ull << 47)) return failure(Errno::eperm);
 
@@ -83,8 +84,7 @@ int64_t create_thread(uint64_t flags, uint64_t stack_pointer, uint64_t parent_ti
 
 // struct clone_args (include/uapi/linux/sched.h), CLONE_ARGS_SIZE_VER0 = 64 bytes.
 struct CloneArgs {
-    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
-        cgroup;
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 
 }  // namespace

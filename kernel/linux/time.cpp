@@ -1,7 +1,7 @@
 // clock_gettime, clock_getres, gettimeofday, time.
+#include "arch/x86_64/cpu.hpp"
 #include "lib/string.hpp"
 #include "linux/syscall.hpp"
-#include "arch/x86_64/cpu.hpp"
 #include "sched/scheduler.hpp"
 #include "time/clock.hpp"
 
@@ -45,8 +45,7 @@ int64_t read_clock(int32_t clock) {
         case clock_monotonic_coarse:
         case clock_boottime:
         case clock_boottime_alarm: return static_cast<int64_t>(clock::monotonic_ns());
-        case clock_process_cputime:
-            return static_cast<int64_t>(sched::process_cpu_time_ns());
+        case clock_process_cputime: return static_cast<int64_t>(sched::process_cpu_time_ns());
         case clock_thread_cputime: {
             sched::Thread* self = sched::current();
             return static_cast<int64_t>(self->cpu_time_ns + clock::ticks_to_ns(arch::read_tsc() - self->ran_since));
@@ -88,8 +87,10 @@ int64_t sys_clock_nanosleep(const SyscallArgs& args) {
     int32_t clock = args.integer(0);
     bool realtime;
     switch (clock) {
-        case clock_realtime: case clock_tai: realtime = true; break;
-        case clock_monotonic: case clock_boottime: realtime = false; break;
+        case clock_realtime:
+        case clock_tai: realtime = true; break;
+        case clock_monotonic:
+        case clock_boottime: realtime = false; break;
         case clock_thread_cputime: return failure(Errno::einval);
         default: return failure(Errno::enotsup);
     }

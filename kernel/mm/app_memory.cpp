@@ -28,38 +28,6 @@ uint64_t page_flags_for(uint32_t protection) {
     return flags;
 }
 
-size_t AppMemory::first_ending_after(uint64_t address) const {
-    size_t low = 0, high = regions_.size();
-    while (low < high) {
-        size_t middle = (low + high) / 2;
-        if (regions_[middle].end <= address)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    return low;
-}
-
-bool AppMemory::is_free(uint64_t start, uint64_t end) {
-    size_t i = first_ending_after(start);
-    return i == regions_.size() || regions_[i].start >= end;
-}
-
-Result<void> AppMemory::split_at(uint64_t address) {
-    size_t i = first_ending_after(address);
-    if (i == regions_.size() || regions_[i].start >= address) return {};
-    Region upper = regions_[i];
-    upper.start = address;
-    regions_[i].end = address;
-    if (!regions_.insert(i + 1, upper)) return error(Errno::enomem);
-    return {};
-}
-
-Result<void> AppMemory::insert_region(const Region& region) {
-    if (!regions_.insert(first_ending_after(region.start), region)) return error(Errno::enomem);
-    return {};
-}
-
 void AppMemory::unmap_pages(uint64_t start, uint64_t end) {
     arch::PageTable& table = kernel_page_table();
     for (uint64_t address = start; address < end; address += page_size) {
@@ -95,32 +63,27 @@ Result<void> AppMemory::map_zeroed(uint64_t start, uint64_t end, uint32_t protec
 Result<void> AppMemory::map_anonymous(uint64_t start, uint64_t end, uint32_t protection, RegionKind kind,
                                       bool replace) {
     SpinGuard guard(lock_);
-    if (!is_free(start, end)) {
+    if (!regions_.is_free(start, end)) {
         if (!replace) return error(Errno::eexist);
-        TRY(split_at(start));
-        TRY(split_at(end));
-        size_t first = first_ending_after(start), last = first;
-        while (last < regions_.size() && regions_[last].start < end) ++last;
-        regions_.erase(first, last - first);
-        unmap_pages(start, end);
+        TRY(unmap_locked(start, end));
     }
-    return insert_region(Region{start, end, protection, kind});
+    return regions_.insert(Region{start, end, protection, kind});
 }
 
 Result<void> AppMemory::map_frames(uint64_t start, uint64_t end, PhysAddr frame, uint32_t protection, RegionKind kind) {
     SpinGuard guard(lock_);
-    if (!is_free(start, end)) return error(Errno::eexist);
+    if (!regions_.is_free(start, end)) return error(Errno::eexist);
     arch::PageTable& table = kernel_page_table();
     for (uint64_t address = start; address < end; address += page_size)
         TRY(table.map(address, frame + (address - start), page_flags_for(protection)));
-    return insert_region(Region{start, end, protection, kind});
+    return regions_.insert(Region{start, end, protection, kind});
 }
 
 Result<void> AppMemory::populate(uint64_t start, uint64_t end) {
     SpinGuard guard(lock_);
-    size_t i = first_ending_after(start);
-    if (i == regions_.size() || regions_[i].start > start || regions_[i].end < end) return error(Errno::efault);
-    return map_zeroed(start, end, regions_[i].protection);
+    const Region* region = regions_.find(start);
+    if (!region || region->end < end) return error(Errno::efault);
+    return map_zeroed(start, end, region->protection);
 }
 
 Result<void> AppMemory::unmap(uint64_t start, uint64_t end) {
@@ -129,11 +92,7 @@ Result<void> AppMemory::unmap(uint64_t start, uint64_t end) {
 }
 
 Result<void> AppMemory::unmap_locked(uint64_t start, uint64_t end) {
-    TRY(split_at(start));
-    TRY(split_at(end));
-    size_t first = first_ending_after(start), last = first;
-    while (last < regions_.size() && regions_[last].start < end) ++last;
-    regions_.erase(first, last - first);
+    TRY(regions_.remove(start, end));
     unmap_pages(start, end);
     return {};
 }
@@ -143,7 +102,7 @@ Result<uint64_t> AppMemory::remap(uint64_t start, uint64_t old_size, uint64_t ne
     SpinGuard guard(lock_);
     uint64_t old_end = start + old_size, new_end;
     // Linux: the old range must lie inside one mapping.
-    size_t index = first_ending_after(start);
+    size_t index = regions_.first_ending_after(start);
     if (index == regions_.size() || regions_[index].start > start || regions_[index].end < old_end)
         return error(Errno::efault);
     Region region = regions_[index];
@@ -153,7 +112,7 @@ Result<uint64_t> AppMemory::remap(uint64_t start, uint64_t old_size, uint64_t ne
             return start;
         }
         if (checked_add(start, new_size, new_end) && new_end <= (1ull << 47) && old_end == region.end &&
-            is_free(old_end, new_end)) {
+            regions_.is_free(old_end, new_end)) {
             regions_[index].end = new_end;  // growing in place: the new pages are demand-zero
             return start;
         }
@@ -161,12 +120,11 @@ Result<uint64_t> AppMemory::remap(uint64_t start, uint64_t old_size, uint64_t ne
     }
     uint64_t target = fixed_target;
     if (target) {
-        if (!checked_add(target, new_size, new_end) || new_end > (1ull << 47) ||
-            (target < old_end && start < new_end))
+        if (!checked_add(target, new_size, new_end) || new_end > (1ull << 47) || (target < old_end && start < new_end))
             return error(Errno::einval);  // the new range may not overlap the old one
         TRY(unmap_locked(target, new_end));
     } else {
-        target = TRY(find_free_locked(new_size, 0));
+        target = TRY(regions_.find_free(new_size, 0, app_lowest_address, app_mmap_base));
     }
     // Move the page-table entries: the data stays in its frames.
     arch::PageTable& table = kernel_page_table();
@@ -183,27 +141,16 @@ Result<uint64_t> AppMemory::remap(uint64_t start, uint64_t old_size, uint64_t ne
     }
     smp::shoot_down(start, old_end);
     Region moved_region{target, target + new_size, region.protection, region.kind};
-    TRY(split_at(start));
-    TRY(split_at(old_end));
-    size_t first = first_ending_after(start);
-    regions_.erase(first, 1);
+    TRY(regions_.remove(start, old_end));
     unmap_pages(start, old_end);  // frames beyond a shrink are freed here
-    TRY(insert_region(moved_region));
+    TRY(regions_.insert(moved_region));
     return target;
 }
 
 Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protection) {
     SpinGuard guard(lock_);
-    // Linux: ENOMEM when part of the range is not mapped.
-    for (uint64_t cursor = start; cursor < end;) {
-        size_t i = first_ending_after(cursor);
-        if (i == regions_.size() || regions_[i].start > cursor) return error(Errno::enomem);
-        cursor = regions_[i].end;
-    }
-    TRY(split_at(start));
-    TRY(split_at(end));
-    for (size_t i = first_ending_after(start); i < regions_.size() && regions_[i].start < end; ++i)
-        regions_[i].protection = protection;
+    if (!regions_.covers(start, end)) return error(Errno::enomem);  // Linux: part of it is not mapped
+    TRY(regions_.protect(start, end, protection));
     arch::PageTable& table = kernel_page_table();
     uint64_t flags = page_flags_for(protection);
     for (uint64_t address = start; address < end; address += page_size) {
@@ -233,25 +180,7 @@ Result<void> AppMemory::discard(uint64_t start, uint64_t end) {
 
 Result<uint64_t> AppMemory::find_free(uint64_t size, uint64_t hint) {
     SpinGuard guard(lock_);
-    return find_free_locked(size, hint);
-}
-
-Result<uint64_t> AppMemory::find_free_locked(uint64_t size, uint64_t hint) {
-    uint64_t hint_end;
-    if (hint >= app_lowest_address && checked_add(hint, size, hint_end) && hint_end <= app_mmap_base &&
-        is_free(hint, hint_end))
-        return hint;
-    // Top-down from the mmap base, as Linux's default layout does.
-    uint64_t ceiling = app_mmap_base;
-    size_t i = first_ending_after(ceiling);
-    if (i < regions_.size() && regions_[i].start < ceiling) ceiling = regions_[i].start;
-    while (true) {
-        uint64_t floor = i > 0 ? max(regions_[i - 1].end, app_lowest_address) : app_lowest_address;
-        if (ceiling >= floor && ceiling - floor >= size) return ceiling - size;
-        if (i == 0) break;
-        ceiling = regions_[--i].start;
-    }
-    return error(Errno::enomem);
+    return regions_.find_free(size, hint, app_lowest_address, app_mmap_base);
 }
 
 uint64_t AppMemory::change_break(uint64_t requested) {
@@ -272,9 +201,9 @@ uint64_t AppMemory::change_break(uint64_t requested) {
 
 bool AppMemory::handle_fault(uint64_t address, uint64_t error_code) {
     SpinGuard guard(lock_);
-    size_t i = first_ending_after(address);
-    if (i == regions_.size() || regions_[i].start > address) return false;
-    const Region& region = regions_[i];
+    const Region* found = regions_.find(address);
+    if (!found) return false;
+    const Region region = *found;
     if (error_code & pf_present) return false;  // the page is there: a protection violation
     if (region.protection == prot_none) return false;
     if ((error_code & pf_write) && !(region.protection & prot_write)) return false;
@@ -295,11 +224,11 @@ bool AppMemory::accessible(uint64_t address, uint64_t length, bool write) {
     if (!checked_add(address, length, end) || end > (1ull << 47)) return false;
     SpinGuard guard(lock_);
     for (uint64_t cursor = address; cursor < end;) {
-        size_t i = first_ending_after(cursor);
-        if (i == regions_.size() || regions_[i].start > cursor) return false;
-        uint32_t protection = regions_[i].protection;
+        const Region* region = regions_.find(cursor);
+        if (!region) return false;
+        uint32_t protection = region->protection;
         if (!(protection & prot_read) || (write && !(protection & prot_write))) return false;
-        cursor = regions_[i].end;
+        cursor = region->end;
     }
     return true;
 }

@@ -15,22 +15,11 @@
 #include <stdint.h>
 
 #include "lib/result.hpp"
-#include "lib/vector.hpp"
 #include "mm/address.hpp"
+#include "mm/region_map.hpp"
 #include "sync/spinlock.hpp"
 
 namespace eremite::mm {
-
-enum Protection : uint32_t { prot_none = 0, prot_read = 1, prot_write = 2, prot_exec = 4 };
-
-enum class RegionKind : uint32_t { anonymous, image, stack, heap };
-
-struct Region {
-    uint64_t start;  // page aligned
-    uint64_t end;    // page aligned, exclusive
-    uint32_t protection;
-    RegionKind kind;
-};
 
 // Where things go, as on Linux x86-64 (no randomisation yet).
 inline constexpr uint64_t app_lowest_address = 0x10000;  // vm.mmap_min_addr
@@ -54,14 +43,12 @@ public:
     // mremap: resizes the mapping [start, start + old_size), in place when it can, else
     // (when `may_move`) by moving its page-table entries (not its data) to a free range or
     // to `fixed_target`. Returns the new address.
-    Result<uint64_t> remap(uint64_t start, uint64_t old_size, uint64_t new_size, bool may_move,
-                           uint64_t fixed_target);
+    Result<uint64_t> remap(uint64_t start, uint64_t old_size, uint64_t new_size, bool may_move, uint64_t fixed_target);
     Result<void> protect(uint64_t start, uint64_t end, uint32_t protection);
     // Drops the pages of [start, end): the next access sees zeroes (MADV_DONTNEED).
     Result<void> discard(uint64_t start, uint64_t end);
     // A free gap of `size` bytes below app_mmap_base, searched top-down; `hint` first.
     Result<uint64_t> find_free(uint64_t size, uint64_t hint);
-    bool is_free(uint64_t start, uint64_t end);
 
     // Program break (brk): set by the loader, moved by the brk syscall.
     void set_break_start(uint64_t address) { break_start_ = break_current_ = address; }
@@ -77,16 +64,12 @@ public:
     uint64_t fault_count() const { return fault_count_; }
 
 private:
-    size_t first_ending_after(uint64_t address) const;  // index of the first region with end > address
-    Result<void> split_at(uint64_t address);
-    Result<void> insert_region(const Region& region);
     void unmap_pages(uint64_t start, uint64_t end);
-    Result<uint64_t> find_free_locked(uint64_t size, uint64_t hint);
     Result<void> unmap_locked(uint64_t start, uint64_t end);
     Result<void> map_zeroed(uint64_t start, uint64_t end, uint32_t protection);
 
     SpinLock lock_;
-    Vector<Region> regions_;
+    RegionMap regions_;
     uint64_t break_start_ = 0;
     uint64_t break_current_ = 0;
     uint64_t fault_count_ = 0;

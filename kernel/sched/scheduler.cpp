@@ -1,5 +1,7 @@
 #include "sched/scheduler.hpp"
 
+#include "sched/queues.hpp"
+
 #include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/extended_state.hpp"
@@ -21,13 +23,11 @@ constexpr uint64_t time_slice_ns = 10000000;  // 10 ms, as CFS's default latency
 
 struct CpuScheduler {
     SpinLock lock;
-    Thread* run_head = nullptr;
-    Thread* run_tail = nullptr;
-    uint32_t run_length = 0;
-    Thread* sleepers = nullptr;  // sorted by wake_deadline
+    RunQueue runnable;
+    SleepQueue sleepers;
     Thread* current = nullptr;
-    Thread idle;                 // the CPU's boot context
-    Thread* to_reap = nullptr;   // exited; freed by the next thread on this CPU
+    Thread idle;                   // the CPU's boot context
+    Thread* to_reap = nullptr;     // exited; freed by the next thread on this CPU
     Thread* to_migrate = nullptr;  // may no longer run here (affinity); moved after the switch
     volatile bool need_resched = false;
     uint32_t apic_id = 0;
@@ -42,49 +42,14 @@ uint64_t slice_ticks = 0;
 
 CpuScheduler& local() { return cpus[arch::this_cpu().cpu_index]; }
 
-void enqueue(CpuScheduler& cs, Thread* t) {
-    t->queue_next = nullptr;
-    if (cs.run_tail) cs.run_tail->queue_next = t;
-    else cs.run_head = t;
-    cs.run_tail = t;
-    ++cs.run_length;
-}
-
-Thread* dequeue(CpuScheduler& cs) {
-    Thread* t = cs.run_head;
-    if (!t) return nullptr;
-    cs.run_head = t->queue_next;
-    if (!cs.run_head) cs.run_tail = nullptr;
-    --cs.run_length;
-    t->queue_next = nullptr;
-    return t;
-}
-
-void insert_sleeper(CpuScheduler& cs, Thread* t) {
-    Thread** link = &cs.sleepers;
-    while (*link && (*link)->wake_deadline <= t->wake_deadline) link = &(*link)->sleep_next;
-    t->sleep_next = *link;
-    *link = t;
-}
-
-void remove_sleeper(CpuScheduler& cs, Thread* t) {
-    for (Thread** link = &cs.sleepers; *link; link = &(*link)->sleep_next) {
-        if (*link == t) {
-            *link = t->sleep_next;
-            t->sleep_next = nullptr;
-            return;
-        }
-    }
-}
-
 // Arms this CPU's timer for the earliest event it must act on: a sleeper's deadline, or
 // the end of the running thread's slice when another thread is waiting. Nothing else.
 // Once a reschedule is pending the slice no longer counts: the switch happens at the
 // next boundary to the app, and re-arming an expired slice would fire at once, again
 // and again, nesting interrupts until the stack overflows.
 void program_timer(CpuScheduler& cs) {
-    uint64_t deadline = cs.sleepers ? cs.sleepers->wake_deadline : 0;
-    if (cs.run_length > 0 && !cs.current->is_idle && !cs.need_resched) {
+    uint64_t deadline = cs.sleepers.earliest();
+    if (!cs.runnable.empty() && !cs.current->is_idle && !cs.need_resched) {
         uint64_t slice_end = cs.current->slice_end;
         if (!deadline || slice_end < deadline) deadline = slice_end;
     }
@@ -115,7 +80,7 @@ void finish_switch() {
         CpuScheduler& other = cpus[target];
         other.lock.lock();
         t->cpu = target;
-        enqueue(other, t);
+        other.runnable.push(t);
         other.lock.unlock();
         kick(target);
     }
@@ -149,8 +114,10 @@ void switch_threads(CpuScheduler& cs, Thread* previous, Thread* next, uint64_t n
 void kick(uint32_t cpu) {
     if (cpu == arch::this_cpu().cpu_index) {
         CpuScheduler& cs = local();
-        if (cs.current->is_idle) cs.need_resched = true;
-        else program_timer(cs);
+        if (cs.current->is_idle)
+            cs.need_resched = true;
+        else
+            program_timer(cs);
         return;
     }
     arch::apic::send_ipi(cpus[cpu].apic_id, arch::apic::reschedule_vector);
@@ -197,8 +164,8 @@ void start(Thread* thread) {
     uint32_t best = arch::this_cpu().cpu_index;
     for (uint32_t i = 0; i < online_count; ++i) {
         if (!cpus[i].online || !(thread->affinity & (1ull << i))) continue;
-        uint32_t load = cpus[i].run_length + (cpus[i].current->is_idle ? 0 : 1);
-        uint32_t best_load = cpus[best].run_length + (cpus[best].current->is_idle ? 0 : 1);
+        uint32_t load = cpus[i].runnable.size() + (cpus[i].current->is_idle ? 0 : 1);
+        uint32_t best_load = cpus[best].runnable.size() + (cpus[best].current->is_idle ? 0 : 1);
         if (load < best_load || !(thread->affinity & (1ull << best))) best = i;
     }
     __atomic_add_fetch(&live_count, 1, __ATOMIC_RELAXED);
@@ -207,7 +174,7 @@ void start(Thread* thread) {
         LockGuard guard(cs.lock);
         thread->cpu = best;
         thread->state = ThreadState::runnable;
-        enqueue(cs, thread);
+        cs.runnable.push(thread);
     }
     bool irq = arch::disable_interrupts();
     kick(best);
@@ -222,10 +189,12 @@ void schedule() {
     Thread* previous = cs.current;
     if (previous->state == ThreadState::running && !previous->is_idle) {
         previous->state = ThreadState::runnable;
-        if (previous->affinity & (1ull << arch::this_cpu().cpu_index)) enqueue(cs, previous);
-        else cs.to_migrate = previous;  // queued elsewhere once its stack is free
+        if (previous->affinity & (1ull << arch::this_cpu().cpu_index))
+            cs.runnable.push(previous);
+        else
+            cs.to_migrate = previous;  // queued elsewhere once its stack is free
     }
-    Thread* next = dequeue(cs);
+    Thread* next = cs.runnable.pop();
     if (!next) next = &cs.idle;
     next->state = ThreadState::running;
     next->cpu = arch::this_cpu().cpu_index;
@@ -248,7 +217,7 @@ void prepare_to_block(uint64_t deadline_tsc) {
     t->state = ThreadState::blocked;
     t->timed_out = false;
     t->wake_deadline = deadline_tsc;
-    if (deadline_tsc) insert_sleeper(cs, t);
+    if (deadline_tsc) cs.sleepers.insert(t);
     cs.lock.unlock();
     arch::restore_interrupts(irq);
 }
@@ -266,10 +235,10 @@ void wake(Thread* thread) {
             arch::restore_interrupts(irq);
             return;
         }
-        if (thread->wake_deadline) remove_sleeper(cs, thread);
+        if (thread->wake_deadline) cs.sleepers.remove(thread);
         thread->wake_deadline = 0;
         thread->state = ThreadState::runnable;
-        enqueue(cs, thread);
+        cs.runnable.push(thread);
         cpu = thread->cpu;
         cs.lock.unlock();
     }
@@ -292,16 +261,13 @@ void on_timer_interrupt() {
     CpuScheduler& cs = local();
     uint64_t now = arch::read_tsc();
     cs.lock.lock();
-    while (cs.sleepers && cs.sleepers->wake_deadline <= now) {
-        Thread* t = cs.sleepers;
-        cs.sleepers = t->sleep_next;
-        t->sleep_next = nullptr;
+    while (Thread* t = cs.sleepers.pop_expired(now)) {
         t->wake_deadline = 0;
         t->timed_out = true;
         t->state = ThreadState::runnable;
-        enqueue(cs, t);
+        cs.runnable.push(t);
     }
-    if (cs.run_length > 0 && (cs.current->is_idle || now >= cs.current->slice_end)) cs.need_resched = true;
+    if (!cs.runnable.empty() && (cs.current->is_idle || now >= cs.current->slice_end)) cs.need_resched = true;
     program_timer(cs);
     cs.lock.unlock();
 }
@@ -309,7 +275,7 @@ void on_timer_interrupt() {
 void on_reschedule_interrupt() {
     CpuScheduler& cs = local();
     cs.lock.lock();
-    if (cs.current->is_idle && cs.run_length > 0) cs.need_resched = true;
+    if (cs.current->is_idle && !cs.runnable.empty()) cs.need_resched = true;
     program_timer(cs);
     cs.lock.unlock();
 }
@@ -323,28 +289,15 @@ bool steal_work() {
     uint32_t self = arch::this_cpu().cpu_index;
     for (uint32_t i = 0; i < online_count; ++i) {
         CpuScheduler& other = cpus[i];
-        if (i == self || !other.online || other.run_length == 0) continue;
-        Thread* stolen = nullptr;
+        if (i == self || !other.online || other.runnable.empty()) continue;
         other.lock.lock();
-        for (Thread** link = &other.run_head; *link; link = &(*link)->queue_next) {
-            Thread* t = *link;
-            if (!(t->affinity & (1ull << self)) || t->on_cpu) continue;
-            *link = t->queue_next;
-            if (other.run_tail == t) {
-                other.run_tail = nullptr;
-                for (Thread* last = other.run_head; last; last = last->queue_next) other.run_tail = last;
-            }
-            --other.run_length;
-            t->queue_next = nullptr;
-            t->cpu = self;
-            stolen = t;
-            break;
-        }
+        Thread* stolen = other.runnable.take_for(self);
+        if (stolen) stolen->cpu = self;
         other.lock.unlock();
         if (!stolen) continue;
         CpuScheduler& cs = local();
         cs.lock.lock();
-        enqueue(cs, stolen);
+        cs.runnable.push(stolen);
         cs.lock.unlock();
         return true;
     }
@@ -357,15 +310,17 @@ void idle_loop() {
     for (;;) {
         arch::disable_interrupts();
         CpuScheduler& cs = local();
-        if (cs.run_length > 0 || cs.need_resched || steal_work()) {
+        if (!cs.runnable.empty() || cs.need_resched || steal_work()) {
             schedule();
             continue;
         }
         cs.lock.lock();
         program_timer(cs);
         cs.lock.unlock();
-        if (arch::on_kvm_pvm()) idle_wait_pvm(&arch::vif().interrupts_enabled);
-        else idle_wait_plain();
+        if (arch::on_kvm_pvm())
+            idle_wait_pvm(&arch::vif().interrupts_enabled);
+        else
+            idle_wait_plain();
     }
 }
 

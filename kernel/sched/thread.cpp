@@ -25,8 +25,7 @@ Thread* create_app_thread() {
         destroy_thread(thread);
         return nullptr;
     }
-    thread->kernel_stack_top =
-        align_down(reinterpret_cast<uint64_t>(thread->stack_allocation) + kernel_stack_size, 16);
+    thread->kernel_stack_top = align_down(reinterpret_cast<uint64_t>(thread->stack_allocation) + kernel_stack_size, 16);
     thread->extended_state = reinterpret_cast<void*>(
         align_up(reinterpret_cast<uint64_t>(thread->extended_state_allocation), arch::extended_state_alignment));
     memset(thread->extended_state, 0, state_size);

@@ -20,18 +20,18 @@ struct Thread {
     uint64_t saved_rsp = 0;  // kernel stack pointer while switched out (context_switch.S)
     uint64_t kernel_stack_top = 0;
     uint64_t fs_base = 0;
-    void* extended_state = nullptr;  // XSAVE area, 64-byte aligned; null for kernel-only threads
+    void* extended_state = nullptr;     // XSAVE area, 64-byte aligned; null for kernel-only threads
     bool extended_state_valid = false;  // saved at least once (or copied from the parent)
     int32_t tid = 0;
     ThreadState state = ThreadState::runnable;
     bool is_idle = false;
-    bool timed_out = false;      // the last block ended by its deadline
+    bool timed_out = false;        // the last block ended by its deadline
     volatile bool on_cpu = false;  // set until the switch away from it has completed
-    uint32_t cpu = 0;            // the CPU whose run queue holds it
-    uint64_t affinity = ~0ull;   // CPUs it may run on
+    uint32_t cpu = 0;              // the CPU whose run queue holds it
+    uint64_t affinity = ~0ull;     // CPUs it may run on
     uint64_t clear_child_tid = 0;  // CLONE_CHILD_CLEARTID / set_tid_address
-    uint64_t wake_deadline = 0;  // TSC; 0 = no timeout
-    uint64_t slice_end = 0;      // TSC at which its time slice ends
+    uint64_t wake_deadline = 0;    // TSC; 0 = no timeout
+    uint64_t slice_end = 0;        // TSC at which its time slice ends
     Thread* queue_next = nullptr;  // run queue or sleep list link
     Thread* sleep_next = nullptr;
     void* stack_allocation = nullptr;  // what to free when the thread is reaped

@@ -44,12 +44,18 @@ constexpr long nr_gettimeofday = 96, nr_clock_gettime = 228, nr_clock_getres = 2
 // Nanoseconds on `clock`, or -1 where the kernel must answer.
 inline int64_t read_clock(int clock) {
     switch (clock) {
-        case 0: case 5: case 8: case 11:  // REALTIME, REALTIME_COARSE, REALTIME_ALARM, TAI
+        case 0:
+        case 5:
+        case 8:
+        case 11:  // REALTIME, REALTIME_COARSE, REALTIME_ALARM, TAI
             return static_cast<int64_t>(vvar_page.realtime_at_boot + now_since_boot());
-        case 1: case 4: case 6: case 7: case 9:  // MONOTONIC, _RAW, _COARSE, BOOTTIME, BOOTTIME_ALARM
+        case 1:
+        case 4:
+        case 6:
+        case 7:
+        case 9:  // MONOTONIC, _RAW, _COARSE, BOOTTIME, BOOTTIME_ALARM
             return static_cast<int64_t>(vvar_page.monotonic_at_boot + now_since_boot());
-        default:
-            return -1;
+        default: return -1;
     }
 }
 

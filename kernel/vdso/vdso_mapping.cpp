@@ -31,12 +31,13 @@ uint64_t map_into_app() {
     if (!data_frame.ok()) return 0;
     auto* data = mm::to_virtual<Data>(data_frame.value());
     clock::VdsoParameters clock = clock::vdso_parameters();
-    *data = Data{clock.tsc_at_boot, clock.multiplier, clock.shift, cpu_has_rdtscp() ? 1u : 0u,
-                 clock.monotonic_at_boot, clock.realtime_at_boot};
+    *data = Data{clock.tsc_at_boot,          clock.multiplier,        clock.shift,
+                 cpu_has_rdtscp() ? 1u : 0u, clock.monotonic_at_boot, clock.realtime_at_boot};
     mm::AppMemory& memory = mm::app_memory();
     if (!memory.map_frames(base - page_size, base, data_frame.value(), mm::prot_read, mm::RegionKind::image).ok() ||
-        !memory.map_frames(base, base + image_size, mm::to_physical(vdso_image_start), mm::prot_read | mm::prot_exec,
-                           mm::RegionKind::image)
+        !memory
+             .map_frames(base, base + image_size, mm::to_physical(vdso_image_start), mm::prot_read | mm::prot_exec,
+                         mm::RegionKind::image)
              .ok()) {
         log::warn("vdso: could not map it; clocks will use system calls");
         return 0;

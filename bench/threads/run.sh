@@ -1,0 +1,432 @@
+#!/usr/bin/env bash
+# Thread and system microbenchmarks, native Linux against Eremite, side by side in
+# one run; prints one markdown report on stdout (progress goes to stderr).
+#
+#   bench/threads/run.sh BUILD_DIR          e.g.  bench/threads/run.sh build
+#
+# Build first (cmake -S . -B build -G Ninja && cmake --build build, or make build):
+# the programs are BUILD_DIR/bench/threads/*, ordinary static Linux programs that
+# print "result name=NAME value=NUMBER" lines. Each one runs natively and under
+# `BUILD_DIR/bin/ehyve --cpus 2`, and the ones where the number of CPUs matters also
+# natively pinned to one CPU (taskset -c 0) and under `ehyve --cpus 1`. The whole run
+# takes about a minute on a 2-core machine.
+#
+# A run that fails (non-zero exit, a kernel panic, a timeout, a missing result) is
+# reported in its rows and under "Errors", the other runs still happen, and the
+# script exits 1 at the end. When /dev/kvm is not usable the Eremite columns say
+# "skipped" (skipping alone is not a failure).
+# Each run is stopped after EREMITE_BENCH_TIMEOUT seconds (default 30).
+set -u
+
+usage() {
+    echo "usage: $0 BUILD_DIR" >&2
+    exit 2
+}
+[[ $# -eq 1 ]] || usage
+build=${1%/}
+
+bindir=$build/bench/threads
+ehyve=$build/bin/ehyve
+floor=$build/bin/bare-kvm-floor
+run_timeout=${EREMITE_BENCH_TIMEOUT:-30}   # seconds per program run
+fwq_samples=200000
+
+if [[ ! -d $bindir ]]; then
+    echo "$0: $bindir not found; build first (cmake --build $build)" >&2
+    exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/eremite-bench-threads.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+failed=0
+errors=""   # markdown: one section per failure
+add_error() { # TITLE TEXT
+    errors+=$'\n'"**$1**"$'\n\n```\n'"$2"$'\n```\n'
+    failed=1
+}
+
+# ---------------------------------------------------------------- the machine
+cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1)
+cpu=${cpu:-unknown}
+cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
+kernel_release=$(uname -r)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+
+# Is /dev/kvm provided by kvm-pvm (a software hypervisor) rather than VMX/SVM?
+kvm_pvm=unknown
+if [[ -d /sys/module/kvm_pvm ]]; then
+    kvm_pvm=yes
+elif lsmod 2>/dev/null | grep -q '^kvm_pvm'; then
+    kvm_pvm=yes
+elif [[ -d /sys/module/kvm ]] || lsmod >/dev/null 2>&1; then
+    kvm_pvm=no  # module information was readable and showed no kvm_pvm
+fi
+
+# Is /dev/kvm usable? bench/boot's bare-kvm-floor (if built) is the most direct test.
+kvm_skip=""
+if [[ ! -e /dev/kvm ]]; then
+    kvm_skip="no /dev/kvm"
+elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+    kvm_skip="/dev/kvm not readable and writable by $(id -un)"
+elif [[ -x $floor ]] && ! "$floor" >/dev/null 2>"$tmp/kvm-probe" </dev/null; then
+    kvm_skip="/dev/kvm not usable: $(head -n 1 "$tmp/kvm-probe")"
+fi
+kvm_usable=yes
+[[ -n $kvm_skip ]] && kvm_usable="no ($kvm_skip)"
+
+# How busy the host was: CPU time of the whole machine (/proc/stat) minus this
+# script's children (bash's times), against wall time x cores.
+cpu_jiffies() { # -> "busy steal" in clock ticks
+    awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat 2>/dev/null
+}
+# User + system seconds of this shell's finished children, from bash's times, which
+# must run in this shell, not in a $(...) subshell:  times >FILE; children_cpu_s FILE
+children_cpu_s() {
+    sed -n 2p "$1" | awk '{
+        s = 0
+        for (i = 1; i <= 2; ++i) { split($i, p, /[ms]/); s += p[1] * 60 + p[2] }
+        print s
+    }'
+}
+read -r busy_start steal_start < <(cpu_jiffies)
+times >"$tmp/times-start"
+children_start=$(children_cpu_s "$tmp/times-start")
+wall_start=$(date +%s.%N)
+
+pin=(taskset -c 0)
+pin_note="taskset -c 0"
+if ! command -v taskset >/dev/null 2>&1; then
+    pin=()
+    pin_note="not pinned: taskset not found"
+fi
+
+# ---------------------------------------------------------------- running
+# Configurations: n2 native (all CPUs), n1 native pinned to CPU 0, e2 ehyve --cpus 2,
+# e1 ehyve --cpus 1. A run's key is PROGRAM.CONFIG.
+declare -A run_state   # key -> ok | failed | skipped
+declare -A run_cmd     # key -> the command, for the report
+
+# run PROGRAM CONFIG [ARGS...]
+run() {
+    local prog=$1 config=$2
+    shift 2
+    local key=$prog.$config exe=$bindir/$prog
+    local -a cmd
+    case $config in
+        n2) cmd=("$exe" "$@") ;;
+        n1) cmd=("${pin[@]}" "$exe" "$@") ;;
+        e2) cmd=("$ehyve" --cpus 2 "$exe" "$@") ;;
+        e1) cmd=("$ehyve" --cpus 1 "$exe" "$@") ;;
+        *) echo "$0: bad configuration $config" >&2; exit 2 ;;
+    esac
+    run_cmd[$key]="${cmd[*]}"
+    : >"$tmp/$key.out"
+    if [[ $config == e* && -n $kvm_skip ]]; then
+        run_state[$key]=skipped
+        return
+    fi
+    if [[ ! -x $exe ]]; then
+        run_state[$key]=failed
+        add_error "$key failed" "$exe not found or not executable; build first (cmake --build $build)"
+        return
+    fi
+    if [[ $config == e* && ! -x $ehyve ]]; then
+        run_state[$key]=failed
+        add_error "$key failed" "$ehyve not found or not executable; build first (cmake --build $build)"
+        return
+    fi
+    echo "running: ${cmd[*]}" >&2
+    timeout -k 5 "$run_timeout" "${cmd[@]}" >"$tmp/$key.out" 2>"$tmp/$key.err" </dev/null
+    local rc=$?
+    if ((rc == 0)); then
+        run_state[$key]=ok
+        return
+    fi
+    run_state[$key]=failed
+    local detail="command: ${cmd[*]}"$'\n'"exit status: $rc"
+    if ((rc == 124 || rc == 137)); then
+        detail+=" (timed out after ${run_timeout} s)"
+    elif ((rc == 126)); then
+        detail+=" (126: the guest kernel failed)"
+    fi
+    if grep -qi 'kernel panic' "$tmp/$key.err"; then
+        detail+=$'\n'"the guest kernel panicked (a kernel bug)"
+    fi
+    if [[ -s $tmp/$key.out ]]; then
+        detail+=$'\n'"stdout (last 10 lines):"$'\n'"$(tail -n 10 "$tmp/$key.out")"
+    fi
+    if [[ -s $tmp/$key.err ]]; then
+        detail+=$'\n'"stderr (last 20 lines):"$'\n'"$(tail -n 20 "$tmp/$key.err")"
+    fi
+    add_error "$key failed" "$detail"
+}
+
+# value KEY NAME: the value of result NAME in the run's output (empty if none).
+value() {
+    sed -n "s/^result name=$2 value=\\([-+0-9.eE]*\\)\$/\\1/p" "$tmp/$1.out" 2>/dev/null | tail -n 1
+}
+
+# Native and Eremite runs of a program back to back, so that they see the same
+# load on the host.
+run_set() { # PROGRAM CPU_COUNTS [ARGS...]   CPU_COUNTS: "2" or "2 1"
+    local prog=$1 counts=$2 n
+    shift 2
+    for n in $counts; do
+        run "$prog" "n$n" "$@"
+        run "$prog" "e$n" "$@"
+    done
+}
+
+run_set syscall_getppid 2
+run_set clock_gettime 2
+run_set thread_create "2 1"
+run_set sched_yield "2 1"
+run_set futex_pingpong "2 1"
+run_set mutex_contention "2 1"
+run_set malloc_free 2
+run_set memcpy_bw 2
+run_set parallel_pi 2
+# FWQ: the native run calibrates the work quantum; every other run gets the same.
+run fwq n2 "$fwq_samples"
+fwq_iters=$(value fwq.n2 fwq_work_iters)
+fwq_iters=${fwq_iters%%.*}
+[[ $fwq_iters =~ ^[0-9]+$ ]] || fwq_iters=0   # 0: each run calibrates itself
+run fwq e2 "$fwq_samples" "$fwq_iters"
+run fwq n1 "$fwq_samples" "$fwq_iters"
+run fwq e1 "$fwq_samples" "$fwq_iters"
+
+# One representative Eremite run with ehyve's statistics (not timed in the table).
+stats_cmd="$ehyve --stats --cpus 2 $bindir/futex_pingpong"
+stats_text=""
+if [[ -z $kvm_skip && -x $ehyve && -x $bindir/futex_pingpong ]]; then
+    echo "running: $stats_cmd" >&2
+    timeout -k 5 "$run_timeout" "$ehyve" --stats --cpus 2 "$bindir/futex_pingpong" \
+        >"$tmp/stats.out" 2>"$tmp/stats.err" </dev/null
+    rc=$?
+    stats_text=$(cat "$tmp/stats.err")
+    if ((rc != 0)); then
+        stats_text+=$'\n'"(exit status $rc)"
+        add_error "ehyve --stats run failed" "command: $stats_cmd"$'\n'"exit status: $rc"$'\n'"$stats_text"
+    fi
+fi
+load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+read -r busy_end steal_end < <(cpu_jiffies)
+times >"$tmp/times-end"
+children_end=$(children_cpu_s "$tmp/times-end")
+wall_end=$(date +%s.%N)
+host_busy=$(awk -v b0="${busy_start:-0}" -v b1="${busy_end:-0}" -v s0="${steal_start:-0}" -v s1="${steal_end:-0}" \
+    -v c0="${children_start:-0}" -v c1="${children_end:-0}" -v w0="$wall_start" -v w1="$wall_end" \
+    -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" -v n="$cores" 'BEGIN {
+        cap = (w1 - w0) * n
+        if (cap <= 0 || b1 <= b0) { print "unknown"; exit }
+        others = ((b1 - b0) / hz - (c1 - c0)) / cap * 100
+        if (others < 0) others = 0
+        printf "%.0f%% of the host'\''s CPU time went to other processes, %.0f%% was stolen by the hypervisor below", others, (s1 - s0) / hz / cap * 100
+    }')
+
+# ---------------------------------------------------------------- the table
+fmt() { # NUMBER -> 3 or 4 significant digits, no exponent
+    awk -v v="$1" 'BEGIN {
+        a = v < 0 ? -v : v
+        if (a >= 100) printf "%.0f", v
+        else if (a >= 10) printf "%.1f", v
+        else if (a >= 1) printf "%.2f", v
+        else printf "%.3f", v
+    }'
+}
+
+declare -A missing_reported
+# cell KEY NAME UNIT: sets cell_text (the table cell) and cell_value (the number,
+# empty unless the run succeeded and printed the result).
+cell() {
+    local key=$1 name=$2 unit=$3
+    cell_value=""
+    case ${run_state[$key]:-failed} in
+        skipped) cell_text="skipped"; return ;;
+        failed) cell_text="failed"; return ;;
+    esac
+    cell_value=$(value "$key" "$name")
+    if [[ -z $cell_value ]]; then
+        if [[ -z ${missing_reported[$key.$name]:-} ]]; then
+            missing_reported[$key.$name]=1
+            add_error "$key: no result $name" "command: ${run_cmd[$key]}"$'\n'"stdout:"$'\n'"$(cat "$tmp/$key.out")"
+        fi
+        cell_text="failed"
+        return
+    fi
+    if [[ $unit == x ]]; then cell_text="$(fmt "$cell_value")x"; else cell_text="$(fmt "$cell_value") $unit"; fi
+}
+
+table=""
+# row LABEL UNIT PROGRAM RESULT_NAME CPUS
+row() {
+    local label=$1 unit=$2 prog=$3 name=$4 n=$5
+    local native eremite ratio nv ev config_label
+    cell "$prog.n$n" "$name" "$unit"
+    native=$cell_text nv=$cell_value
+    cell "$prog.e$n" "$name" "$unit"
+    eremite=$cell_text ev=$cell_value
+    ratio=""
+    if [[ -n $nv && -n $ev ]]; then
+        ratio=$(awk -v a="$ev" -v b="$nv" 'BEGIN {
+            if (b == 0) { printf "n/a"; exit }
+            r = a / b
+            if (r >= 100) printf "%.0fx", r
+            else if (r >= 10) printf "%.1fx", r
+            else if (r >= 0.1) printf "%.2fx", r
+            else if (r >= 0.001) printf "%.4fx", r
+            else printf "%.2gx", r
+        }')
+    fi
+    if ((n == 1)); then config_label="1 CPU"; else config_label="2 CPUs"; fi
+    table+="| $label [$config_label] | $native | $eremite | $ratio |"$'\n'
+}
+
+row "getppid via syscall(), ns/call (lower is better)" ns syscall_getppid getppid_ns 2
+row "clock_gettime(CLOCK_MONOTONIC), ns/call (lower is better)" ns clock_gettime clock_gettime_ns 2
+row "pthread_create + pthread_join, µs/pair (lower is better)" µs thread_create thread_create_join_us 2
+row "pthread_create + pthread_join, µs/pair (lower is better)" µs thread_create thread_create_join_us 1
+row "sched_yield, 1 thread, ns/call (lower is better)" ns sched_yield sched_yield_ns 2
+row "sched_yield ping-pong, 2 threads, ns/round trip (lower is better)" ns sched_yield yield_pingpong_ns 2
+row "sched_yield ping-pong, 2 threads, ns/round trip (lower is better)" ns sched_yield yield_pingpong_ns 1
+row "futex ping-pong, µs/round trip (lower is better)" µs futex_pingpong futex_roundtrip_us 2
+row "futex ping-pong, µs/round trip (lower is better)" µs futex_pingpong futex_roundtrip_us 1
+row "futex ping-pong, thousand round trips/s (higher is better)" k/s futex_pingpong futex_roundtrips_k_per_s 2
+row "futex ping-pong, thousand round trips/s (higher is better)" k/s futex_pingpong futex_roundtrips_k_per_s 1
+row "mutex, 1 thread, M lock+inc+unlock/s (higher is better)" M/s mutex_contention mutex_1t_mops 2
+row "mutex, 2 threads contending, M ops/s total (higher is better)" M/s mutex_contention mutex_2t_mops 2
+row "mutex, 2 threads contending, M ops/s total (higher is better)" M/s mutex_contention mutex_2t_mops 1
+row "malloc + free 64 B, ns/pair (lower is better)" ns malloc_free malloc_free_64_ns 2
+row "malloc + free 64 KiB, ns/pair (lower is better)" ns malloc_free malloc_free_64k_ns 2
+row "memcpy 4 KiB, GB/s (higher is better)" GB/s memcpy_bw memcpy_4k_gbps 2
+row "memcpy 1 MiB, GB/s (higher is better)" GB/s memcpy_bw memcpy_1m_gbps 2
+row "memcpy 16 MiB, GB/s (higher is better)" GB/s memcpy_bw memcpy_16m_gbps 2
+row "parallel pi, 1 thread, s (lower is better)" s parallel_pi pi_1t_s 2
+row "parallel pi, 2 threads, s (lower is better)" s parallel_pi pi_2t_s 2
+row "parallel pi, speedup 1 → 2 threads (higher is better)" x parallel_pi pi_speedup 2
+for n in 1 2; do
+    row "FWQ ~20 µs quantum: min, ns" ns fwq fwq_min_ns "$n"
+    row "FWQ: median, ns" ns fwq fwq_median_ns "$n"
+    row "FWQ: p99, ns" ns fwq fwq_p99_ns "$n"
+    row "FWQ: p99.9, ns" ns fwq fwq_p999_ns "$n"
+    row "FWQ: max, ns" ns fwq fwq_max_ns "$n"
+    row "FWQ: standard deviation, ns (lower is better)" ns fwq fwq_stddev_ns "$n"
+done
+
+# ---------------------------------------------------------------- derived notes
+notes=""
+note() { notes+="- $1"$'\n'; }
+
+# Parallel pi against the project's target.
+pi_n=""; pi_e=""
+[[ ${run_state[parallel_pi.n2]:-} == ok ]] && pi_n=$(value parallel_pi.n2 pi_speedup)
+[[ ${run_state[parallel_pi.e2]:-} == ok ]] && pi_e=$(value parallel_pi.e2 pi_speedup)
+if [[ -n $pi_e ]]; then
+    verdict=$(awk -v s="$pi_e" 'BEGIN { print (s >= 1.9 ? "met" : "not met") }')
+    native_text=n/a
+    [[ -n $pi_n ]] && native_text="$(fmt "$pi_n")x"
+    note "Parallel pi speedup from 1 to 2 threads: Eremite \`--cpus 2\` $(fmt "$pi_e")x, native $native_text. Project target ≥ 1.9x on 2 vCPUs: $verdict in this run. When the native speedup is also well below 2, other processes held a host CPU: a busy host takes CPU time from both sides."
+elif [[ -n $kvm_skip ]]; then
+    native_text=n/a
+    [[ -n $pi_n ]] && native_text="$(fmt "$pi_n")x"
+    note "Parallel pi: the Eremite run was skipped ($kvm_skip); native speedup $native_text."
+fi
+
+# Whether clock_gettime trapped (a system call costs microseconds in a VM).
+cg_e=""
+[[ ${run_state[clock_gettime.e2]:-} == ok ]] && cg_e=$(value clock_gettime.e2 clock_gettime_ns)
+if [[ -n $cg_e ]]; then
+    if awk -v v="$cg_e" 'BEGIN { exit !(v > 1000) }'; then
+        note "clock_gettime in Eremite costs about a system call ($(fmt "$cg_e") ns): it traps into the kernel (no vDSO in this build)."
+    else
+        note "clock_gettime in Eremite ($(fmt "$cg_e") ns) does not trap into the kernel: the clock is read in user mode (a vDSO or equivalent)."
+    fi
+fi
+
+# FWQ spread: p99.9 - min and standard deviation, per configuration.
+for n in 1 2; do
+    sn=""; se=""
+    [[ ${run_state[fwq.n$n]:-} == ok ]] && sn=$(value "fwq.n$n" fwq_stddev_ns)
+    [[ ${run_state[fwq.e$n]:-} == ok ]] && se=$(value "fwq.e$n" fwq_stddev_ns)
+    if [[ -n $sn && -n $se ]]; then
+        spread_n=$(awk -v a="$(value "fwq.n$n" fwq_p999_ns)" -v b="$(value "fwq.n$n" fwq_min_ns)" 'BEGIN { printf "%.0f", a - b }')
+        spread_e=$(awk -v a="$(value "fwq.e$n" fwq_p999_ns)" -v b="$(value "fwq.e$n" fwq_min_ns)" 'BEGIN { printf "%.0f", a - b }')
+        if ((n == 1)); then which="native pinned to CPU 0 against \`--cpus 1\`"; else which="native against \`--cpus 2\`"; fi
+        less=$(awk -v a="$se" -v b="$sn" 'BEGIN { print (a < b ? "smaller" : "not smaller") }')
+        note "FWQ spread, $which: p99.9 − min is $spread_n ns native and $spread_e ns in Eremite; standard deviation $(fmt "$sn") ns native, $(fmt "$se") ns in Eremite (Eremite's is $less)."
+    fi
+done
+
+# ---------------------------------------------------------------- the report
+echo "# Eremite thread and system microbenchmarks (bench/threads)"
+echo
+echo "Machine: $cpu, $cores cores, Linux $kernel_release, /dev/kvm is kvm-pvm: $kvm_pvm, /dev/kvm usable: $kvm_usable"
+echo
+echo "Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); host load average (1, 5, 15 min) $load_start at the start, $load_end at the end"
+echo
+echo "Host CPU during the run: $host_busy."
+echo
+echo "Each benchmark is an ordinary static Linux program (BUILD_DIR/bench/threads, gcc -O2"
+echo "-static, glibc), run natively and then under ehyve right after it. Rows marked"
+echo "[2 CPUs] compare native on all ${cores} host CPUs with \`ehyve --cpus 2\`; rows marked"
+echo "[1 CPU] compare native pinned to one CPU ($pin_note) with \`ehyve --cpus 1\`."
+echo "The ratio is Eremite / native: below 1 is better for Eremite on a \"lower is better\""
+echo "row, above 1 on a \"higher is better\" row."
+echo
+echo "| benchmark | native | Eremite | ratio (Eremite/native) |"
+echo "|---|---:|---:|---:|"
+printf '%s' "$table"
+echo
+echo "## Notes"
+echo
+printf '%s' "$notes"
+cat <<EOF
+- Latencies are the median of 11 timed batches of at least 20 ms each (batch size
+  found by doubling, which also warms up); thread create+join is the median of 5
+  rounds of 1000 pairs; mutex throughput the median of 3 rounds of 300 ms; parallel pi
+  (400 million midpoint steps, split evenly) the median of 3 rounds each.
+- sched_yield ping-pong: two threads pass a turn back and forth and call sched_yield
+  while they wait for it. On one CPU each hand-off needs the scheduler to switch to
+  the other thread; on two CPUs both threads spin-yield on their own CPU.
+- futex ping-pong: raw FUTEX_WAIT/FUTEX_WAKE (private) on two words, one per
+  direction; every post wakes, a wait sleeps only if its word is not yet set.
+- FWQ: $fwq_samples samples of a fixed loop of ${fwq_iters:-?} dependent multiply-adds
+  (calibrated to about 20 µs by the native run and given to every other run), each
+  timed with lfence+rdtsc (a clock_gettime that traps would itself add microseconds
+  in a VM). Everything above the minimum is time taken away from the loop by the OS,
+  the hypervisor or the host.
+- The host is shared (other builds may run) and, with kvm-pvm, Eremite's vCPUs are
+  ordinary host threads: expect noise of tens of percent between runs; compare
+  orders of magnitude, not digits.
+EOF
+
+if [[ -n $stats_text ]]; then
+    echo
+    echo "## Sample: \`ehyve --stats --cpus 2 futex_pingpong\` (stderr)"
+    echo
+    echo "ehyve's own counts: \`VM exits\` are the returns of KVM_RUN to ehyve (exits that KVM"
+    echo "handles itself, such as \`hlt\` and APIC accesses, are not in them); \`hypercalls\` are"
+    echo "the guest's calls to ehyve; the \`eremite: stats\` line is the guest kernel's."
+    echo
+    echo '```'
+    printf '%s\n' "$stats_text"
+    echo '```'
+fi
+
+echo
+echo "## Commands"
+echo
+echo '```'
+for key in $(printf '%s\n' "${!run_cmd[@]}" | sort); do
+    printf '%-22s %s\n' "$key" "${run_cmd[$key]}"
+done
+echo '```'
+
+if [[ -n $errors ]]; then
+    echo
+    echo "## Errors"
+    echo "$errors"
+fi
+
+exit "$failed"

@@ -1,0 +1,42 @@
+// The scheduler's queues, as pure logic over intrusive links in Thread (so they are
+// tested on the host): a FIFO run queue, and the sleepers sorted by deadline. Callers
+// hold the owning CPU's lock.
+#pragma once
+
+#include <stdint.h>
+
+#include "sched/thread.hpp"
+
+namespace eremite::sched {
+
+class RunQueue {
+public:
+    void push(Thread* thread);
+    Thread* pop();  // the longest waiting, or nullptr
+    // Unlinks and returns the first thread allowed on `cpu` that no CPU is still switching
+    // away from (for an idle CPU stealing work), or nullptr.
+    Thread* take_for(uint32_t cpu);
+    uint32_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+
+private:
+    Thread* head_ = nullptr;
+    Thread* tail_ = nullptr;
+    uint32_t size_ = 0;
+};
+
+class SleepQueue {
+public:
+    // Sorted by wake_deadline; among equal deadlines, first come first woken.
+    void insert(Thread* thread);
+    void remove(Thread* thread);
+    // Unlinks and returns a thread whose deadline is <= now, earliest first, or nullptr.
+    Thread* pop_expired(uint64_t now);
+    uint64_t earliest() const { return head_ ? head_->wake_deadline : 0; }  // 0: nobody sleeps
+    bool empty() const { return head_ == nullptr; }
+
+private:
+    Thread* head_ = nullptr;
+};
+
+}  // namespace eremite::sched
