@@ -199,6 +199,7 @@ public:
             int signal = sigwaitinfo(&wait_for, nullptr);
             if (signal == SIGINT || signal == SIGTERM) {
                 HypercallOutcome interrupted{HypercallOutcome::Kind::exit, 128 + signal, {}};
+                stopped_by_signal_ = true;
                 request_stop(interrupted);
             }
             if (stopping_) break;
@@ -210,6 +211,11 @@ public:
         }
         for (auto& thread : threads_)
             if (thread.joinable()) thread.join();
+        // Stopped from outside: say where each vCPU was (what a hang looks like), at -v.
+        if (stopped_by_signal_ && options_.log_level >= abi::LogLevel::info)
+            for (uint32_t i = 0; i < vcpus_.size(); ++i)
+                if (started_[i])
+                    std::fprintf(stderr, "ehyve: vCPU %u stopped at %s\n", i, describe_registers(*vcpus_[i]).c_str());
         std::lock_guard<std::mutex> guard(mutex_);
         return outcome_;
     }
@@ -309,6 +315,7 @@ private:
     pthread_t main_thread_{};
     std::mutex mutex_;
     std::atomic<bool> stopping_{false};
+    bool stopped_by_signal_ = false;
     HypercallOutcome outcome_;
 };
 

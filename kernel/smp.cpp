@@ -14,6 +14,7 @@
 #include "mm/memory.hpp"
 #include "sched/scheduler.hpp"
 #include "sync/spinlock.hpp"
+#include "time/clock.hpp"
 #include "vdso/vdso_mapping.hpp"
 
 extern "C" void ap_start();
@@ -24,10 +25,16 @@ uint64_t online = 1;  // the boot CPU; ap_main adds the others
 
 namespace {
 
-// One shootdown at a time: the range and how many CPUs have yet to flush it.
+// One shootdown at a time (callers hold the app-memory lock): the range, its generation,
+// and the generation each CPU last flushed. Acknowledging by generation rather than by
+// counting down makes a repeated IPI harmless.
 SpinLock shootdown_lock;
 volatile uint64_t shootdown_start = 0, shootdown_end = 0;
-uint64_t shootdown_pending = 0;
+uint64_t shootdown_generation = 0;
+uint64_t flushed_generation[64];
+// CPUs in their idle loop: no app translations in use. A shootdown does not wait for
+// them; they catch up (compare generations, flush everything) before they run a thread.
+bool idle_cpu[64];
 
 constexpr uint64_t pvm_native_with_cr2 = 0x11;
 
@@ -36,6 +43,7 @@ constexpr uint64_t pvm_native_with_cr2 = 0x11;
 uint64_t online_mask() { return __atomic_load_n(&online, __ATOMIC_ACQUIRE); }
 
 void start_other_cpus(const abi::BootInfo& info) {
+    arch::spin_hook = poll_shootdown;
     uint32_t count = info.cpu_count < abi::max_cpus ? info.cpu_count : abi::max_cpus;
     sched::set_cpu_count(count);
     auto* tables = mm::to_virtual<const abi::CpuTables>(PhysAddr{info.cpu_tables});
@@ -63,7 +71,7 @@ void start_other_cpus(const abi::BootInfo& info) {
     }
 }
 
-void shoot_down(uint64_t start, uint64_t end) {
+extern void shoot_down(uint64_t start, uint64_t end) {
     arch::flush_tlb(start, end);
     uint32_t self = arch::this_cpu().cpu_index;
     uint64_t others = online_mask() & ~(1ull << self);
@@ -71,16 +79,56 @@ void shoot_down(uint64_t start, uint64_t end) {
     SpinGuard guard(shootdown_lock);  // interrupts stay on: a concurrent initiator must take ours
     shootdown_start = start;
     shootdown_end = end;
-    __atomic_store_n(&shootdown_pending, __builtin_popcountll(others), __ATOMIC_RELEASE);
+    uint64_t generation = __atomic_add_fetch(&shootdown_generation, 1, __ATOMIC_SEQ_CST);
+    // An idle CPU is skipped: it sees the new generation when it leaves idle (the
+    // sequentially consistent order of our increment and its store to idle_cpu makes sure
+    // that either we wait for it or it sees the generation).
     for (uint32_t cpu = 0; cpu < 64; ++cpu)
-        if (others & (1ull << cpu))
-            arch::apic::send_ipi(cpu, arch::apic::shootdown_vector);  // APIC id = index under ehyve
-    while (__atomic_load_n(&shootdown_pending, __ATOMIC_ACQUIRE)) arch::pause();
+        if ((others & (1ull << cpu)) && __atomic_load_n(&idle_cpu[cpu], __ATOMIC_SEQ_CST)) others &= ~(1ull << cpu);
+    if (!others) return;
+    auto send_to_laggards = [others, generation] {
+        for (uint32_t cpu = 0; cpu < 64; ++cpu)
+            if ((others & (1ull << cpu)) && __atomic_load_n(&flushed_generation[cpu], __ATOMIC_ACQUIRE) != generation)
+                arch::apic::send_ipi(cpu, arch::apic::shootdown_vector);  // APIC id = index under ehyve
+    };
+    auto all_flushed = [others, generation] {
+        for (uint32_t cpu = 0; cpu < 64; ++cpu)
+            if ((others & (1ull << cpu)) && __atomic_load_n(&flushed_generation[cpu], __ATOMIC_ACQUIRE) != generation)
+                return false;
+        return true;
+    };
+    send_to_laggards();
+    // A CPU that has not answered within a millisecond gets the IPI again.
+    uint64_t resend_at = arch::read_tsc() + clock::ns_to_ticks(1000000);
+    while (!all_flushed()) {
+        arch::relax();
+        if (arch::read_tsc() > resend_at) {
+            send_to_laggards();
+            resend_at = arch::read_tsc() + clock::ns_to_ticks(1000000);
+        }
+    }
 }
 
-void on_shootdown_interrupt() {
+void on_shootdown_interrupt() { poll_shootdown(); }
+
+void enter_idle() { __atomic_store_n(&idle_cpu[arch::this_cpu().cpu_index], true, __ATOMIC_SEQ_CST); }
+
+void leave_idle() {
+    uint32_t self = arch::this_cpu().cpu_index;
+    __atomic_store_n(&idle_cpu[self], false, __ATOMIC_SEQ_CST);
+    uint64_t generation = __atomic_load_n(&shootdown_generation, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&flushed_generation[self], __ATOMIC_RELAXED) != generation) {
+        arch::write_cr3(arch::read_cr3());  // whatever was shot down while idle: drop it all
+        __atomic_store_n(&flushed_generation[self], generation, __ATOMIC_RELEASE);
+    }
+}
+
+void poll_shootdown() {
+    uint32_t self = arch::this_cpu().cpu_index;
+    uint64_t generation = __atomic_load_n(&shootdown_generation, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&flushed_generation[self], __ATOMIC_RELAXED) == generation) return;
     arch::flush_tlb(shootdown_start, shootdown_end);
-    __atomic_sub_fetch(&shootdown_pending, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&flushed_generation[self], generation, __ATOMIC_RELEASE);
 }
 
 }  // namespace eremite::smp

@@ -31,5 +31,11 @@ uint64_t online_mask();
 // they have (the page tables are shared, the TLBs are not).
 void shoot_down(uint64_t start, uint64_t end);
 void on_shootdown_interrupt();
+// Flushes a shootdown this CPU has not done yet (run from every spin loop: arch::relax).
+void poll_shootdown();
+// Around a CPU's idle loop: while idle it is not waited for by shootdowns, and it flushes
+// what it missed before it runs a thread again.
+void enter_idle();
+void leave_idle();
 
 }  // namespace eremite::smp

@@ -215,15 +215,21 @@ read -r busy_end steal_end < <(cpu_jiffies)
 times >"$tmp/times-end"
 children_end=$(children_cpu_s "$tmp/times-end")
 wall_end=$(date +%s.%N)
-host_busy=$(awk -v b0="${busy_start:-0}" -v b1="${busy_end:-0}" -v s0="${steal_start:-0}" -v s1="${steal_end:-0}" \
+# Percentages of wall time x cores: "OTHERS STEAL", or empty if unknown.
+read -r others_pct steal_pct < <(awk -v b0="${busy_start:-0}" -v b1="${busy_end:-0}" \
+    -v s0="${steal_start:-0}" -v s1="${steal_end:-0}" \
     -v c0="${children_start:-0}" -v c1="${children_end:-0}" -v w0="$wall_start" -v w1="$wall_end" \
     -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" -v n="$cores" 'BEGIN {
         cap = (w1 - w0) * n
-        if (cap <= 0 || b1 <= b0) { print "unknown"; exit }
+        if (cap <= 0 || b1 <= b0) exit
         others = ((b1 - b0) / hz - (c1 - c0)) / cap * 100
         if (others < 0) others = 0
-        printf "%.0f%% of the host'\''s CPU time went to other processes, %.0f%% was stolen by the hypervisor below", others, (s1 - s0) / hz / cap * 100
+        printf "%.0f %.0f\n", others, (s1 - s0) / hz / cap * 100
     }')
+host_busy=unknown
+if [[ -n ${others_pct:-} ]]; then
+    host_busy="${others_pct}% of the host's CPU time went to other processes, ${steal_pct}% was stolen by the hypervisor below"
+fi
 
 # ---------------------------------------------------------------- the table
 fmt() { # NUMBER -> 3 or 4 significant digits, no exponent
@@ -331,6 +337,11 @@ elif [[ -n $kvm_skip ]]; then
     native_text=n/a
     [[ -n $pi_n ]] && native_text="$(fmt "$pi_n")x"
     note "Parallel pi: the Eremite run was skipped ($kvm_skip); native speedup $native_text."
+fi
+
+# A busy host: Eremite's --cpus 2 needs two host CPUs at the same moment.
+if [[ -n ${others_pct:-} ]] && ((others_pct >= 20)); then
+    note "The host was busy: other processes used ${others_pct}% of its CPU time during this run. Each vCPU is a host thread; when fewer host CPUs are free than the VM has vCPUs, one vCPU is descheduled by the host for a host time slice (milliseconds), and the guest thread waiting for a thread on it waits that long, whether the waiter halted (futex, join) or spins in sched_yield (the guest cannot see that the other vCPU is not running). So the [2 CPUs] rows where the threads hand work across vCPUs (thread create+join, yield and futex ping-pong) and the parallel pi speedup suffer most; natively, Linux just runs the woken thread on whichever CPU is free."
 fi
 
 # Whether clock_gettime trapped (a system call costs microseconds in a VM).

@@ -30,6 +30,7 @@ uint64_t page_flags_for(uint32_t protection) {
 
 void AppMemory::unmap_pages(uint64_t start, uint64_t end) {
     arch::PageTable& table = kernel_page_table();
+    bool was_mapped = false;  // no present entry, nothing any TLB can hold
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
         if (!entry) {
@@ -38,10 +39,11 @@ void AppMemory::unmap_pages(uint64_t start, uint64_t end) {
             continue;
         }
         if (*entry == 0) continue;  // a PROT_NONE page is not present but still holds its frame
+        was_mapped |= *entry & arch::page_present;
         if (*entry & arch::page_owned) free_frames(PhysAddr{*entry & arch::page_address_mask});
         *entry = 0;
     }
-    smp::shoot_down(start, end);
+    if (was_mapped) smp::shoot_down(start, end);
 }
 
 Result<void> AppMemory::map_zeroed(uint64_t start, uint64_t end, uint32_t protection) {
@@ -153,28 +155,32 @@ Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protectio
     TRY(regions_.protect(start, end, protection));
     arch::PageTable& table = kernel_page_table();
     uint64_t flags = page_flags_for(protection);
+    bool was_mapped = false;
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
         if (!entry || *entry == 0) continue;
+        was_mapped |= *entry & arch::page_present;
         uint64_t keep = *entry & (arch::page_address_mask | arch::page_owned);
         // PROT_NONE: the page stays allocated but unreachable until protected again.
         *entry = protection == prot_none ? keep & ~arch::page_present : keep | flags;
     }
-    smp::shoot_down(start, end);
+    if (was_mapped) smp::shoot_down(start, end);
     return {};
 }
 
 Result<void> AppMemory::discard(uint64_t start, uint64_t end) {
     SpinGuard guard(lock_);
     arch::PageTable& table = kernel_page_table();
+    bool was_mapped = false;
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
         // Only anonymous pages: frames of the app image are not ours to drop.
         if (!entry || !(*entry & arch::page_owned)) continue;
+        was_mapped |= *entry & arch::page_present;
         free_frames(PhysAddr{*entry & arch::page_address_mask});
         *entry = 0;
     }
-    smp::shoot_down(start, end);
+    if (was_mapped) smp::shoot_down(start, end);
     return {};
 }
 

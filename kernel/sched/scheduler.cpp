@@ -8,6 +8,7 @@
 #include "arch/x86_64/per_cpu.hpp"
 #include "lib/log.hpp"
 #include "mm/memory.hpp"
+#include "smp.hpp"
 #include "sync/spinlock.hpp"
 #include "time/clock.hpp"
 
@@ -160,13 +161,22 @@ uint64_t process_cpu_time_ns() {
 uint64_t live_threads() { return __atomic_load_n(&live_count, __ATOMIC_RELAXED); }
 
 void start(Thread* thread) {
-    // The least loaded online CPU the thread may run on.
-    uint32_t best = arch::this_cpu().cpu_index;
-    for (uint32_t i = 0; i < online_count; ++i) {
-        if (!cpus[i].online || !(thread->affinity & (1ull << i))) continue;
-        uint32_t load = cpus[i].runnable.size() + (cpus[i].current->is_idle ? 0 : 1);
-        uint32_t best_load = cpus[best].runnable.size() + (cpus[best].current->is_idle ? 0 : 1);
-        if (load < best_load || !(thread->affinity & (1ull << best))) best = i;
+    // Where a new thread runs. On this CPU when nothing else waits here: its creator
+    // often blocks right away (pthread_join, a condition variable), and waking another
+    // vCPU costs an IPI and, on a busy host, a host scheduling delay. Otherwise on the
+    // least loaded CPU it may use, so that work spreads.
+    uint32_t self = arch::this_cpu().cpu_index;
+    uint32_t best = self;
+    if (!(thread->affinity & (1ull << self)) || !local().runnable.empty()) {
+        uint32_t best_load = ~0u;
+        for (uint32_t i = 0; i < online_count; ++i) {
+            if (!cpus[i].online || !(thread->affinity & (1ull << i))) continue;
+            uint32_t load = cpus[i].runnable.size() + (cpus[i].current->is_idle ? 0 : 1);
+            if (load < best_load) {
+                best = i;
+                best_load = load;
+            }
+        }
     }
     __atomic_add_fetch(&live_count, 1, __ATOMIC_RELAXED);
     CpuScheduler& cs = cpus[best];
@@ -311,9 +321,11 @@ void idle_loop() {
         arch::disable_interrupts();
         CpuScheduler& cs = local();
         if (!cs.runnable.empty() || cs.need_resched || steal_work()) {
+            smp::leave_idle();  // before any thread runs here again
             schedule();
             continue;
         }
+        smp::enter_idle();
         cs.lock.lock();
         program_timer(cs);
         cs.lock.unlock();

@@ -11,7 +11,7 @@ class SpinLock {
 public:
     void lock() {
         while (__atomic_exchange_n(&locked_, true, __ATOMIC_ACQUIRE))
-            while (__atomic_load_n(&locked_, __ATOMIC_RELAXED)) arch::pause();
+            while (__atomic_load_n(&locked_, __ATOMIC_RELAXED)) arch::relax();
     }
     void unlock() { __atomic_store_n(&locked_, false, __ATOMIC_RELEASE); }
 

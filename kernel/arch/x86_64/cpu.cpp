@@ -82,6 +82,16 @@ void enable_interrupts() {
     asm volatile("sti" ::: "memory");
 }
 
+void (*spin_hook)() = nullptr;
+
+void relax() {
+    asm volatile("pause");
+    if (spin_hook) spin_hook();
+    if (!kvm_pvm) return;
+    Vif& flag = vif();
+    if (flag.interrupts_enabled && flag.pending) asm volatile("sti" ::: "memory");
+}
+
 uint64_t page_fault_address() {
     if (kvm_pvm) return vif().cr2;
     uint64_t address;

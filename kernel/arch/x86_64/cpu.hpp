@@ -90,6 +90,14 @@ inline void restore_interrupts(bool enabled) {
 // The faulting address of the #PF being handled.
 uint64_t page_fault_address();
 
+// The body of every spin-wait loop. It runs `spin_hook` (the TLB shootdown poll of
+// smp.cpp): work other CPUs wait for must not depend on this CPU taking an interrupt,
+// because on kvm-pvm an IPI to a vCPU that spins can stay in its local APIC for a long
+// time (measured: seconds, with the flag set and nothing pending in the vif page). And on
+// kvm-pvm an interrupt already flagged pending is taken here with `sti`.
+void relax();
+extern void (*spin_hook)();
+
 // Stops this CPU for good (after a panic or at the end of the VM).
 [[noreturn]] void halt_forever();
 

@@ -105,12 +105,19 @@ irq_common:
     cld
     mov %rsp, %rsi
     mov FRAME_RIP(%rsi), %rax
-    // The app was interrupted: its RIP is in the lower half, or it is at the last two
-    // instructions of the syscall return, which already run on the app's stack.
+    // The app was interrupted: its RIP is in the lower half, or it is at the first two
+    // instructions of the syscall entry or the last one of its return, which run on the
+    // app's stack.
     mov %rax, %rdx
     shr $47, %rdx
     jz 1f
-    lea syscall_exit_window(%rip), %rdx
+    lea syscall_entry(%rip), %rdx
+    cmp %rdx, %rax
+    jb 5f
+    lea syscall_entry_window_end(%rip), %rdx
+    cmp %rdx, %rax
+    jb 1f
+5:  lea syscall_exit_window(%rip), %rdx
     cmp %rdx, %rax
     jb 2f
     lea syscall_exit_window_end(%rip), %rdx

@@ -12,7 +12,8 @@
 #include "smp.hpp"
 
 extern "C" const uint64_t interrupt_stubs[256];
-extern "C" char syscall_exit_window[], syscall_exit_window_end[], idle_wait_window[], idle_wait_window_end[];
+extern "C" char syscall_exit_window[], syscall_exit_window_end[], idle_wait_window[], idle_wait_window_end[],
+    syscall_entry[], syscall_entry_window_end[];
 
 namespace eremite::arch {
 namespace {
@@ -193,17 +194,23 @@ extern "C" void irq_dispatch(arch::InterruptFrame* frame) {
             smp::on_shootdown_interrupt();
             arch::apic::end_of_interrupt();
             break;
-        case arch::apic::spurious_vector:
-            return;  // no end of interrupt for a spurious one (SDM vol. 3, 11.9)
-        default:
-            arch::apic::end_of_interrupt();
-            log::warn("unexpected interrupt vector %lu", frame->vector);
+        case arch::apic::spurious_vector: return;  // no end of interrupt for a spurious one (SDM vol. 3, 11.9)
+        default: arch::apic::end_of_interrupt(); log::warn("unexpected interrupt vector %lu", frame->vector);
     }
     auto rip = reinterpret_cast<char*>(frame->rip);
     if (rip >= idle_wait_window && rip < idle_wait_window_end) {
         frame->rip = reinterpret_cast<uint64_t>(idle_wait_window_end);  // do not halt: there is news
         return;
     }
-    bool app_interrupted = arch::is_app_address(frame->rip) || (rip >= syscall_exit_window && rip < syscall_exit_window_end);
+    // Preempt only at a clean boundary to the app. Inside the syscall entry's window the
+    // app's stack pointer sits in per-CPU scratch that another thread's syscall would
+    // overwrite, so no switch happens there (the frame went to the kernel stack anyway).
+    bool app_interrupted =
+        arch::is_app_address(frame->rip) || (rip >= syscall_exit_window && rip < syscall_exit_window_end);
+    if (rip >= syscall_entry && rip < syscall_entry_window_end) {
+        ++arch::this_cpu().entry_window_interrupts;
+        return;
+    }
+
     if (app_interrupted && sched::reschedule_pending()) sched::schedule();
 }

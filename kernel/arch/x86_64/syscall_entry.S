@@ -17,8 +17,14 @@
     .globl syscall_entry
     .balign 64
 syscall_entry:
+    // Until the stack switch below the stack pointer is the app's. The interrupt flag is
+    // already clear here (SFMASK), but should an interrupt still be delivered at these
+    // two instructions, interrupt_entry.S treats it as an interrupt of the app
+    // (syscall_entry_window), so nothing is written into the app's red zone.
+    .globl syscall_entry_window_end
     mov %rsp, %gs:PER_CPU_USER_STACK
     mov %gs:PER_CPU_KERNEL_STACK, %rsp
+syscall_entry_window_end:
     push %gs:PER_CPU_USER_STACK
     push %r11
     push %rcx
