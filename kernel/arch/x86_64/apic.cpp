@@ -39,6 +39,11 @@ uint32_t this_cpu_id() { return static_cast<uint32_t>(read_msr(msr_id)); }
 void set_deadline(uint64_t tsc) {
     uint64_t& armed = this_cpu().armed_deadline;
     if (tsc == armed) return;  // nothing changed: no trapping write
+    // A deadline already armed before the one asked for stays: its interrupt comes a
+    // little early and the scheduler re-arms then. Postponing it would cost a trapping
+    // MSR write at every thread switch (the slice end moves each time), firing early
+    // costs one interrupt only when it is reached.
+    if (armed && armed > read_tsc() && (tsc == 0 || armed < tsc)) return;
     armed = tsc;
     if (tsc_deadline_mode) {
         write_msr(msr_tsc_deadline, tsc);
