@@ -20,6 +20,42 @@
 
     .text
 
+// The general registers of an InterruptFrame, in its order (lowest address last pushed).
+.macro SAVE_REGISTERS
+    push %rax
+    push %rbx
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %rbp
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+.endm
+
+.macro RESTORE_REGISTERS_BUT_RAX
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rbp
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rbx
+.endm
+
 // Vectors whose exceptions push an error code themselves.
 .macro STUB vector
     .balign 16
@@ -50,58 +86,17 @@ interrupt_stub_\vector:
     STUBS 192, 255
 
 interrupt_common:
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    SAVE_REGISTERS
     mov %rsp, %rdi
     cld
     call interrupt_dispatch
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
+    RESTORE_REGISTERS_BUT_RAX
     pop %rax
     add $16, %rsp               // vector and error code
     iretq
 
 irq_common:
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    SAVE_REGISTERS
     cld
     mov %rsp, %rsi
     mov FRAME_RIP(%rsi), %rax
@@ -134,20 +129,7 @@ irq_common:
     mov %rbx, %rsp
     mov %rsp, %rdi
     call irq_dispatch
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
+    RESTORE_REGISTERS_BUT_RAX
     // Interrupts were enabled when this one arrived. On kvm-pvm set the flag again (and
     // take an interrupt that became pending meanwhile, now that the frame is safe); on
     // plain x86 `iretq` restores it and the private vif page never has `pending` set.
