@@ -3,6 +3,8 @@
 // them (kernel/futex/). The PI and waitv operations return -ENOSYS.
 #include "linux/futex.hpp"
 
+#include "linux/futex_queue.hpp"
+
 #include "arch/x86_64/cpu.hpp"
 #include "lib/string.hpp"
 #include "linux/syscall.hpp"
@@ -26,16 +28,9 @@ enum FutexOp : int {
 constexpr int futex_private = 128, futex_clock_realtime = 256;
 constexpr uint32_t bitset_match_any = 0xffffffff;
 
-struct Waiter {
-    sched::Thread* thread;
-    const uint32_t* address;
-    uint32_t bitset;
-    Waiter* next;
-};
-
 struct Bucket {
     SpinLock lock;
-    Waiter* head = nullptr;
+    FutexQueue waiters;
 };
 
 constexpr unsigned bucket_count = 256;
@@ -48,36 +43,7 @@ Bucket& bucket_for(const uint32_t* address) {
     return buckets[key >> 56];
 }
 
-bool queued(Bucket& bucket, Waiter* waiter) {
-    for (Waiter* w = bucket.head; w; w = w->next)
-        if (w == waiter) return true;
-    return false;
-}
-
-void remove(Bucket& bucket, Waiter* waiter) {
-    for (Waiter** link = &bucket.head; *link; link = &(*link)->next) {
-        if (*link == waiter) {
-            *link = waiter->next;
-            return;
-        }
-    }
-}
-
-// Wakes up to `count` matching waiters of a locked bucket.
-int64_t wake_locked(Bucket& bucket, const uint32_t* address, uint64_t count, uint32_t bitset) {
-    int64_t woken = 0;
-    for (Waiter** link = &bucket.head; *link && static_cast<uint64_t>(woken) < count;) {
-        Waiter* w = *link;
-        if (w->address == address && (w->bitset & bitset)) {
-            *link = w->next;
-            sched::wake(w->thread);
-            ++woken;
-        } else {
-            link = &w->next;
-        }
-    }
-    return woken;
-}
+void wake_thread(void* thread) { sched::wake(static_cast<sched::Thread*>(thread)); }
 
 struct Timespec {
     int64_t seconds, nanoseconds;
@@ -110,22 +76,21 @@ int64_t wait(const uint32_t* address, uint32_t expected, const Timespec* timeout
     // never takes a page fault on app memory with interrupts off.
     (void)__atomic_load_n(address, __ATOMIC_RELAXED);
     Bucket& bucket = bucket_for(address);
-    Waiter waiter{sched::current(), address, bitset, nullptr};
+    FutexWaiter waiter{sched::current(), address, bitset};
     {
         LockGuard guard(bucket.lock);
         // Compared under the bucket lock: a waker that changed the word takes the same
         // lock before it looks for waiters, so no wake-up falls between check and sleep.
         if (__atomic_load_n(address, __ATOMIC_SEQ_CST) != expected) return failure(Errno::eagain);
-        waiter.next = bucket.head;
-        bucket.head = &waiter;
+        bucket.waiters.add(&waiter);
         sched::prepare_to_block(static_cast<uint64_t>(deadline));
     }
     for (;;) {
         sched::schedule();
         LockGuard guard(bucket.lock);
-        if (!queued(bucket, &waiter)) return 0;  // a waker took it out: woken
+        if (!bucket.waiters.contains(&waiter)) return 0;  // a waker took it out: woken
         if (sched::current()->timed_out) {
-            remove(bucket, &waiter);
+            bucket.waiters.remove(&waiter);
             return failure(Errno::etimedout);
         }
         sched::prepare_to_block(static_cast<uint64_t>(deadline));  // a spurious return: wait on
@@ -186,20 +151,8 @@ int64_t requeue(const uint32_t* from, const uint32_t* to, uint64_t wake_count, u
     Bucket& target = bucket_for(to);
     PairGuard guard(source, target);
     if (compare_value && __atomic_load_n(from, __ATOMIC_SEQ_CST) != *compare_value) return failure(Errno::eagain);
-    int64_t done = wake_locked(source, from, wake_count, bitset_match_any);
-    uint64_t moved = 0;
-    for (Waiter** link = &source.head; *link && moved < requeue_count;) {
-        Waiter* w = *link;
-        if (w->address != from) {
-            link = &w->next;
-            continue;
-        }
-        *link = w->next;
-        w->address = to;
-        w->next = target.head;
-        target.head = w;
-        ++moved;
-    }
+    int64_t done = static_cast<int64_t>(source.waiters.wake(from, wake_count, bitset_match_any, wake_thread));
+    uint64_t moved = source.waiters.requeue(from, to, requeue_count, target.waiters);
     return done + static_cast<int64_t>(moved);
 }
 
@@ -208,7 +161,7 @@ int64_t requeue(const uint32_t* from, const uint32_t* to, uint64_t wake_count, u
 int64_t futex_wake(const uint32_t* address, uint64_t count, uint32_t bitset) {
     Bucket& bucket = bucket_for(address);
     LockGuard guard(bucket.lock);
-    return wake_locked(bucket, address, count, bitset);
+    return static_cast<int64_t>(bucket.waiters.wake(address, count, bitset, wake_thread));
 }
 
 int64_t sys_futex(const SyscallArgs& args) {
@@ -241,9 +194,9 @@ int64_t sys_futex(const SyscallArgs& args) {
             Bucket& second_bucket = bucket_for(second);
             PairGuard guard(first_bucket, second_bucket);
             bool also_second = apply_wake_op(second, value3);
-            int64_t woken = wake_locked(first_bucket, address, value, bitset_match_any);
-            if (also_second) woken += wake_locked(second_bucket, second, args[3], bitset_match_any);
-            return woken;
+            uint64_t woken = first_bucket.waiters.wake(address, value, bitset_match_any, wake_thread);
+            if (also_second) woken += second_bucket.waiters.wake(second, args[3], bitset_match_any, wake_thread);
+            return static_cast<int64_t>(woken);
         }
         default: return failure(Errno::enosys);
     }
