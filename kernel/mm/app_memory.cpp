@@ -4,6 +4,7 @@
 #include "lib/log.hpp"
 #include "lib/string.hpp"
 #include "lib/utility.hpp"
+#include "linux/signals.hpp"
 #include "mm/memory.hpp"
 #include "smp.hpp"
 
@@ -216,10 +217,16 @@ bool AppMemory::handle_fault(uint64_t address, uint64_t error_code) {
     if ((error_code & pf_instruction) && !(region.protection & prot_exec)) return false;
     uint64_t start = max(region.start, align_down(address, fault_around_bytes));
     uint64_t end = min(region.end, start + fault_around_bytes);
-    if (!map_zeroed(start, end, region.protection).ok()) {
-        // Out of memory. Linux would invoke the OOM killer; we report and stop the app.
-        log::error("out of memory while paging in 0x%lx for the app", address);
-        return false;
+    uint64_t page = align_down(address, page_size);
+    if (!map_zeroed(start, end, region.protection).ok() &&
+        !map_zeroed(page, page + page_size, region.protection).ok()) {
+        // Not even the one page: Linux's OOM killer would pick the app, the only process,
+        // and send SIGKILL. The VM ends here, with this lock still held.
+        log::raw(
+            "eremite: out of memory: no frame left to page in 0x%lx for the app; killed as Linux's "
+            "OOM killer would (SIGKILL)\n",
+            address);
+        linux::terminate_by_signal(linux::sigkill);
     }
     ++fault_count_;
     return true;

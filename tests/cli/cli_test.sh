@@ -78,6 +78,11 @@ case $case in
         expect_status 0
         expect_in "$out" "malloc(1 GiB): NULL"
         expect_in "$out" "mmap(1 GiB): ENOMEM" ;;
+    oom)
+        # Touching more than the VM has ends the app as Linux's OOM killer would.
+        run --memory 32M "$(dirname "$hello")/../tests/apps/oom_touch.glibc"
+        expect_status 137
+        expect_in "$err" "out of memory" ;;
     explicit_kernel)
         run --kernel "$(dirname "$ehyve")/eremite-kernel" "$hello"
         expect_status 0; expect_in "$out" "Hello from Eremite!" ;;
