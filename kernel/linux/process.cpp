@@ -60,12 +60,30 @@ const char* executable_path() { return exe_path; }
 
 void end_vm(int status) {
     if (report_stats) {
+        // Totals over every CPU (they are still running; the counts are a moment's).
+        uint64_t syscalls = 0, interrupts = 0, timer_writes = 0, eois = 0, ipis = 0, flushes = 0, stis = 0, halts = 0;
+        for (uint32_t i = 0; i < 64; ++i) {
+            const arch::PerCpu* cpu = arch::cpu_block(i);
+            if (!cpu) continue;
+            syscalls += cpu->syscall_count;
+            interrupts += cpu->interrupt_count;
+            timer_writes += cpu->traps.timer_writes;
+            eois += cpu->traps.end_of_interrupts;
+            ipis += cpu->traps.ipis_sent;
+            flushes += cpu->traps.tlb_flushes;
+            stis += cpu->traps.stis;
+            halts += cpu->traps.halts;
+        }
         mm::Usage usage = mm::usage();
         log::raw(
             "eremite: stats: %lu syscalls through the syscall instruction, %lu page faults served, "
             "%lu of %lu KiB of RAM in use\n",
-            arch::this_cpu().syscall_count, mm::app_memory().fault_count(),
-            (usage.total_frames - usage.free_frames) * 4, usage.total_frames * 4);
+            syscalls, mm::app_memory().fault_count(), (usage.total_frames - usage.free_frames) * 4,
+            usage.total_frames * 4);
+        log::raw(
+            "eremite: stats: %lu interrupts; trapping instructions: %lu timer arms, %lu EOIs, %lu IPIs sent, "
+            "%lu TLB flushes, %lu sti, %lu halts\n",
+            interrupts, timer_writes, eois, ipis, flushes, stis, halts);
     }
     abi::ExitArgs arguments{status, 0};
     hypercall::call(abi::Hypercall::exit, &arguments);

@@ -329,6 +329,7 @@ void idle_loop() {
         cs.lock.lock();
         program_timer(cs);
         cs.lock.unlock();
+        ++arch::this_cpu().traps.halts;
         if (arch::on_kvm_pvm())
             idle_wait_pvm(&arch::vif().interrupts_enabled);
         else

@@ -42,7 +42,7 @@ case $case in
         run --stats "$hello"
         expect_status 0
         for text in "VM set-up" "kernel boot" "app run" "total" "VM exits: io 1" "hypercalls: exit 1" \
-                    "syscalls through the syscall instruction"; do
+                    "syscalls through the syscall instruction" "trapping instructions:"; do
             expect_in "$err" "$text"
         done ;;
     log_unimplemented)

@@ -28,7 +28,7 @@ bool init_this_cpu() {
     if (tsc_deadline_mode) {
         write_msr(msr_lvt_timer, lvt_tsc_deadline | timer_vector);
     } else {
-        write_msr(msr_divide, 0xb);  // divide by 1
+        write_msr(msr_divide, 0xb);              // divide by 1
         write_msr(msr_lvt_timer, timer_vector);  // one-shot
     }
     return true;
@@ -45,6 +45,7 @@ void set_deadline(uint64_t tsc) {
     // costs one interrupt only when it is reached.
     if (armed && armed > read_tsc() && (tsc == 0 || armed < tsc)) return;
     armed = tsc;
+    ++this_cpu().traps.timer_writes;
     if (tsc_deadline_mode) {
         write_msr(msr_tsc_deadline, tsc);
         return;
@@ -58,9 +59,13 @@ void set_deadline(uint64_t tsc) {
 
 void timer_fired() { this_cpu().armed_deadline = 0; }
 
-void end_of_interrupt() { write_msr(msr_eoi, 0); }
+void end_of_interrupt() {
+    ++this_cpu().traps.end_of_interrupts;
+    write_msr(msr_eoi, 0);
+}
 
 void send_ipi(uint32_t apic_id, uint8_t vector) {
+    ++this_cpu().traps.ipis_sent;
     write_msr(msr_icr, (static_cast<uint64_t>(apic_id) << 32) | vector);
 }
 

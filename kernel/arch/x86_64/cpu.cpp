@@ -32,8 +32,13 @@ bool on_kvm_pvm() { return kvm_pvm; }
 
 Vif& vif() { return *this_cpu().vif; }
 
+PerCpu* installed_cpus[64];
+
+PerCpu* cpu_block(uint32_t index) { return index < 64 ? installed_cpus[index] : nullptr; }
+
 void install_per_cpu(PerCpu& cpu) {
     cpu.self = &cpu;
+    if (cpu.cpu_index < 64) installed_cpus[cpu.cpu_index] = &cpu;
     if (!cpu.vif) cpu.vif = &boot_vif_page;  // the boot CPU's; the others get theirs from smp.cpp
     write_msr(msr_gs_base, reinterpret_cast<uint64_t>(&cpu));
     constexpr uint64_t cr4_fsgsbase = 1ull << 16;
@@ -76,7 +81,10 @@ void enable_interrupts() {
         flag.interrupts_enabled = 1;
         // An interrupt that arrived while the flag was clear waits for the next exit
         // (about a millisecond) unless a trapping `sti` delivers it now (PVM.md).
-        if (flag.pending) asm volatile("sti" ::: "memory");
+        if (flag.pending) {
+            ++this_cpu().traps.stis;
+            asm volatile("sti" ::: "memory");
+        }
         return;
     }
     asm volatile("sti" ::: "memory");
@@ -89,7 +97,10 @@ void relax() {
     if (spin_hook) spin_hook();
     if (!kvm_pvm) return;
     Vif& flag = vif();
-    if (flag.interrupts_enabled && flag.pending) asm volatile("sti" ::: "memory");
+    if (flag.interrupts_enabled && flag.pending) {
+        ++this_cpu().traps.stis;
+        asm volatile("sti" ::: "memory");
+    }
 }
 
 uint64_t page_fault_address() {

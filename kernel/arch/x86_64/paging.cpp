@@ -1,6 +1,7 @@
 #include "arch/x86_64/paging.hpp"
 
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/per_cpu.hpp"
 #include "lib/string.hpp"
 #include "mm/memory.hpp"
 
@@ -64,6 +65,7 @@ uint64_t* PageTable::leaf(uint64_t virtual_address) const {
 }
 
 void flush_tlb(uint64_t start, uint64_t end) {
+    ++this_cpu().traps.tlb_flushes;
     constexpr uint64_t invlpg_limit = 8;
     if ((end - start) / page_size > invlpg_limit) {
         write_cr3(read_cr3());

@@ -21,6 +21,11 @@ struct PerCpu {
     uint64_t armed_deadline;           // the TSC deadline the local APIC timer holds, 0 if none
     uint64_t interrupt_count;          // timer and inter-processor interrupts taken
     uint64_t entry_window_interrupts;  // interrupts delivered inside the syscall entry's first instructions
+    // What this CPU paid in trapping instructions (each costs microseconds on kvm-pvm),
+    // reported by `ehyve --stats`.
+    struct {
+        uint64_t timer_writes, end_of_interrupts, ipis_sent, tlb_flushes, stis, halts;
+    } traps;
 };
 static_assert(offsetof(PerCpu, kernel_stack_top) == 8);
 static_assert(offsetof(PerCpu, user_stack_scratch) == 16);
@@ -32,7 +37,10 @@ inline PerCpu& this_cpu() {
     return *self;
 }
 
-// Installs `cpu` as this CPU's per-CPU block (GS base).
+// Installs `cpu` as this CPU's per-CPU block (GS base) and registers it for all_cpus().
 void install_per_cpu(PerCpu& cpu);
+
+// Every installed CPU's block, by index (nullptr where none), for totals.
+PerCpu* cpu_block(uint32_t index);
 
 }  // namespace eremite::arch
