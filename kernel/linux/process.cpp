@@ -58,6 +58,8 @@ void init_process(const abi::BootInfo& info, const char* path) {
 
 const char* executable_path() { return exe_path; }
 
+bool process_is_privileged() { return user_id == 0; }
+
 void end_vm(int status) {
     if (report_stats) {
         // Totals over every CPU (they are still running; the counts are a moment's).

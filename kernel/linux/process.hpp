@@ -11,6 +11,8 @@ inline constexpr int32_t process_id = 1;  // the app is init of its own little w
 
 void init_process(const abi::BootInfo& boot_info, const char* executable_path);
 const char* executable_path();
+// Whether the app runs as root (uid 0): what Linux's capability checks come down to here.
+bool process_is_privileged();
 
 // Ends the VM with `status` as the app's exit status (after the kernel's own report when
 // --stats asked for one).

@@ -83,7 +83,30 @@ bool valid_policy(int32_t policy) {
 
 }  // namespace
 
-// Every thread runs under SCHED_OTHER with priority 0: the scheduler has one level.
+// getpriority/setpriority: the nice value of a thread (PRIO_PROCESS names a thread, as on
+// Linux), which sets how long its time slices are. The raw syscall returns 20 - nice.
+int64_t sys_getpriority(const SyscallArgs& args) {
+    constexpr int32_t prio_process = 0;
+    if (args.integer(0) != prio_process) return failure(Errno::einval);
+    sched::Thread* thread = target_thread(args.integer(1));
+    if (!thread) return failure(Errno::esrch);
+    return 20 - thread->nice;
+}
+
+int64_t sys_setpriority(const SyscallArgs& args) {
+    constexpr int32_t prio_process = 0;
+    if (args.integer(0) != prio_process) return failure(Errno::einval);
+    sched::Thread* thread = target_thread(args.integer(1));
+    if (!thread) return failure(Errno::esrch);
+    int32_t nice = args.integer(2);
+    nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
+    // Raising one's priority needs privilege (RLIMIT_NICE is 0): the app runs as the host user.
+    if (nice < thread->nice && !process_is_privileged()) return failure(Errno::eacces);
+    thread->nice = static_cast<int8_t>(nice);
+    return 0;
+}
+
+// Every thread runs under SCHED_OTHER with priority 0: the scheduler has one policy.
 int64_t sys_sched_getscheduler(const SyscallArgs& args) {
     return target_thread(args.integer(0)) ? int64_t{sched_other} : failure(Errno::esrch);
 }

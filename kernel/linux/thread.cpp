@@ -65,6 +65,7 @@ int64_t create_thread(uint64_t flags, uint64_t stack_pointer, uint64_t parent_ti
     child->saved_rsp = reinterpret_cast<uint64_t>(switch_frame);
     child->fs_base = (flags & clone_settls) ? tls : arch::fs_base();
     child->affinity = parent->affinity;
+    child->nice = parent->nice;                        // threads inherit their creator's priority, as on Linux
     arch::save_extended_state(child->extended_state);  // the child starts with the parent's registers
     child->extended_state_valid = true;
 

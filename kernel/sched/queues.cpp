@@ -63,4 +63,16 @@ Thread* SleepQueue::pop_expired(uint64_t now) {
     return thread;
 }
 
+uint64_t slice_for_nice(int nice, uint64_t base_slice) {
+    static constexpr uint32_t weights[40] = {
+        88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,  // -20 .. -11
+        9548,  7620,  6100,  4904,  3906,  3121,  2501,  1991,  1586,  1277,   // -10 .. -1
+        1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,    //   0 .. 9
+        110,   87,    70,    56,    45,    36,    29,    23,    18,    15,     //  10 .. 19
+    };
+    if (nice < -20) nice = -20;
+    if (nice > 19) nice = 19;
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(base_slice) * weights[nice + 20]) / 1024);
+}
+
 }  // namespace eremite::sched

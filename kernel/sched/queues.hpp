@@ -39,4 +39,10 @@ private:
     Thread* head_ = nullptr;
 };
 
+// Priorities as Linux's nice values (-20 highest .. 19 lowest) set the length of a
+// thread's time slice in proportion to its weight (kernel/sched/core.c's
+// sched_prio_to_weight: 1024 at nice 0, about 1.25x per step), so every runnable thread
+// still gets the CPU in turn, but a higher priority holds it longer.
+uint64_t slice_for_nice(int nice, uint64_t base_slice);
+
 }  // namespace eremite::sched

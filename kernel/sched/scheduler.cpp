@@ -208,7 +208,7 @@ void schedule() {
     if (!next) next = &cs.idle;
     next->state = ThreadState::running;
     next->cpu = arch::this_cpu().cpu_index;
-    if (next != previous || next->slice_end <= now) next->slice_end = now + slice_ticks;
+    if (next != previous || next->slice_end <= now) next->slice_end = now + slice_for_nice(next->nice, slice_ticks);
     cs.need_resched = false;
     if (previous->state == ThreadState::dead) cs.to_reap = previous;
     cs.lock.unlock();

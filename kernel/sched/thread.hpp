@@ -29,6 +29,7 @@ struct Thread {
     volatile bool on_cpu = false;  // set until the switch away from it has completed
     uint32_t cpu = 0;              // the CPU whose run queue holds it
     uint64_t affinity = ~0ull;     // CPUs it may run on
+    int8_t nice = 0;               // -20 .. 19: sets the length of its time slices (queues.hpp)
     uint64_t clear_child_tid = 0;  // CLONE_CHILD_CLEARTID / set_tid_address
     uint64_t wake_deadline = 0;    // TSC; 0 = no timeout
     uint64_t slice_end = 0;        // TSC at which its time slice ends

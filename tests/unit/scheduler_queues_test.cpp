@@ -118,3 +118,17 @@ TEST(SleepQueue, RemoveTakesAnyOne) {
     EXPECT_EQ(sleepers.pop_expired(100), &c);
     EXPECT_EQ(sleepers.pop_expired(100), nullptr);
 }
+
+TEST(SlicePolicy, NiceScalesTheSliceByLinuxWeights) {
+    const uint64_t base = 10000000;  // 10 ms
+    EXPECT_EQ(slice_for_nice(0, base), base);
+    EXPECT_GT(slice_for_nice(-5, base), slice_for_nice(0, base));
+    EXPECT_LT(slice_for_nice(5, base), slice_for_nice(0, base));
+    // One nice step is about a 1.25x change of weight.
+    double ratio = double(slice_for_nice(-1, base)) / double(slice_for_nice(0, base));
+    EXPECT_NEAR(ratio, 1.25, 0.03);
+    // Out-of-range values clamp to -20 and 19.
+    EXPECT_EQ(slice_for_nice(-100, base), slice_for_nice(-20, base));
+    EXPECT_EQ(slice_for_nice(100, base), slice_for_nice(19, base));
+    for (int nice = -19; nice <= 19; ++nice) EXPECT_LT(slice_for_nice(nice, base), slice_for_nice(nice - 1, base));
+}
