@@ -22,7 +22,8 @@ int main(void) {
     pthread_t thread;
     pthread_create(&thread, NULL, report, NULL);
     pthread_join(thread, NULL);
-    printf("setpriority(+30) clamps: %d, now %d\n", setpriority(PRIO_PROCESS, 0, 30), getpriority(PRIO_PROCESS, 0));
+    int clamped = setpriority(PRIO_PROCESS, 0, 30);
+    printf("setpriority(+30) clamps: %d, now %d\n", clamped, getpriority(PRIO_PROCESS, 0));
     int raised = setpriority(PRIO_PROCESS, 0, -3);
     printf("raising to -3: %s\n", raised == 0 ? "allowed" : (errno == EACCES ? "EACCES" : "other error"));
     return 0;
