@@ -87,13 +87,21 @@ int64_t wait(const uint32_t* address, uint32_t expected, const Timespec* timeout
     }
     for (;;) {
         sched::schedule();
-        LockGuard guard(bucket.lock);
-        if (!bucket.waiters.contains(&waiter)) return 0;  // a waker took it out: woken
-        if (sched::current()->timed_out) {
-            bucket.waiters.remove(&waiter);
-            return failure(Errno::etimedout);
+        // The waiter may have been requeued to another word, and so to another bucket,
+        // while it slept: look in the bucket of the word it waits on now.
+        for (;;) {
+            const uint32_t* now_on = __atomic_load_n(&waiter.address, __ATOMIC_ACQUIRE);
+            Bucket& current = bucket_for(now_on);
+            LockGuard guard(current.lock);
+            if (waiter.address != now_on) continue;            // requeued between the load and the lock
+            if (!current.waiters.contains(&waiter)) return 0;  // a waker took it out: woken
+            if (sched::current()->timed_out) {
+                current.waiters.remove(&waiter);
+                return failure(Errno::etimedout);
+            }
+            sched::prepare_to_block(static_cast<uint64_t>(deadline));  // a spurious return: wait on
+            break;
         }
-        sched::prepare_to_block(static_cast<uint64_t>(deadline));  // a spurious return: wait on
     }
 }
 
@@ -147,6 +155,7 @@ int64_t requeue(const uint32_t* from, const uint32_t* to, uint64_t wake_count, u
                 const uint32_t* compare_value) {
     if (!valid_word(from) || !valid_word(to)) return failure(Errno::efault);
     if (static_cast<int64_t>(wake_count) < 0 || static_cast<int64_t>(requeue_count) < 0) return failure(Errno::einval);
+    (void)__atomic_load_n(from, __ATOMIC_RELAXED);  // fault it in before interrupts go off
     Bucket& source = bucket_for(from);
     Bucket& target = bucket_for(to);
     PairGuard guard(source, target);

@@ -42,6 +42,11 @@ uint64_t FutexQueue::wake(const uint32_t* address, uint64_t count, uint32_t bits
 
 uint64_t FutexQueue::requeue(const uint32_t* from, const uint32_t* to, uint64_t count, FutexQueue& target) {
     uint64_t moved = 0;
+    if (from == to) {  // nothing moves; count them as Linux does, without looping forever
+        for (FutexWaiter* w = head_; w && moved < count; w = w->next)
+            if (w->address == from) ++moved;
+        return moved;
+    }
     for (FutexWaiter** link = &head_; *link && moved < count;) {
         FutexWaiter* w = *link;
         if (w->address != from) {

@@ -80,5 +80,10 @@ extern "C" int64_t syscall_dispatch(linux::SyscallFrame* frame) {
     }
     if (tracing)
         linux::trace_syscall(entry ? entry->name : nullptr, number, entry ? entry->formats : "", args, result, true);
+    // Preemption at the boundary to the app. Interrupts stay off from the check to the
+    // return (syscall_return turns them on from the app's flags), so a slice that ends
+    // later is caught by the interrupt that arrives in the app.
+    arch::disable_interrupts();
+    if (sched::reschedule_pending()) sched::schedule();
     return result;
 }

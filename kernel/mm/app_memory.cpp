@@ -29,9 +29,45 @@ uint64_t page_flags_for(uint32_t protection) {
     return flags;
 }
 
+namespace {
+
+// Frames taken out of the page tables are freed only after every CPU has flushed them
+// from its TLB: until then a thread on another CPU could still write to them.
+class DeferredFrees {
+public:
+    explicit DeferredFrees(uint64_t start) : start_(start) {}
+    ~DeferredFrees() { release(end_); }
+    void add(PhysAddr frame, bool was_present, uint64_t address) {
+        if (count_ == capacity) release(address);
+        frames_[count_++] = frame;
+        mapped_ |= was_present;
+        end_ = address + page_size;
+    }
+    void note_present(uint64_t address) {
+        mapped_ = true;
+        end_ = address + page_size;
+    }
+
+private:
+    void release(uint64_t until) {
+        if (mapped_ && until > start_) smp::shoot_down(start_, until);
+        for (size_t i = 0; i < count_; ++i) free_frames(frames_[i]);
+        count_ = 0;
+        mapped_ = false;
+        start_ = until;
+    }
+    static constexpr size_t capacity = 256;
+    PhysAddr frames_[capacity];
+    size_t count_ = 0;
+    bool mapped_ = false;  // something was present: TLBs may hold it
+    uint64_t start_, end_ = 0;
+};
+
+}  // namespace
+
 void AppMemory::unmap_pages(uint64_t start, uint64_t end) {
     arch::PageTable& table = kernel_page_table();
-    bool was_mapped = false;  // no present entry, nothing any TLB can hold
+    DeferredFrees frees(start);
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
         if (!entry) {
@@ -40,11 +76,13 @@ void AppMemory::unmap_pages(uint64_t start, uint64_t end) {
             continue;
         }
         if (*entry == 0) continue;  // a PROT_NONE page is not present but still holds its frame
-        was_mapped |= *entry & arch::page_present;
-        if (*entry & arch::page_owned) free_frames(PhysAddr{*entry & arch::page_address_mask});
+        bool present = *entry & arch::page_present;
+        if (*entry & arch::page_owned)
+            frees.add(PhysAddr{*entry & arch::page_address_mask}, present, address);
+        else if (present)
+            frees.note_present(address);
         *entry = 0;
     }
-    if (was_mapped) smp::shoot_down(start, end);
 }
 
 Result<void> AppMemory::map_zeroed(uint64_t start, uint64_t end, uint32_t protection) {
@@ -172,16 +210,14 @@ Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protectio
 Result<void> AppMemory::discard(uint64_t start, uint64_t end) {
     SpinGuard guard(lock_);
     arch::PageTable& table = kernel_page_table();
-    bool was_mapped = false;
+    DeferredFrees frees(start);
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
         // Only anonymous pages: frames of the app image are not ours to drop.
         if (!entry || !(*entry & arch::page_owned)) continue;
-        was_mapped |= *entry & arch::page_present;
-        free_frames(PhysAddr{*entry & arch::page_address_mask});
+        frees.add(PhysAddr{*entry & arch::page_address_mask}, *entry & arch::page_present, address);
         *entry = 0;
     }
-    if (was_mapped) smp::shoot_down(start, end);
     return {};
 }
 

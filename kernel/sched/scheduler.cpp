@@ -7,6 +7,7 @@
 #include "arch/x86_64/extended_state.hpp"
 #include "arch/x86_64/per_cpu.hpp"
 #include "lib/log.hpp"
+#include "lib/utility.hpp"
 #include "mm/memory.hpp"
 #include "smp.hpp"
 #include "sync/spinlock.hpp"
@@ -40,18 +41,23 @@ uint32_t online_count = 1;
 uint64_t live_count = 0;
 uint64_t accounted_cpu_ns = 0;  // CPU time of every thread up to its last switch
 uint64_t slice_ticks = 0;
+uint64_t retry_ticks = 0;
 
 CpuScheduler& local() { return cpus[arch::this_cpu().cpu_index]; }
 
 // Arms this CPU's timer for the earliest event it must act on: a sleeper's deadline, or
 // the end of the running thread's slice when another thread is waiting. Nothing else.
-// Once a reschedule is pending the slice no longer counts: the switch happens at the
-// next boundary to the app, and re-arming an expired slice would fire at once, again
-// and again, nesting interrupts until the stack overflows.
+// Once a reschedule is pending, the switch happens at the next boundary to the app; the
+// timer then only retries every 100 µs in case the thread returned to the app without
+// passing one (re-arming the expired slice itself would fire at once, again and again,
+// nesting interrupts until the stack overflows).
 void program_timer(CpuScheduler& cs) {
     uint64_t deadline = cs.sleepers.earliest();
-    if (!cs.runnable.empty() && !cs.current->is_idle && !cs.need_resched) {
+    if (!cs.runnable.empty() && !cs.current->is_idle) {
         uint64_t slice_end = cs.current->slice_end;
+        // A switch already due waits for the thread to reach the app; look again a little
+        // later rather than at once (an expired deadline would fire again immediately).
+        if (cs.need_resched) slice_end = max(slice_end, arch::read_tsc() + retry_ticks);
         if (!deadline || slice_end < deadline) deadline = slice_end;
     }
     arch::apic::set_deadline(deadline);
@@ -91,6 +97,8 @@ void finish_switch() {
 }
 
 void switch_threads(CpuScheduler& cs, Thread* previous, Thread* next, uint64_t now) {
+    // Before anything of `next` is loaded: its old CPU may still be saving it.
+    while (next->on_cpu) arch::pause();
     if (previous->extended_state) {
         arch::save_extended_state(previous->extended_state);
         previous->extended_state_valid = true;
@@ -105,7 +113,6 @@ void switch_threads(CpuScheduler& cs, Thread* previous, Thread* next, uint64_t n
     arch::this_cpu().kernel_stack_top = next->kernel_stack_top;
     if (!next->is_idle) arch::set_fs_base(next->fs_base);
     if (next->extended_state && next->extended_state_valid) arch::restore_extended_state(next->extended_state);
-    while (next->on_cpu) arch::pause();  // still switching away on its previous CPU
     next->on_cpu = true;
     next->ran_since = now;
     switch_context(&previous->saved_rsp, next->saved_rsp, &previous->on_cpu);
@@ -115,10 +122,12 @@ void switch_threads(CpuScheduler& cs, Thread* previous, Thread* next, uint64_t n
 void kick(uint32_t cpu) {
     if (cpu == arch::this_cpu().cpu_index) {
         CpuScheduler& cs = local();
+        cs.lock.lock();
         if (cs.current->is_idle)
             cs.need_resched = true;
         else
             program_timer(cs);
+        cs.lock.unlock();
         return;
     }
     arch::apic::send_ipi(cpus[cpu].apic_id, arch::apic::reschedule_vector);
@@ -135,7 +144,10 @@ void init_this_cpu(uint32_t cpu_index) {
     cs.current = &cs.idle;
     cs.apic_id = arch::this_cpu().apic_id;
     cs.online = true;
-    if (!slice_ticks) slice_ticks = clock::ns_to_ticks(time_slice_ns);
+    if (!slice_ticks) {
+        slice_ticks = clock::ns_to_ticks(time_slice_ns);
+        retry_ticks = clock::ns_to_ticks(100000);
+    }
 }
 
 uint32_t cpu_count() { return online_count; }

@@ -99,3 +99,12 @@ TEST_F(FutexQueueTest, RequeueWithinOneBucket) {
     EXPECT_EQ(queue.wake(&word_a, 5, ~0u, record), 0u);
     EXPECT_EQ(queue.wake(&word_b, 5, ~0u, record), 1u);
 }
+
+TEST_F(FutexQueueTest, RequeueToTheSameWordOnlyCounts) {
+    FutexQueue queue;
+    FutexWaiter w[2] = {{thread(0), &word_a, ~0u}, {thread(1), &word_a, ~0u}};
+    for (auto& waiter : w) queue.add(&waiter);
+    EXPECT_EQ(queue.requeue(&word_a, &word_a, 1u << 31, queue), 2u);  // and terminates
+    EXPECT_EQ(queue.wake(&word_a, 10, ~0u, record), 2u);
+    EXPECT_EQ(woken, (std::vector<void*>{thread(0), thread(1)}));  // order unchanged
+}
