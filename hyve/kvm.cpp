@@ -55,8 +55,6 @@ std::vector<kvm_cpuid_entry2> Kvm::supported_cpuid() const {
     fail("KVM_GET_SUPPORTED_CPUID: too many entries");
 }
 
-int Kvm::check_extension(long capability) const { return ioctl(fd_.get(), KVM_CHECK_EXTENSION, capability); }
-
 Vm::Vm(const Kvm& kvm) {
     int fd;
     do fd = ioctl(kvm.fd(), KVM_CREATE_VM, 0);

@@ -20,7 +20,6 @@ public:
     explicit Kvm(const std::string& device = "/dev/kvm");
     int fd() const { return fd_.get(); }
     std::vector<kvm_cpuid_entry2> supported_cpuid() const;
-    int check_extension(long capability) const;
 
 private:
     FileDescriptor fd_;

@@ -40,8 +40,6 @@ void init(const abi::BootInfo& info) {
     ring_data = reinterpret_cast<uint8_t*>(ring + 1);
 }
 
-bool ready() { return ring != nullptr; }
-
 void write(abi::ConsoleStream stream, const void* bytes, size_t length) {
     if (!ring) return;
     LockGuard guard(lock);

@@ -12,7 +12,6 @@
 namespace eremite::console {
 
 void init(const abi::BootInfo& boot_info);
-bool ready();
 
 // Writes all of `bytes` to `stream`.
 void write(abi::ConsoleStream stream, const void* bytes, size_t length);

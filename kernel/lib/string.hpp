@@ -17,17 +17,3 @@ size_t strnlen(const char* s, size_t limit);
 int strcmp(const char* a, const char* b);
 }
 #endif
-
-namespace eremite {
-
-// A string that knows its length; not NUL-terminated in general.
-struct StringView {
-    const char* data = nullptr;
-    size_t size = 0;
-    constexpr StringView() = default;
-    constexpr StringView(const char* d, size_t n) : data(d), size(n) {}
-    StringView(const char* s) : data(s), size(strlen(s)) {}  // NOLINT: implicit from literals
-    bool operator==(StringView other) const { return size == other.size && memcmp(data, other.data, size) == 0; }
-};
-
-}  // namespace eremite

@@ -43,14 +43,4 @@ constexpr bool checked_add(uint64_t a, uint64_t b, uint64_t& sum) { return !__bu
 inline constexpr uint64_t page_size = 4096;
 inline constexpr uint64_t large_page_size = 2ull << 20;
 
-// A non-owning view of bytes or objects.
-template <typename T>
-struct Span {
-    T* data = nullptr;
-    size_t size = 0;
-    T& operator[](size_t i) const { return data[i]; }
-    T* begin() const { return data; }
-    T* end() const { return data + size; }
-};
-
 }  // namespace eremite

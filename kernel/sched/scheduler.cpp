@@ -65,9 +65,11 @@ void program_timer(CpuScheduler& cs) {
 
 void reap(Thread* t) { destroy_thread(t); }
 
+// A CPU the thread may run on. It need not be online yet: a CPU still starting finds the
+// thread in its queue when it enters its idle loop.
 uint32_t first_allowed_cpu(const Thread* t) {
     for (uint32_t i = 0; i < online_count; ++i)
-        if (cpus[i].online && (t->affinity & (1ull << i))) return i;
+        if (t->affinity & (1ull << i)) return i;
     return 0;
 }
 
@@ -130,7 +132,9 @@ void kick(uint32_t cpu) {
         cs.lock.unlock();
         return;
     }
-    arch::apic::send_ipi(cpus[cpu].apic_id, arch::apic::reschedule_vector);
+    // A CPU not yet online has no APIC id to send to; it looks at its queue when it starts.
+    if (__atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE))
+        arch::apic::send_ipi(cpus[cpu].apic_id, arch::apic::reschedule_vector);
 }
 
 }  // namespace
@@ -143,7 +147,7 @@ void init_this_cpu(uint32_t cpu_index) {
     cs.idle.cpu = cpu_index;
     cs.current = &cs.idle;
     cs.apic_id = arch::this_cpu().apic_id;
-    cs.online = true;
+    __atomic_store_n(&cs.online, true, __ATOMIC_RELEASE);
     if (!slice_ticks) {
         slice_ticks = clock::ns_to_ticks(time_slice_ns);
         retry_ticks = clock::ns_to_ticks(100000);

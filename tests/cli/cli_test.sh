@@ -83,6 +83,10 @@ case $case in
         run --memory 32M "$(dirname "$hello")/../tests/apps/oom_touch.glibc"
         expect_status 137
         expect_in "$err" "out of memory" ;;
+    affinity)
+        # vCPU threads pinned to host CPUs; a list shorter than the vCPUs is cycled.
+        run --cpus 2 --affinity 0 "$hello" pinned
+        expect_status 0; expect_in "$out" "Hello from Eremite! pinned" ;;
     explicit_kernel)
         run --kernel "$(dirname "$ehyve")/eremite-kernel" "$hello"
         expect_status 0; expect_in "$out" "Hello from Eremite!" ;;

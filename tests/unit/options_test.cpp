@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "error.hpp"
 #include "options.hpp"
@@ -217,3 +218,29 @@ TEST(Options, UsageMentionsEveryOption) {
 }
 
 }  // namespace
+
+TEST(Options, Cpus) {
+    EXPECT_EQ(parse({"app"}).cpus, 1u);
+    EXPECT_EQ(parse({"--cpus", "1", "app"}).cpus, 1u);
+    EXPECT_EQ(parse({"--cpus=1", "app"}).cpus, 1u);
+    EXPECT_NE(error_of({"--cpus", "0", "app"}).find("--cpus"), std::string::npos);
+    EXPECT_NE(error_of({"--cpus", "two", "app"}).find("--cpus"), std::string::npos);
+    EXPECT_NE(error_of({"--cpus", "65", "app"}).find("at most 64"), std::string::npos);
+    long host = sysconf(_SC_NPROCESSORS_ONLN);
+    if (host < 64) {
+        std::string too_many = std::to_string(host + 1);
+        EXPECT_NE(error_of({"--cpus", too_many.c_str(), "app"}).find("this host has only"), std::string::npos);
+    }
+}
+
+TEST(Options, AffinityList) {
+    EXPECT_TRUE(parse({"app"}).affinity.empty());
+    EXPECT_EQ(parse({"--affinity", "0", "app"}).affinity, (std::vector<int>{0}));
+    long host = sysconf(_SC_NPROCESSORS_CONF);
+    if (host >= 2) {
+        EXPECT_EQ(parse({"--affinity=0-1,0", "app"}).affinity, (std::vector<int>{0, 1, 0}));
+    }
+    EXPECT_NE(error_of({"--affinity", "1-0", "app"}).find("--affinity"), std::string::npos);
+    EXPECT_NE(error_of({"--affinity", "x", "app"}).find("--affinity"), std::string::npos);
+    EXPECT_NE(error_of({"--affinity", "4096", "app"}).find("--affinity"), std::string::npos);
+}

@@ -59,8 +59,6 @@ uint64_t fs_base() {
     return value;
 }
 
-bool interrupts_enabled() { return kvm_pvm ? vif().interrupts_enabled : (read_rflags() & rflags_interrupt); }
-
 bool disable_interrupts() {
     if (kvm_pvm) {
         Vif& flag = vif();

@@ -80,7 +80,6 @@ void set_fs_base(uint64_t value);
 uint64_t fs_base();
 
 // The interrupt flag. `disable` returns the previous state for `restore`.
-bool interrupts_enabled();
 bool disable_interrupts();
 void enable_interrupts();
 inline void restore_interrupts(bool enabled) {

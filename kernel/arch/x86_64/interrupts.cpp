@@ -207,10 +207,7 @@ extern "C" void irq_dispatch(arch::InterruptFrame* frame) {
     // overwrite, so no switch happens there (the frame went to the kernel stack anyway).
     bool app_interrupted =
         arch::is_app_address(frame->rip) || (rip >= syscall_exit_window && rip < syscall_exit_window_end);
-    if (rip >= syscall_entry && rip < syscall_entry_window_end) {
-        ++arch::this_cpu().entry_window_interrupts;
-        return;
-    }
+    if (rip >= syscall_entry && rip < syscall_entry_window_end) return;
 
     if (app_interrupted && sched::reschedule_pending()) sched::schedule();
 }

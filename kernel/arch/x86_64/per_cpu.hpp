@@ -17,10 +17,9 @@ struct PerCpu {
     Vif* vif;                     // %gs:24
     uint32_t cpu_index;
     uint32_t apic_id;
-    uint64_t syscall_count;            // syscalls taken through the `syscall` instruction
-    uint64_t armed_deadline;           // the TSC deadline the local APIC timer holds, 0 if none
-    uint64_t interrupt_count;          // timer and inter-processor interrupts taken
-    uint64_t entry_window_interrupts;  // interrupts delivered inside the syscall entry's first instructions
+    uint64_t syscall_count;    // syscalls taken through the `syscall` instruction
+    uint64_t armed_deadline;   // the TSC deadline the local APIC timer holds, 0 if none
+    uint64_t interrupt_count;  // timer and inter-processor interrupts taken
     // What this CPU paid in trapping instructions (each costs microseconds on kvm-pvm),
     // reported by `ehyve --stats`.
     struct {
