@@ -87,6 +87,18 @@ case $case in
         # vCPU threads pinned to host CPUs; a list shorter than the vCPUs is cycled.
         run --cpus 2 --affinity 0 "$hello" pinned
         expect_status 0; expect_in "$out" "Hello from Eremite! pinned" ;;
+    tty)
+        # isatty() and the terminal ioctls answer as natively, on a pty and on pipes.
+        probe=$(dirname "$sleeper")/tty_probe
+        if ! command -v script >/dev/null; then echo "SKIPPED: no script(1) to make a pty"; exit 77; fi
+        native_pty=$(script -qec "$probe" /dev/null | tr -d '\r')
+        eremite_pty=$(script -qec "$ehyve $probe" /dev/null | tr -d '\r')
+        native_pipe=$("$probe" </dev/null | cat)
+        eremite_pipe=$("$ehyve" "$probe" </dev/null | cat)
+        if [[ $native_pty != "$eremite_pty" || $native_pipe != "$eremite_pipe" ]]; then
+            echo "FAIL: pty: native '$native_pty', Eremite '$eremite_pty'; pipes: native '$native_pipe', Eremite '$eremite_pipe'"
+            exit 1
+        fi ;;
     explicit_kernel)
         run --kernel "$(dirname "$ehyve")/eremite-kernel" "$hello"
         expect_status 0; expect_in "$out" "Hello from Eremite!" ;;
