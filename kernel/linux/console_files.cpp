@@ -27,7 +27,7 @@ ConsoleFile* lookup(int32_t fd) {
 int64_t write_to(int32_t fd, const void* bytes, uint64_t length) {
     ConsoleFile* file = lookup(fd);
     if (!file || !file->writable) return failure(Errno::ebadf);
-    if (!app_readable(bytes, length)) return failure(Errno::efault);
+    if (!in_app_half(bytes, length)) return failure(Errno::efault);
     // A tty opened for input accepts output too (the same device); it goes to stdout.
     auto stream = fd == 2 ? abi::ConsoleStream::stderr_stream : abi::ConsoleStream::stdout_stream;
     // Copied to the kernel stack before the console lock is taken: the kernel never
@@ -35,7 +35,9 @@ int64_t write_to(int32_t fd, const void* bytes, uint64_t length) {
     uint8_t chunk[abi::console_max_record];
     for (uint64_t done = 0; done < length;) {
         uint64_t size = min<uint64_t>(length - done, sizeof chunk);
-        memcpy(chunk, static_cast<const uint8_t*>(bytes) + done, size);
+        // What was written before a bad page stays written, as on Linux.
+        if (!copy_from_app(chunk, static_cast<const uint8_t*>(bytes) + done, size))
+            return done ? static_cast<int64_t>(done) : failure(Errno::efault);
         console::write(stream, chunk, size);
         done += size;
     }
@@ -49,10 +51,10 @@ alignas(4096) uint8_t stdin_buffer[64 * 1024];
 int64_t read_from(int32_t fd, void* bytes, uint64_t length) {
     ConsoleFile* file = lookup(fd);
     if (!file || !file->readable) return failure(Errno::ebadf);
-    if (!app_writable(bytes, length)) return failure(Errno::efault);
+    if (!in_app_half(bytes, length)) return failure(Errno::efault);
     if (length == 0) return 0;
     int64_t count = console::read_stdin(stdin_buffer, min<uint64_t>(length, sizeof stdin_buffer));
-    if (count > 0) memcpy(bytes, stdin_buffer, count);
+    if (count > 0 && !copy_to_app(bytes, stdin_buffer, count)) return failure(Errno::efault);
     return count;
 }
 
@@ -67,11 +69,10 @@ int64_t vectored(const SyscallArgs& args, Transfer transfer) {
     uint64_t count = args[2];
     if (count > iov_max) return failure(Errno::einval);
     auto* vectors = args.pointer<const Iovec>(1);
-    if (!app_readable(vectors, count * sizeof(Iovec))) return failure(Errno::efault);
     int64_t total = 0;
     for (uint64_t i = 0; i < count; ++i) {
         Iovec v;
-        memcpy(&v, &vectors[i], sizeof v);
+        if (!read_app(v, &vectors[i])) return failure(Errno::efault);
         if (static_cast<int64_t>(v.length) < 0) return failure(Errno::einval);
         if (v.length == 0) continue;
         int64_t done = transfer(args.integer(0), reinterpret_cast<void*>(v.base), v.length);
@@ -96,7 +97,6 @@ static_assert(sizeof(Stat) == 144);
 int64_t stat_of(int32_t fd, void* out) {
     ConsoleFile* file = lookup(fd);
     if (!file) return failure(Errno::ebadf);
-    if (!app_writable(out, sizeof(Stat))) return failure(Errno::efault);
     Stat s{};
     constexpr uint32_t s_ifchr = 0020000, s_ififo = 0010000;
     s.dev = file->is_tty ? 0x18 : 0xe;  // devpts : pipefs, as Linux reports them
@@ -107,8 +107,7 @@ int64_t stat_of(int32_t fd, void* out) {
     s.gid = owner_gid;
     s.rdev = file->is_tty ? ((136u << 8) | 0) : 0;  // /dev/pts/0
     s.blksize = file->is_tty ? 1024 : 4096;
-    memcpy(out, &s, sizeof s);
-    return 0;
+    return write_app(out, s) ? 0 : failure(Errno::efault);
 }
 
 // The kernel's struct termios (asm-generic/termbits.h) with the "stty sane" defaults.
@@ -163,10 +162,9 @@ int64_t sys_fstat(const SyscallArgs& args) { return stat_of(args.integer(0), arg
 
 int64_t sys_newfstatat(const SyscallArgs& args) {
     constexpr uint64_t at_empty_path = 0x1000;
-    int64_t length = app_string_length(args.pointer<const char>(1), 4096);
-    if (length < 0) return failure(Errno::efault);
-    if (length == 0 && (args[3] & at_empty_path)) return stat_of(args.integer(0), args.pointer<void>(2));
-    if (length == 0) return failure(Errno::enoent);
+    AppPath path;
+    if (int64_t error = path.copy_from(args.pointer<const char>(1))) return error;
+    if (path.text[0] == 0 && (args[3] & at_empty_path)) return stat_of(args.integer(0), args.pointer<void>(2));
     return failure(Errno::enoent);  // no file system yet: no path names a file
 }
 
@@ -175,17 +173,12 @@ int64_t sys_ioctl(const SyscallArgs& args) {
     if (!file) return failure(Errno::ebadf);
     if (!file->is_tty) return failure(Errno::enotty);
     switch (args[1]) {
-        case tcgets:
-            if (!app_writable(args.pointer<void>(2), sizeof(Termios))) return failure(Errno::efault);
-            memcpy(args.pointer<void>(2), &sane_termios, sizeof sane_termios);
-            return 0;
+        case tcgets: return write_app(args.pointer<void>(2), sane_termios) ? 0 : failure(Errno::efault);
         case tiocgwinsz: {
             struct Winsize {
                 uint16_t rows, columns, x_pixels, y_pixels;
             } size{tty_rows, tty_columns, 0, 0};
-            if (!app_writable(args.pointer<void>(2), sizeof size)) return failure(Errno::efault);
-            memcpy(args.pointer<void>(2), &size, sizeof size);
-            return 0;
+            return write_app(args.pointer<void>(2), size) ? 0 : failure(Errno::efault);
         }
         default: return failure(Errno::einval);
     }
@@ -193,16 +186,16 @@ int64_t sys_ioctl(const SyscallArgs& args) {
 
 namespace {
 
-int64_t read_link(const char* path, char* buffer, int64_t size) {
-    int64_t length = app_string_length(path, 4096);
-    if (length < 0) return failure(Errno::efault);
+int64_t read_link(const char* app_path, char* buffer, int64_t size) {
+    AppPath path;
+    if (int64_t error = path.copy_from(app_path)) return error;
     if (size <= 0) return failure(Errno::einval);
-    if (strcmp(path, "/proc/self/exe") != 0 && strcmp(path, "/proc/1/exe") != 0) return failure(Errno::enoent);
+    if (strcmp(path.text, "/proc/self/exe") != 0 && strcmp(path.text, "/proc/1/exe") != 0)
+        return failure(Errno::enoent);
     const char* target = executable_path();
     int64_t count = min<int64_t>(static_cast<int64_t>(strlen(target)), size);
-    if (!app_writable(buffer, count)) return failure(Errno::efault);
-    memcpy(buffer, target, count);  // readlink does not NUL-terminate
-    return count;
+    // readlink does not NUL-terminate.
+    return copy_to_app(buffer, target, count) ? count : failure(Errno::efault);
 }
 
 }  // namespace

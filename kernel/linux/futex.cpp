@@ -49,16 +49,17 @@ struct Timespec {
     int64_t seconds, nanoseconds;
 };
 
+// Faults the word in (with interrupts on) and says whether it is readable app memory.
 bool valid_word(const uint32_t* address) {
-    return reinterpret_cast<uint64_t>(address) % 4 == 0 && app_readable(address, 4);
+    uint32_t value;
+    return load_app_u32(address, value);
 }
 
 // The TSC deadline of a futex timeout, 0 for none, or -1 when the timespec is invalid.
 int64_t deadline_of(const Timespec* timeout, bool absolute, bool realtime) {
     if (!timeout) return 0;
-    if (!app_readable(timeout, sizeof(Timespec))) return -static_cast<int64_t>(Errno::efault);
     Timespec value;
-    memcpy(&value, timeout, sizeof value);
+    if (!read_app(value, timeout)) return -static_cast<int64_t>(Errno::efault);
     if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= 1000000000)
         return -static_cast<int64_t>(Errno::einval);
     uint64_t span = static_cast<uint64_t>(value.seconds) * 1000000000 + static_cast<uint64_t>(value.nanoseconds);
@@ -69,21 +70,23 @@ int64_t deadline_of(const Timespec* timeout, bool absolute, bool realtime) {
 
 int64_t wait(const uint32_t* address, uint32_t expected, const Timespec* timeout, bool absolute, bool realtime,
              uint32_t bitset) {
-    if (!valid_word(address)) return failure(Errno::efault);
     int64_t deadline = deadline_of(timeout, absolute, realtime);
     if (deadline < 0) return deadline;
-    // Fault the word in now: under the bucket lock interrupts are off, and the kernel
-    // never takes a page fault on app memory with interrupts off.
-    (void)__atomic_load_n(address, __ATOMIC_RELAXED);
     Bucket& bucket = bucket_for(address);
     FutexWaiter waiter{sched::current(), address, bitset};
-    {
+    for (;;) {
+        // Fault the word in now: under the bucket lock interrupts are off, and the kernel
+        // never pages app memory in with interrupts off.
+        if (!valid_word(address)) return failure(Errno::efault);
         LockGuard guard(bucket.lock);
         // Compared under the bucket lock: a waker that changed the word takes the same
         // lock before it looks for waiters, so no wake-up falls between check and sleep.
-        if (__atomic_load_n(address, __ATOMIC_SEQ_CST) != expected) return failure(Errno::eagain);
+        uint32_t value;
+        if (!load_app_u32_locked(address, value)) continue;  // unmapped meanwhile: fault in again
+        if (value != expected) return failure(Errno::eagain);
         bucket.waiters.add(&waiter);
         sched::prepare_to_block(static_cast<uint64_t>(deadline));
+        break;
     }
     for (;;) {
         sched::schedule();
@@ -105,13 +108,15 @@ int64_t wait(const uint32_t* address, uint32_t expected, const Timespec* timeout
     }
 }
 
-// Applies FUTEX_WAKE_OP's operation to *target; returns the comparison's result.
-bool apply_wake_op(uint32_t* target, uint32_t encoded) {
+// Applies FUTEX_WAKE_OP's operation to *target (with the buckets locked); returns the
+// comparison's result, or -1 when the word faulted.
+int apply_wake_op(uint32_t* target, uint32_t encoded) {
     int op = (encoded >> 28) & 7, compare = (encoded >> 24) & 15;
     uint32_t operand = (encoded >> 12) & 0xfff, argument = encoded & 0xfff;
     if (encoded & (8u << 28)) operand = 1u << (operand & 31);  // FUTEX_OP_OPARG_SHIFT
-    uint32_t old = __atomic_load_n(target, __ATOMIC_SEQ_CST), updated;
-    do {
+    uint32_t old, updated;
+    if (!load_app_u32_locked(target, old)) return -1;
+    for (;;) {
         switch (op) {
             case 0: updated = operand; break;
             case 1: updated = old + operand; break;
@@ -119,7 +124,10 @@ bool apply_wake_op(uint32_t* target, uint32_t encoded) {
             case 3: updated = old & ~operand; break;
             default: updated = old ^ operand; break;
         }
-    } while (!__atomic_compare_exchange_n(target, &old, updated, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+        bool faulted;
+        if (compare_exchange_app_u32_locked(target, old, updated, faulted)) break;
+        if (faulted) return -1;
+    }
     auto value = static_cast<int32_t>(old), against = static_cast<int32_t>(argument << 20) >> 20;
     switch (compare) {
         case 0: return value == against;
@@ -151,18 +159,27 @@ private:
     bool irq_;
 };
 
-int64_t requeue(const uint32_t* from, const uint32_t* to, uint64_t wake_count, uint64_t requeue_count,
-                const uint32_t* compare_value) {
-    if (!valid_word(from) || !valid_word(to)) return failure(Errno::efault);
-    if (static_cast<int64_t>(wake_count) < 0 || static_cast<int64_t>(requeue_count) < 0) return failure(Errno::einval);
-    (void)__atomic_load_n(from, __ATOMIC_RELAXED);  // fault it in before interrupts go off
-    Bucket& source = bucket_for(from);
-    Bucket& target = bucket_for(to);
-    PairGuard guard(source, target);
-    if (compare_value && __atomic_load_n(from, __ATOMIC_SEQ_CST) != *compare_value) return failure(Errno::eagain);
+// With both buckets locked.
+int64_t wake_and_requeue(Bucket& source, Bucket& target, const uint32_t* from, const uint32_t* to, uint64_t wake_count,
+                         uint64_t requeue_count) {
     int64_t done = static_cast<int64_t>(source.waiters.wake(from, wake_count, bitset_match_any, wake_thread));
     uint64_t moved = source.waiters.requeue(from, to, requeue_count, target.waiters);
     return done + static_cast<int64_t>(moved);
+}
+
+int64_t requeue(const uint32_t* from, const uint32_t* to, uint64_t wake_count, uint64_t requeue_count,
+                const uint32_t* compare_value) {
+    if (static_cast<int64_t>(wake_count) < 0 || static_cast<int64_t>(requeue_count) < 0) return failure(Errno::einval);
+    Bucket& source = bucket_for(from);
+    Bucket& target = bucket_for(to);
+    for (;;) {
+        if (!valid_word(from) || !valid_word(to)) return failure(Errno::efault);  // faults them in
+        PairGuard guard(source, target);
+        uint32_t value;
+        if (!load_app_u32_locked(from, value)) continue;  // unmapped meanwhile: fault in again
+        if (compare_value && value != *compare_value) return failure(Errno::eagain);
+        return wake_and_requeue(source, target, from, to, wake_count, requeue_count);
+    }
 }
 
 }  // namespace
@@ -196,16 +213,23 @@ int64_t sys_futex(const SyscallArgs& args) {
         case futex_cmp_requeue: return requeue(address, args.pointer<const uint32_t>(4), value, args[3], &value3);
         case futex_wake_op: {
             auto* second = args.pointer<uint32_t>(4);
-            if (!valid_word(address)) return failure(Errno::efault);
-            if (reinterpret_cast<uint64_t>(second) % 4 || !app_writable(second, 4)) return failure(Errno::efault);
-            __atomic_fetch_add(second, 0, __ATOMIC_RELAXED);  // fault in for writing (see wait)
             Bucket& first_bucket = bucket_for(address);
             Bucket& second_bucket = bucket_for(second);
-            PairGuard guard(first_bucket, second_bucket);
-            bool also_second = apply_wake_op(second, value3);
-            uint64_t woken = first_bucket.waiters.wake(address, value, bitset_match_any, wake_thread);
-            if (also_second) woken += second_bucket.waiters.wake(second, args[3], bitset_match_any, wake_thread);
-            return static_cast<int64_t>(woken);
+            for (;;) {
+                // Fault the second word in for writing (see wait): a compare-exchange of a
+                // value with itself writes nothing but needs write access.
+                uint32_t seen = 0;
+                bool faulted;
+                if (!valid_word(address) || !load_app_u32(second, seen)) return failure(Errno::efault);
+                (void)compare_exchange_app_u32(second, seen, seen, faulted);
+                if (faulted) return failure(Errno::efault);
+                PairGuard guard(first_bucket, second_bucket);
+                int also_second = apply_wake_op(second, value3);
+                if (also_second < 0) continue;  // unmapped meanwhile: fault in again
+                uint64_t woken = first_bucket.waiters.wake(address, value, bitset_match_any, wake_thread);
+                if (also_second) woken += second_bucket.waiters.wake(second, args[3], bitset_match_any, wake_thread);
+                return static_cast<int64_t>(woken);
+            }
         }
         default: return failure(Errno::enosys);
     }

@@ -130,7 +130,6 @@ int64_t sys_getrusage(const SyscallArgs& args) {
     static_assert(sizeof(Rusage) == 144);
     int32_t who = args.integer(0);
     if (who != rusage_self && who != rusage_children && who != rusage_thread) return failure(Errno::einval);
-    if (!app_writable(args.pointer<void>(1), sizeof usage)) return failure(Errno::efault);
     if (who != rusage_children) {  // no child processes here
         // Time in the kernel on the app's behalf counts as user time: the two run as one.
         uint64_t ns = who == rusage_self ? sched::process_cpu_time_ns() : sched::current()->cpu_time_ns;
@@ -139,8 +138,7 @@ int64_t sys_getrusage(const SyscallArgs& args) {
         usage.maxrss = static_cast<int64_t>(resident_kib());
         usage.minflt = static_cast<int64_t>(mm::app_memory().fault_count());
     }
-    memcpy(args.pointer<void>(1), &usage, sizeof usage);
-    return 0;
+    return write_app(args.pointer<void>(1), usage) ? 0 : failure(Errno::efault);
 }
 
 int64_t sys_times(const SyscallArgs& args) {
@@ -149,8 +147,7 @@ int64_t sys_times(const SyscallArgs& args) {
         struct Tms {
             int64_t user, system, children_user, children_system;
         } times{static_cast<int64_t>(sched::process_cpu_time_ns() / ticks_per_ns), 0, 0, 0};
-        if (!app_writable(args.pointer<void>(0), sizeof times)) return failure(Errno::efault);
-        memcpy(args.pointer<void>(0), &times, sizeof times);
+        if (!write_app(args.pointer<void>(0), times)) return failure(Errno::efault);
     }
     // Linux counts from an arbitrary point in the past (its jiffies start 5 minutes before
     // zero); only differences mean anything. The monotonic clock serves the same purpose.
@@ -169,22 +166,19 @@ int64_t sys_sysinfo(const SyscallArgs& args) {
         uint32_t pad3;
     } info{};
     static_assert(sizeof(Sysinfo) == 112);
-    if (!app_writable(args.pointer<void>(0), sizeof info)) return failure(Errno::efault);
     mm::Usage usage = mm::usage();
     info.uptime = static_cast<int64_t>(clock::nanoseconds_since_boot() / 1000000000);
     info.total_ram = usage.total_frames * 4096;
     info.free_ram = usage.free_frames * 4096;
     info.procs = static_cast<uint16_t>(sched::live_threads());  // Linux counts tasks, threads included
     info.memory_unit = 1;
-    memcpy(args.pointer<void>(0), &info, sizeof info);
-    return 0;
+    return write_app(args.pointer<void>(0), info) ? 0 : failure(Errno::efault);
 }
 
 int64_t sys_uname(const SyscallArgs& args) {
     struct Utsname {
         char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
     };
-    if (!app_writable(args.pointer<void>(0), sizeof(Utsname))) return failure(Errno::efault);
     Utsname name{};
     auto set = [](char* field, const char* value) { memcpy(field, value, strlen(value) + 1); };
     set(name.sysname, "Linux");
@@ -193,24 +187,20 @@ int64_t sys_uname(const SyscallArgs& args) {
     set(name.version, "#1 SMP Eremite " EREMITE_VERSION);
     set(name.machine, "x86_64");
     set(name.domainname, "(none)");
-    memcpy(args.pointer<void>(0), &name, sizeof name);
-    return 0;
+    return write_app(args.pointer<void>(0), name) ? 0 : failure(Errno::efault);
 }
 
 namespace {
 
 int64_t get_limit(uint32_t resource, void* out) {
     if (resource >= rlimit_count) return failure(Errno::einval);
-    if (!app_writable(out, sizeof(Rlimit))) return failure(Errno::efault);
-    memcpy(out, &limits[resource], sizeof(Rlimit));
-    return 0;
+    return write_app(out, limits[resource]) ? 0 : failure(Errno::efault);
 }
 
 int64_t set_limit(uint32_t resource, const void* in) {
     if (resource >= rlimit_count) return failure(Errno::einval);
-    if (!app_readable(in, sizeof(Rlimit))) return failure(Errno::efault);
     Rlimit wanted;
-    memcpy(&wanted, in, sizeof wanted);
+    if (!read_app(wanted, in)) return failure(Errno::efault);
     if (wanted.current > wanted.maximum) return failure(Errno::einval);
     // An unprivileged process may not raise its hard limit; the app runs as the host user.
     if (wanted.maximum > limits[resource].maximum && user_id != 0) return failure(Errno::eperm);
@@ -234,8 +224,7 @@ int64_t sys_prlimit64(const SyscallArgs& args) {
         if (result < 0) return result;
     }
     if (args[3]) {
-        if (!app_writable(args.pointer<void>(3), sizeof(Rlimit))) return failure(Errno::efault);
-        memcpy(args.pointer<void>(3), &old, sizeof old);
+        if (!write_app(args.pointer<void>(3), old)) return failure(Errno::efault);
     }
     return 0;
 }
@@ -247,10 +236,8 @@ int64_t sys_arch_prctl(const SyscallArgs& args) {
             arch::set_fs_base(args[1]);
             return 0;
         case arch_get_fs: {
-            if (!app_writable(args.pointer<void>(1), sizeof(uint64_t))) return failure(Errno::efault);
             uint64_t base = arch::fs_base();
-            memcpy(args.pointer<void>(1), &base, sizeof base);
-            return 0;
+            return write_app(args.pointer<void>(1), base) ? 0 : failure(Errno::efault);
         }
         case arch_set_gs:
         case arch_get_gs:

@@ -31,9 +31,8 @@ int64_t sys_sched_getaffinity(const SyscallArgs& args) {
     sched::Thread* thread = target_thread(args.integer(0));
     if (!thread) return failure(Errno::esrch);
     if (length < sizeof(uint64_t) || (length & (sizeof(uint64_t) - 1))) return failure(Errno::einval);
-    if (!app_writable(args.pointer<void>(2), sizeof(uint64_t))) return failure(Errno::efault);
     uint64_t mask = thread->affinity & possible_mask();
-    memcpy(args.pointer<void>(2), &mask, sizeof mask);
+    if (!write_app(args.pointer<void>(2), mask)) return failure(Errno::efault);
     return sizeof(uint64_t);
 }
 
@@ -43,8 +42,9 @@ int64_t sys_sched_setaffinity(const SyscallArgs& args) {
     uint64_t length = args[1];
     uint64_t mask = 0;
     if (length == 0) return failure(Errno::einval);
-    if (!app_readable(args.pointer<void>(2), length)) return failure(Errno::efault);
-    memcpy(&mask, args.pointer<void>(2), length < sizeof mask ? length : sizeof mask);
+    // Linux reads only the bits it can use: the rest of a longer mask is not looked at.
+    if (!copy_from_app(&mask, args.pointer<void>(2), length < sizeof mask ? length : sizeof mask))
+        return failure(Errno::efault);
     mask &= possible_mask();
     if (!mask) return failure(Errno::einval);  // no CPU of this machine in the set
     sched::set_affinity(thread, mask);
@@ -54,12 +54,10 @@ int64_t sys_sched_setaffinity(const SyscallArgs& args) {
 int64_t sys_getcpu(const SyscallArgs& args) {
     uint32_t cpu = sched::this_cpu_index(), node = 0;
     if (args[0]) {
-        if (!app_writable(args.pointer<void>(0), sizeof cpu)) return failure(Errno::efault);
-        memcpy(args.pointer<void>(0), &cpu, sizeof cpu);
+        if (!write_app(args.pointer<void>(0), cpu)) return failure(Errno::efault);
     }
     if (args[1]) {
-        if (!app_writable(args.pointer<void>(1), sizeof node)) return failure(Errno::efault);
-        memcpy(args.pointer<void>(1), &node, sizeof node);
+        if (!write_app(args.pointer<void>(1), node)) return failure(Errno::efault);
     }
     return 0;
 }
@@ -113,19 +111,16 @@ int64_t sys_sched_getscheduler(const SyscallArgs& args) {
 
 int64_t sys_sched_getparam(const SyscallArgs& args) {
     if (!target_thread(args.integer(0))) return failure(Errno::esrch);
-    if (!app_writable(args.pointer<void>(1), sizeof(int32_t))) return failure(Errno::efault);
     int32_t priority = 0;
-    memcpy(args.pointer<void>(1), &priority, sizeof priority);
-    return 0;
+    return write_app(args.pointer<void>(1), priority) ? 0 : failure(Errno::efault);
 }
 
 namespace {
 
 int64_t set_policy(int32_t pid, int32_t policy, const void* parameter) {
     if (!target_thread(pid)) return failure(Errno::esrch);
-    if (!app_readable(parameter, sizeof(int32_t))) return failure(Errno::efault);
     int32_t priority;
-    memcpy(&priority, parameter, sizeof priority);
+    if (!read_app(priority, parameter)) return failure(Errno::efault);
     if (!valid_policy(policy)) return failure(Errno::einval);
     bool realtime = policy == sched_fifo || policy == sched_rr;
     if (realtime ? (priority < 1 || priority > 99) : priority != 0) return failure(Errno::einval);

@@ -75,14 +75,14 @@ int64_t sys_rt_sigaction(const SyscallArgs& args) {
     auto* new_action = args.pointer<const KernelSigaction>(1);
     auto* old_action = args.pointer<KernelSigaction>(2);
     if (new_action && (signal == sigkill || signal == sigstop)) return failure(Errno::einval);
-    if (new_action && !app_readable(new_action, sizeof(KernelSigaction))) return failure(Errno::efault);
-    if (old_action && !app_writable(old_action, sizeof(KernelSigaction))) return failure(Errno::efault);
+    KernelSigaction wanted;
+    if (new_action && !read_app(wanted, new_action)) return failure(Errno::efault);
     KernelSigaction previous = actions[signal];
     if (new_action) {
-        memcpy(&actions[signal], new_action, sizeof(KernelSigaction));
+        actions[signal] = wanted;
         actions[signal].mask &= ~unblockable;
     }
-    if (old_action) memcpy(old_action, &previous, sizeof previous);
+    if (old_action && !write_app(old_action, previous)) return failure(Errno::efault);
     return 0;
 }
 
@@ -91,12 +91,10 @@ int64_t sys_rt_sigprocmask(const SyscallArgs& args) {
     if (args[3] != sizeof(uint64_t)) return failure(Errno::einval);
     auto* new_set = args.pointer<const uint64_t>(1);
     auto* old_set = args.pointer<uint64_t>(2);
-    if (new_set && !app_readable(new_set, sizeof(uint64_t))) return failure(Errno::efault);
-    if (old_set && !app_writable(old_set, sizeof(uint64_t))) return failure(Errno::efault);
+    uint64_t set = 0;
+    if (new_set && !read_app(set, new_set)) return failure(Errno::efault);
     uint64_t previous = blocked_mask;
     if (new_set) {
-        uint64_t set;
-        memcpy(&set, new_set, sizeof set);
         switch (args.integer(0)) {
             case sig_block: blocked_mask |= set; break;
             case sig_unblock: blocked_mask &= ~set; break;
@@ -105,7 +103,7 @@ int64_t sys_rt_sigprocmask(const SyscallArgs& args) {
         }
         blocked_mask &= ~unblockable;
     }
-    if (old_set) memcpy(old_set, &previous, sizeof previous);
+    if (old_set && !write_app(old_set, previous)) return failure(Errno::efault);
     return 0;
 }
 

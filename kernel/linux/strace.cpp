@@ -3,6 +3,7 @@
 #include "lib/format.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
+#include "lib/utility.hpp"
 
 namespace eremite::linux {
 namespace {
@@ -75,17 +76,22 @@ void trace_syscall(const char* name, uint64_t number, const char* formats, const
             case 'u': line.add("%lu", value); break;
             case 'x': line.add("0x%lx", value); break;
             case 's': {
-                int64_t length = app_string_length(reinterpret_cast<const char*>(value), 4096);
+                // Only what is shown is copied; a longer string ends in "...".
+                char shown[65];
+                int64_t length = copy_string_from_app(shown, reinterpret_cast<const char*>(value), sizeof shown);
+                if (length == -static_cast<int64_t>(Errno::enametoolong)) length = sizeof shown;
                 if (length < 0)
                     line.add("0x%lx", value);
                 else
-                    line.add_quoted(reinterpret_cast<const char*>(value), length, 64);
+                    line.add_quoted(shown, static_cast<uint64_t>(length), 64);
                 break;
             }
             case 'b': {
                 uint64_t length = i + 1 < 6 ? args[static_cast<int>(i) + 1] : 0;
-                if (app_readable(reinterpret_cast<const void*>(value), length))
-                    line.add_quoted(reinterpret_cast<const char*>(value), length, 32);
+                char shown[32];
+                if (in_app_half(reinterpret_cast<const void*>(value), length) &&
+                    copy_from_app(shown, reinterpret_cast<const void*>(value), min<uint64_t>(length, sizeof shown)))
+                    line.add_quoted(shown, length, sizeof shown);
                 else
                     line.add("0x%lx", value);
                 break;

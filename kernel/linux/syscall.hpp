@@ -8,6 +8,7 @@
 
 #include "lib/errno.hpp"
 #include "lib/result.hpp"
+#include "linux/app_access.hpp"
 
 namespace eremite::linux {
 
@@ -39,16 +40,6 @@ template <typename T>
 int64_t to_syscall_result(const Result<T>& result, int64_t value) {
     return result.ok() ? value : failure(result.error_code());
 }
-
-// App memory checks for pointers the app hands the kernel: the whole range must lie in
-// mapped app regions with the needed access. After a successful check the kernel may
-// touch the memory directly (it is the same address space); pages not yet present are
-// faulted in on access.
-bool app_readable(const void* address, uint64_t length);
-bool app_writable(const void* address, uint64_t length);
-// The length of the NUL-terminated app string at `address` (at most `limit`), or -1
-// when it is not readable.
-int64_t app_string_length(const char* address, uint64_t limit);
 
 // Handlers, by area. Each returns the value the app sees in %rax (negative errno).
 #define EREMITE_DECLARE_HANDLER(name) int64_t sys_##name(const SyscallArgs&);

@@ -27,10 +27,7 @@ constexpr uint64_t thread_flags_supported = clone_vm | clone_fs | clone_files | 
                                             clone_detached | clone_child_settid | clone_io;
 
 bool write_tid(uint64_t address, int32_t tid) {
-    auto* slot = reinterpret_cast<int32_t*>(address);
-    if (address % 4 || !app_writable(slot, sizeof tid)) return false;
-    *slot = tid;
-    return true;
+    return store_app_u32(reinterpret_cast<uint32_t*>(address), static_cast<uint32_t>(tid));
 }
 
 int64_t create_thread(uint64_t flags, uint64_t stack_pointer, uint64_t parent_tid, uint64_t child_tid, uint64_t tls) {
@@ -103,8 +100,7 @@ int64_t sys_clone3(const SyscallArgs& args) {
     uint64_t size = args[1];
     if (size < 64 || size > 4096) return failure(Errno::einval);
     CloneArgs clone{};
-    if (!app_readable(args.pointer<void>(0), size)) return failure(Errno::efault);
-    memcpy(&clone, args.pointer<void>(0), min<uint64_t>(size, sizeof clone));
+    if (!copy_from_app(&clone, args.pointer<void>(0), min<uint64_t>(size, sizeof clone))) return failure(Errno::efault);
     if (clone.exit_signal & ~exit_signal_mask) return failure(Errno::einval);
     if (clone.set_tid || clone.set_tid_size || (size > 80 && clone.cgroup)) return failure(Errno::einval);
     if ((clone.stack == 0) != (clone.stack_size == 0)) return failure(Errno::einval);

@@ -56,9 +56,8 @@ int64_t read_clock(int32_t clock) {
 
 // Reads and checks a timespec from the app: nanoseconds, or a negative errno.
 int64_t read_timespec(const void* address) {
-    if (!app_readable(address, sizeof(Timespec))) return -static_cast<int64_t>(Errno::efault);
     Timespec value;
-    memcpy(&value, address, sizeof value);
+    if (!read_app(value, address)) return -static_cast<int64_t>(Errno::efault);
     if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= 1000000000)
         return -static_cast<int64_t>(Errno::einval);
     if (value.seconds > 9000000000) value.seconds = 9000000000;  // ~285 years: effectively forever
@@ -109,34 +108,28 @@ int64_t sys_clock_nanosleep(const SyscallArgs& args) {
 int64_t sys_clock_gettime(const SyscallArgs& args) {
     int64_t now = read_clock(args.integer(0));
     if (now < 0) return failure(Errno::einval);
-    if (!app_writable(args.pointer<void>(1), sizeof(Timespec))) return failure(Errno::efault);
     Timespec value{now / 1000000000, now % 1000000000};
-    memcpy(args.pointer<void>(1), &value, sizeof value);
-    return 0;
+    return write_app(args.pointer<void>(1), value) ? 0 : failure(Errno::efault);
 }
 
 int64_t sys_clock_getres(const SyscallArgs& args) {
     if (read_clock(args.integer(0)) < 0) return failure(Errno::einval);
     if (!args[1]) return 0;
-    if (!app_writable(args.pointer<void>(1), sizeof(Timespec))) return failure(Errno::efault);
     Timespec resolution{0, 1};  // the TSC resolves far below a nanosecond
-    memcpy(args.pointer<void>(1), &resolution, sizeof resolution);
-    return 0;
+    return write_app(args.pointer<void>(1), resolution) ? 0 : failure(Errno::efault);
 }
 
 int64_t sys_gettimeofday(const SyscallArgs& args) {
     if (args[0]) {
-        if (!app_writable(args.pointer<void>(0), sizeof(Timeval))) return failure(Errno::efault);
         auto now = static_cast<int64_t>(clock::realtime_ns());
         Timeval value{now / 1000000000, now % 1000000000 / 1000};
-        memcpy(args.pointer<void>(0), &value, sizeof value);
+        if (!write_app(args.pointer<void>(0), value)) return failure(Errno::efault);
     }
     if (args[1]) {
         struct Timezone {
             int32_t minutes_west, dst_time;
         } zone{0, 0};  // the kernel's timezone is UTC unless set with settimeofday
-        if (!app_writable(args.pointer<void>(1), sizeof zone)) return failure(Errno::efault);
-        memcpy(args.pointer<void>(1), &zone, sizeof zone);
+        if (!write_app(args.pointer<void>(1), zone)) return failure(Errno::efault);
     }
     return 0;
 }
@@ -144,8 +137,7 @@ int64_t sys_gettimeofday(const SyscallArgs& args) {
 int64_t sys_time(const SyscallArgs& args) {
     auto seconds = static_cast<int64_t>(clock::realtime_ns() / 1000000000);
     if (args[0]) {
-        if (!app_writable(args.pointer<void>(0), sizeof seconds)) return failure(Errno::efault);
-        memcpy(args.pointer<void>(0), &seconds, sizeof seconds);
+        if (!write_app(args.pointer<void>(0), seconds)) return failure(Errno::efault);
     }
     return seconds;
 }

@@ -16,6 +16,15 @@ extern "C" char syscall_exit_window[], syscall_exit_window_end[], idle_wait_wind
     syscall_entry[], syscall_entry_window_end[];
 
 namespace eremite::arch {
+
+extern "C" const AppFixup __app_fixups_start[], __app_fixups_end[];
+
+const AppFixup* app_fixup_for(uint64_t rip) {
+    for (const AppFixup* fixup = __app_fixups_start; fixup != __app_fixups_end; ++fixup)
+        if (fixup->fault_rip == rip) return fixup;
+    return nullptr;
+}
+
 namespace {
 
 struct [[gnu::packed]] Gate {
@@ -168,9 +177,17 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
             if (vector == 14 && mm::app_memory().handle_fault(fault_address, frame->error_code)) return;
             arch::app_exception(*frame, fault_address);
         }
-        if (vector == 14 && arch::is_app_address(fault_address) &&
-            mm::app_memory().handle_fault(fault_address, frame->error_code))
-            return;  // the kernel touched app memory on the app's behalf (copy from/to user)
+        if (vector == 14 && arch::is_app_address(fault_address)) {
+            // The kernel touched app memory on the app's behalf (linux/app_access.hpp):
+            // demand paging, or a bad app pointer that the copy reports as EFAULT.
+            const arch::AppFixup* fixup = arch::app_fixup_for(frame->rip);
+            bool may_page_in = !fixup || fixup->may_page_in;
+            if (may_page_in && mm::app_memory().handle_fault(fault_address, frame->error_code)) return;
+            if (fixup) {
+                frame->rip = fixup->resume_rip;
+                return;
+            }
+        }
         arch::dump_registers(*frame);
         panic("%s in the kernel at rip 0x%lx (fault address 0x%lx, error 0x%lx)", arch::exception_names[vector],
               frame->rip, fault_address, frame->error_code);

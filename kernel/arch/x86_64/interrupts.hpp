@@ -27,4 +27,14 @@ void init_cpu_stacks(const abi::CpuTables& tables, uint8_t* stacks);
 // The app's address space is below 2^47; the kernel lives in the upper half.
 inline bool is_app_address(uint64_t address) { return address < (1ull << 47); }
 
+// An app-access instruction of app_copy.S: where to resume when it faults, and whether
+// the fault may first try demand paging.
+struct AppFixup {
+    uint64_t fault_rip;
+    uint64_t resume_rip;
+    uint64_t may_page_in;
+};
+// The fixup for a fault at `rip`, or nullptr when `rip` is not an app-access instruction.
+const AppFixup* app_fixup_for(uint64_t rip);
+
 }  // namespace eremite::arch
