@@ -13,7 +13,7 @@
 namespace eremite::abi {
 
 inline constexpr uint64_t boot_info_magic = 0x4f42455445494d45ull;  // "EMIETEBO"
-inline constexpr uint32_t boot_abi_version = 2;
+inline constexpr uint32_t boot_abi_version = 3;
 
 // ---- Address space shared knowledge -------------------------------------------------
 
@@ -32,6 +32,7 @@ enum class MemoryKind : uint32_t {
     kernel_image = 3,  // the kernel's loaded segments
     app_image = 4,     // the raw bytes of the application ELF file
     console_ring = 5,  // shared console ring, owned by the ring protocol
+    initrd = 6,        // the initramfs archive (cpio newc); reclaimable once unpacked
 };
 
 struct MemoryRange {
@@ -98,8 +99,10 @@ struct BootInfo {
     uint64_t app_image_size;  // bytes
 
     // The executable's path, then `argc` argument strings, then `envc` environment
-    // strings, all NUL-terminated and packed back to back at `strings` (guest-physical)
-    // over `strings_size` bytes. The path is what /proc/self/exe shows.
+    // strings, then `mount_count` guest paths of host directories (--mount, in order:
+    // mount i is host-file mount index i), then the app's initial working directory,
+    // all NUL-terminated and packed back to back at `strings` (guest-physical) over
+    // `strings_size` bytes. The path is what /proc/self/exe shows.
     uint64_t strings;
     uint64_t strings_size;
     uint32_t argc;
@@ -140,6 +143,13 @@ struct BootInfo {
     // share one IDT; each has its own GDT, TSS and boot stack. The kernel starts the
     // other CPUs with the start_cpu hypercall once it is ready for them.
     uint64_t cpu_tables;
+    // The initramfs (cpio newc, as `cpio -H newc -o` writes it), guest-physical, or 0.
+    uint64_t initrd;
+    uint64_t initrd_size;
+    // Host directories mapped in with --mount (paths in `strings`); bit i of
+    // `mount_read_only` set when mount i refuses writes (the host enforces it too).
+    uint32_t mount_count;
+    uint32_t mount_read_only;
 };
 static_assert(offsetof(BootInfo, memory_ranges) == 32);
 static_assert(offsetof(BootInfo, boot_page_table) == 416);
@@ -153,7 +163,10 @@ static_assert(offsetof(BootInfo, boot_cpu) == 560);
 static_assert(offsetof(BootInfo, console_ring) == 592);
 static_assert(offsetof(BootInfo, tsc_at_app_entry) == 608);
 static_assert(offsetof(BootInfo, cpu_tables) == 616);
-static_assert(sizeof(BootInfo) == 624);
+static_assert(offsetof(BootInfo, initrd) == 624);
+static_assert(offsetof(BootInfo, mount_count) == 640);
+static_assert(sizeof(BootInfo) == 648);
+inline constexpr uint32_t max_mounts = 32;
 
 // ---- Console ring -------------------------------------------------------------------
 //
@@ -198,6 +211,7 @@ enum class Hypercall : uint16_t {
     stdin_read = 2,     // StdinReadArgs: read from the host's standard input
     panic = 3,          // PanicArgs: a kernel bug; ehyve reports and exits with panic status
     start_cpu = 4,      // StartCpuArgs: run vCPU `cpu` from `entry` with %rdi = `argument`
+    host_file = 5,      // HostFileArgs: one operation on a --mount'ed host directory
     count
 };
 
@@ -229,6 +243,102 @@ struct StdinReadArgs {
     int64_t result;  // bytes read, 0 at end of file, or -errno
 };
 static_assert(sizeof(StdinReadArgs) == 24);
+
+// ---- Host files (--mount) ----------------------------------------------------------
+//
+// The guest kernel's hostfs walks paths itself, one component at a time, and asks the
+// host only about single names inside objects the host already handed it, so nothing
+// it asks can reach outside the mounted directory: a name is one path component (no
+// '/', not empty, not "." or ".."; at most host_name_max bytes), and symbolic links are
+// never followed on the host (the guest reads them and resolves them in its own tree,
+// as Linux does for a bind mount). `..` at a mount's root is the guest's business.
+//
+// Objects are named by handles: small integers the host gives out (mount_root, lookup,
+// create, open) and takes back (release). A handle from lookup/mount_root names an
+// object for metadata operations and as a directory to look names up in; I/O (read,
+// write, read_dir, truncate-by-handle, sync) needs a handle from open or create, which
+// carries the open flags. Errors are Linux errno values, negated, in `result`.
+// Writes to a read-only mount fail with EROFS on the host whatever the guest asks.
+enum class HostFileOp : uint32_t {
+    mount_root = 1,  // mount index in `handle` -> handle of its root directory, stat
+    lookup = 2,      // (handle: dir, name) -> handle, stat; never follows a symlink
+    release = 3,     // (handle): forget it
+    open = 4,        // (handle, flags: Linux O_ACCMODE|O_APPEND|O_TRUNC|O_DIRECTORY) -> I/O handle
+    create = 5,      // (handle: dir, name, flags incl. O_EXCL, mode) -> I/O handle, stat
+    read = 6,        // (handle: I/O, offset, segments) -> bytes read (pread)
+    write = 7,       // (handle: I/O, offset, segments) -> bytes written (pwrite; O_APPEND ignores offset)
+    stat = 8,        // (handle) -> stat
+    read_dir = 9,    // (handle: I/O of a dir, offset: cookie, segments[0]) -> bytes of linux_dirent64 records
+    mkdir = 10,      // (handle: dir, name, mode) -> 0
+    unlink = 11,     // (handle: dir, name) -> 0
+    rmdir = 12,      // (handle: dir, name) -> 0
+    rename = 13,     // (handle: dir, name, handle2: dir, name2, flags: RENAME_NOREPLACE|RENAME_EXCHANGE) -> 0
+    symlink = 14,    // (handle: dir, name, name2: target text, any bytes but NUL) -> 0
+    read_link = 15,  // (handle of a symlink, segments[0]) -> bytes of the target
+    link = 16,       // (handle: existing non-directory, handle2: dir, name2) -> 0
+    truncate = 17,   // (handle, offset: new size) -> 0
+    set_mode = 18,   // (handle, mode: permission bits) -> 0
+    set_times = 19,  // (handle, times[2] as utimensat, incl. UTIME_NOW/UTIME_OMIT) -> 0
+    sync = 20,       // (handle: I/O, flags: 1 = data only) -> 0
+    statfs = 21,     // (handle) -> statfs
+    count
+};
+
+// struct stat as the guest reports it (the host's values; st_dev is the guest's).
+struct HostStat {
+    uint64_t inode;
+    uint32_t mode;  // type and permission bits, as st_mode
+    uint32_t link_count;
+    uint32_t uid;
+    uint32_t gid;
+    uint64_t rdev;
+    int64_t size;
+    int64_t blocks;  // 512-byte units
+    int64_t block_size;
+    int64_t access_seconds, access_nanoseconds;
+    int64_t modify_seconds, modify_nanoseconds;
+    int64_t change_seconds, change_nanoseconds;
+};
+static_assert(sizeof(HostStat) == 104);
+
+struct HostStatfs {
+    int64_t type, block_size, blocks, blocks_free, blocks_available, files, files_free, name_max, flags;
+};
+static_assert(sizeof(HostStatfs) == 72);
+
+// A piece of guest-physical memory to read into or write from.
+struct HostSegment {
+    uint64_t address;  // guest-physical
+    uint64_t length;
+};
+static_assert(sizeof(HostSegment) == 16);
+inline constexpr uint32_t host_segments_max = 256;
+inline constexpr uint64_t host_transfer_max = 4ull << 20;  // bytes per read/write call
+inline constexpr uint64_t host_name_max = 255;
+inline constexpr uint64_t host_handles_max = 65536;
+
+struct HostFileArgs {
+    uint32_t op;  // HostFileOp
+    uint32_t segment_count;
+    int64_t result;  // >= 0: the op's value (a handle, a byte count, 0); < 0: -errno
+    uint64_t handle;
+    uint64_t handle2;
+    uint64_t name;  // guest-physical; not NUL-terminated
+    uint64_t name_length;
+    uint64_t name2;
+    uint64_t name2_length;
+    uint64_t offset;
+    uint64_t flags;
+    uint64_t mode;
+    uint64_t segments;  // guest-physical HostSegment[segment_count]
+    int64_t times[4];   // set_times: access seconds, nanoseconds, modify seconds, nanoseconds
+    union {
+        HostStat stat;  // out: lookup, create, mount_root, stat
+        HostStatfs statfs;
+    };
+};
+static_assert(offsetof(HostFileArgs, stat) == 128);
+static_assert(sizeof(HostFileArgs) == 232);
 
 // ehyve's own exit statuses, apart from the app's.
 inline constexpr int exit_status_host_error = 125;    // ehyve could not run the VM

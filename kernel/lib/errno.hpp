@@ -37,13 +37,20 @@ enum class Errno : int {
     emlink = 31,
     epipe = 32,
     erange = 34,
+    etxtbsy = 26,
     enametoolong = 36,
+    enolck = 37,
     enosys = 38,
     enotempty = 39,
     eloop = 40,
+    enodata = 61,
     eoverflow = 75,
-    etimedout = 110,
+    ebadfd = 77,
+    enotsock = 88,
+    eopnotsupp = 95,
     enotsup = 95,
+    etimedout = 110,
+    ecanceled = 125,
 };
 
 }  // namespace eremite

@@ -1,0 +1,31 @@
+#include "fs/file.hpp"
+
+namespace eremite::fs {
+
+Result<uint64_t> File::read(const IoBuffer&, uint64_t, uint64_t&) { return error(Errno::einval); }
+Result<uint64_t> File::write(const IoBuffer&, uint64_t, uint64_t&) { return error(Errno::einval); }
+Result<uint64_t> File::size() { return uint64_t{0}; }
+Result<Attributes> File::attributes() { return error(Errno::ebadf); }
+Result<int64_t> File::ioctl(uint64_t, uint64_t) { return error(Errno::enotty); }
+Result<void> File::read_directory(uint64_t, DirectoryListing&) { return error(Errno::enotdir); }
+
+Result<uint64_t> NodeFile::read(const IoBuffer& buffer, uint64_t length, uint64_t& position) {
+    uint64_t done = TRY(node_->read(position, buffer, length));
+    position += done;
+    return done;
+}
+
+Result<uint64_t> NodeFile::write(const IoBuffer& buffer, uint64_t length, uint64_t& position) {
+    if (flags() & o_append) return node_->append(buffer, length, position);
+    uint64_t done = TRY(node_->write(position, buffer, length));
+    position += done;
+    return done;
+}
+
+Result<uint64_t> NodeFile::size() { return static_cast<uint64_t>(node_->attributes().size); }
+Result<Attributes> NodeFile::attributes() { return node_->attributes(); }
+Result<void> NodeFile::read_directory(uint64_t cookie, DirectoryListing& listing) {
+    return node_->read_directory(cookie, listing);
+}
+
+}  // namespace eremite::fs
