@@ -10,18 +10,18 @@
 #include "drivers/console.hpp"
 #include "drivers/hypercall.hpp"
 #include "eremite/abi.hpp"
+#include "fs/setup.hpp"
 #include "lib/log.hpp"
 #include "lib/random.hpp"
 #include "lib/string.hpp"
-#include "linux/console_files.hpp"
 #include "linux/process.hpp"
 #include "linux/strace.hpp"
 #include "loader/app_loader.hpp"
 #include "mm/memory.hpp"
 #include "sched/scheduler.hpp"
 #include "smp.hpp"
-#include "vdso/vdso_mapping.hpp"
 #include "time/clock.hpp"
+#include "vdso/vdso_mapping.hpp"
 
 namespace eremite::arch {
 void set_host_kind(bool is_kvm_pvm);
@@ -55,21 +55,36 @@ void boot_mark(const char* step) {
 }
 
 // Splits the packed strings of the boot info into the executable path, argv and envp.
-bool unpack_strings(const abi::BootInfo& info, const char*& path, const char**& argv, const char**& envp) {
+// The strings ehyve packed (abi.hpp, BootInfo::strings): the executable's path, argv,
+// envp, the guest paths of the host mounts, then the working directory.
+struct BootStrings {
+    const char* path;
+    const char** argv;
+    const char** envp;
+    const char** mounts;
+    const char* working_directory;
+};
+
+bool unpack_strings(const abi::BootInfo& info, BootStrings& out) {
     const char* cursor = mm::to_virtual<const char>(PhysAddr{info.strings});
     const char* end = cursor + info.strings_size;
-    uint64_t count = 1ull + info.argc + info.envc;
+    if (info.mount_count > abi::max_mounts) return false;
+    uint64_t count = 1ull + info.argc + info.envc + info.mount_count + 1;
     auto** strings = static_cast<const char**>(mm::allocate((count + 2) * sizeof(char*)));
     if (!strings) return false;
+    strings[count - 1] = "/";  // the working directory, when ehyve gives none
     for (uint64_t i = 0; i < count; ++i) {
+        if (i == count - 1 && cursor == end) break;
         if (cursor >= end) return false;
         strings[i] = cursor;
         cursor += strnlen(cursor, end - cursor) + 1;
         if (cursor > end) return false;
     }
-    path = strings[0];
-    argv = strings + 1;
-    envp = strings + 1 + info.argc;
+    out.path = strings[0];
+    out.argv = strings + 1;
+    out.envp = strings + 1 + info.argc;
+    out.mounts = strings + 1 + info.argc + info.envc;
+    out.working_directory = strings[count - 1];
     return true;
 }
 
@@ -108,19 +123,18 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     boot_mark("local APIC and scheduler");
     linux::enable_strace(info->boot_flags & abi::boot_flag_strace);
 
-    const char* path;
-    const char** argv;
-    const char** envp;
-    if (!unpack_strings(*info, path, argv, envp)) panic("the boot info's argument strings are malformed");
-    linux::init_process(*info, path);
-    linux::init_console_files(*info);
+    BootStrings strings;
+    if (!unpack_strings(*info, strings)) panic("the boot info's argument strings are malformed");
+    linux::init_process(*info, strings.path);
+    fs::init(*info, strings.mounts, strings.working_directory);
+    boot_mark("file systems");
 
     loader::AppLaunch launch{mm::to_virtual<const uint8_t>(PhysAddr{info->app_image}),
                              info->app_image_size,
                              PhysAddr{info->app_image},
-                             argv,
+                             strings.argv,
                              info->argc,
-                             envp,
+                             strings.envp,
                              info->envc,
                              info->uid,
                              info->gid};

@@ -1,6 +1,25 @@
 #include "fs/file.hpp"
 
+#include "fs/location.hpp"
+
 namespace eremite::fs {
+
+File::~File() { delete location_; }
+
+bool File::set_location(const Location& location) {
+    auto* copy = new Location(location);
+    if (!copy || copy->depth() != location.depth()) {
+        delete copy;
+        return false;
+    }
+    delete location_;
+    location_ = copy;
+    return true;
+}
+
+bool File::describe(char* buffer, uint64_t capacity, uint64_t& length) {
+    return location_ && location_->path(buffer, capacity, length);
+}
 
 Result<uint64_t> File::read(const IoBuffer&, uint64_t, uint64_t&) { return error(Errno::einval); }
 Result<uint64_t> File::write(const IoBuffer&, uint64_t, uint64_t&) { return error(Errno::einval); }

@@ -25,6 +25,8 @@ inline constexpr uint32_t o_accmode = 3, o_rdonly = 0, o_wronly = 1, o_rdwr = 2,
 inline constexpr uint32_t poll_in = 0x1, poll_pri = 0x2, poll_out = 0x4, poll_err = 0x8, poll_hup = 0x10,
                           poll_nval = 0x20, poll_rdnorm = 0x40, poll_wrnorm = 0x100, poll_rdhup = 0x2000;
 
+class Location;
+
 class File : public RefCounted {
 public:
     explicit File(uint32_t flags) : flags_(flags & ~(o_creat | o_excl | o_noctty | o_trunc | o_cloexec)) {}
@@ -59,12 +61,24 @@ public:
     virtual uint32_t poll_events() { return poll_in | poll_out | poll_rdnorm | poll_wrnorm; }
     virtual WaitQueue* poll_queue() { return nullptr; }
 
+    // What /proc/self/fd/N shows: the path it was opened by, or what a subclass says
+    // ("pipe:[3]", "anon_inode:[eventfd]"). False when it does not fit.
+    virtual bool describe(char* buffer, uint64_t capacity, uint64_t& length);
+    // Where it was opened, for *at syscalls, fchdir and describe(); the VFS sets it when
+    // it opens a path. nullptr for files that have no place in the tree.
+    const Location* location() const { return location_; }
+    [[nodiscard]] bool set_location(const Location& location);
+
     // The position for read/write/lseek; `position_lock` makes read-then-advance atomic
     // for threads sharing the description, as Linux's f_pos_lock does.
     uint64_t position = 0;
 
+protected:
+    ~File() override;
+
 private:
     uint32_t flags_;
+    Location* location_ = nullptr;
 };
 
 // An open file on a node: regular files, directories and symlinks (O_PATH) of tmpfs and

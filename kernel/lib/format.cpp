@@ -83,10 +83,12 @@ size_t vformat(char* buffer, size_t size, const char* format, va_list args) {
                 break;
             }
             case 'u':
+            case 'o':
             case 'x':
             case 'X': {
                 uint64_t v = longs ? va_arg(args, uint64_t) : va_arg(args, unsigned);
-                put_number(out, v, false, *p == 'u' ? 10 : 16, *p == 'X', width, left, zero);
+                int base = *p == 'u' ? 10 : *p == 'o' ? 8 : 16;
+                put_number(out, v, false, base, *p == 'X', width, left, zero);
                 break;
             }
             case 'p': {

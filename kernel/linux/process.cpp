@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/per_cpu.hpp"
 #include "drivers/hypercall.hpp"
+#include "fs/vfs.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
 #include "linux/syscall.hpp"
@@ -25,6 +26,7 @@ struct Rlimit {
 };
 constexpr uint64_t infinity = ~0ull;
 constexpr int rlimit_count = 16;  // RLIMIT_CPU .. RLIMIT_RTTIME
+constexpr uint32_t rlimit_nofile = 7;
 // Linux's defaults for a process started from a login shell.
 Rlimit limits[rlimit_count] = {
     {infinity, infinity},      // CPU
@@ -59,6 +61,8 @@ void init_process(const abi::BootInfo& info, const char* path) {
 const char* executable_path() { return exe_path; }
 
 bool process_is_privileged() { return user_id == 0; }
+uint32_t process_user_id() { return user_id; }
+uint32_t process_group_id() { return group_id; }
 
 void end_vm(int status) {
     if (report_stats) {
@@ -205,6 +209,7 @@ int64_t set_limit(uint32_t resource, const void* in) {
     // An unprivileged process may not raise its hard limit; the app runs as the host user.
     if (wanted.maximum > limits[resource].maximum && user_id != 0) return failure(Errno::eperm);
     limits[resource] = wanted;
+    if (resource == rlimit_nofile) fs::set_fd_limit(static_cast<uint32_t>(min<uint64_t>(wanted.current, 1u << 20)));
     return 0;
 }
 

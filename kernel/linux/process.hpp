@@ -13,6 +13,8 @@ void init_process(const abi::BootInfo& boot_info, const char* executable_path);
 const char* executable_path();
 // Whether the app runs as root (uid 0): what Linux's capability checks come down to here.
 bool process_is_privileged();
+uint32_t process_user_id();
+uint32_t process_group_id();
 
 // Ends the VM with `status` as the app's exit status (after the kernel's own report when
 // --stats asked for one).

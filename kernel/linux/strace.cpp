@@ -75,6 +75,7 @@ void trace_syscall(const char* name, uint64_t number, const char* formats, const
             case 'd': line.add("%ld", static_cast<int64_t>(static_cast<int32_t>(value))); break;
             case 'u': line.add("%lu", value); break;
             case 'x': line.add("0x%lx", value); break;
+            case 'o': line.add("0%lo", value); break;
             case 's': {
                 // Only what is shown is copied; a longer string ends in "...".
                 char shown[65];

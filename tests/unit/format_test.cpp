@@ -211,3 +211,8 @@ TEST(Format, MalformedDirectives) {
 }
 
 }  // namespace
+
+TEST(Format, Octal) {
+    EXPECT_LIKE_SNPRINTF("%o %lo %04o %-5o|", 8u, 0755ul, 7u, 0644u);
+    EXPECT_LIKE_SNPRINTF("0%lo", 0ul);
+}

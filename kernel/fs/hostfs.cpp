@@ -1,0 +1,531 @@
+// hostfs: a host directory given with --mount, through the host_file hypercall
+// (abi/eremite/abi.hpp says what ehyve does and refuses). Every node holds a host handle;
+// the guest walks paths itself, one name at a time, so symlinks and ".." resolve in the
+// guest's tree and nothing it asks can reach outside the mounted directory.
+//
+// Each call is an exit to ehyve (about 25 µs on kvm-pvm), so data moves in large pieces:
+// a read or write of up to 1 MiB is one call, through kernel frames handed to the host as
+// segments (the host reads and writes them directly with preadv/pwritev).
+#include "fs/hostfs.hpp"
+
+#include "drivers/hypercall.hpp"
+#include "fs/file.hpp"
+#include "lib/string.hpp"
+#include "mm/memory.hpp"
+#include "sync/mutex.hpp"
+
+namespace eremite::fs {
+namespace {
+
+constexpr uint64_t transfer_pages = 256;  // 1 MiB per call
+constexpr uint64_t st_rdonly = 1;
+constexpr int64_t hostfs_magic = 0x6573;  // what statfs reports: hostfs has no Linux magic of its own
+
+// One hypercall's arguments and its names, in one heap block: physically contiguous
+// (blocks up to 2 KiB never straddle a page).
+struct Call {
+    abi::HostFileArgs args;
+    char name[name_max + 1];
+};
+static_assert(sizeof(Call) <= 2048);
+
+struct Mount {
+    uint32_t index;
+    bool read_only;
+    uint64_t device;
+};
+
+Errno errno_of(int64_t result) { return static_cast<Errno>(-result); }
+
+Timestamp stamp(int64_t seconds, int64_t nanoseconds) { return Timestamp{seconds, nanoseconds}; }
+
+NodeType type_of(uint32_t mode) {
+    switch (mode & mode_type_mask) {
+        case mode_directory: return NodeType::directory;
+        case mode_symlink: return NodeType::symlink;
+        case mode_char_device: return NodeType::char_device;
+        case mode_block_device: return NodeType::block_device;
+        case mode_fifo: return NodeType::fifo;
+        case mode_socket: return NodeType::socket;
+        default: return NodeType::regular;
+    }
+}
+
+class Caller {
+public:
+    Caller() : call_(static_cast<Call*>(mm::allocate(sizeof(Call)))) {
+        if (call_) memset(call_, 0, sizeof(Call));
+    }
+    ~Caller() { mm::free(call_); }
+    bool ok() const { return call_ != nullptr; }
+    abi::HostFileArgs& args() { return call_->args; }
+    void set_name(Name name) {
+        memcpy(call_->name, name.text, name.length);
+        call_->args.name = mm::to_physical(call_->name).value;
+        call_->args.name_length = name.length;
+    }
+    // The call's result, or its error.
+    Result<int64_t> run(abi::HostFileOp op) {
+        call_->args.op = static_cast<uint32_t>(op);
+        hypercall::call(abi::Hypercall::host_file, &call_->args);
+        int64_t result = call_->args.result;
+        if (result < 0) return error(errno_of(result));
+        return result;
+    }
+
+private:
+    Call* call_;
+};
+
+class HostNode final : public Node {
+public:
+    HostNode(const Mount& mount, uint64_t handle, const abi::HostStat& stat)
+        : Node(type_of(stat.mode)), mount_(mount), handle_(handle) {}
+    ~HostNode() override {
+        Caller caller;
+        if (!caller.ok()) return;  // the host keeps the handle: a leak, not a fault
+        caller.args().handle = handle_;
+        (void)caller.run(abi::HostFileOp::release);
+    }
+
+    const void* file_system() const override { return &mount_; }
+
+    Attributes attributes() override {
+        Caller caller;
+        Attributes a;
+        if (!caller.ok()) return a;
+        caller.args().handle = handle_;
+        if (!caller.run(abi::HostFileOp::stat).ok()) return a;
+        return attributes_of(caller.args().stat);
+    }
+
+    Attributes attributes_of(const abi::HostStat& s) const {
+        Attributes a;
+        a.device = mount_.device;
+        a.inode = s.inode;
+        a.mode = s.mode;
+        a.link_count = s.link_count;
+        a.uid = s.uid;
+        a.gid = s.gid;
+        a.rdev = s.rdev;
+        a.size = s.size;
+        a.blocks = s.blocks;
+        a.block_size = s.block_size;
+        a.access = stamp(s.access_seconds, s.access_nanoseconds);
+        a.modify = stamp(s.modify_seconds, s.modify_nanoseconds);
+        a.change = stamp(s.change_seconds, s.change_nanoseconds);
+        return a;
+    }
+
+    Result<void> set_mode(uint32_t permissions) override {
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = handle_;
+        caller.args().mode = permissions;
+        TRY(caller.run(abi::HostFileOp::set_mode));
+        return {};
+    }
+    // The host process cannot give files away; chown to the same ids is a no-op there too.
+    Result<void> set_owner(uint32_t uid, uint32_t gid) override {
+        Attributes a = attributes();
+        bool same = (uid == ~0u || uid == a.uid) && (gid == ~0u || gid == a.gid);
+        return same ? Result<void>() : Result<void>(error(Errno::eperm));
+    }
+    Result<void> set_times(const Timestamp* access, const Timestamp* modify) override {
+        constexpr int64_t utime_omit = (1l << 30) - 2;
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = handle_;
+        caller.args().times[0] = access ? access->seconds : 0;
+        caller.args().times[1] = access ? access->nanoseconds : utime_omit;
+        caller.args().times[2] = modify ? modify->seconds : 0;
+        caller.args().times[3] = modify ? modify->nanoseconds : utime_omit;
+        TRY(caller.run(abi::HostFileOp::set_times));
+        return {};
+    }
+    Result<FileSystemStatistics> statistics() override {
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = handle_;
+        TRY(caller.run(abi::HostFileOp::statfs));
+        const abi::HostStatfs& s = caller.args().statfs;
+        FileSystemStatistics f;
+        f.type = hostfs_magic;
+        f.block_size = s.block_size;
+        f.blocks = s.blocks;
+        f.blocks_free = s.blocks_free;
+        f.blocks_available = s.blocks_available;
+        f.files = s.files;
+        f.files_free = s.files_free;
+        f.name_max = s.name_max;
+        f.flags = s.flags | (mount_.read_only ? st_rdonly : 0);
+        return f;
+    }
+
+    Result<Ref<File>> open(uint32_t flags) override;
+
+    Result<void> truncate(uint64_t size) override {
+        if (is_directory()) return error(Errno::eisdir);
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = handle_;
+        caller.args().offset = size;
+        TRY(caller.run(abi::HostFileOp::truncate));
+        return {};
+    }
+
+    Result<uint64_t> read_link(char* buffer, uint64_t capacity) override;
+
+    Result<Ref<Node>> lookup(Name name) override {
+        if (!is_directory()) return error(Errno::enotdir);
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = handle_;
+        caller.set_name(name);
+        uint64_t handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::lookup)));
+        return adopt(handle, caller.args().stat);
+    }
+
+    Result<Ref<Node>> create(Name name, uint32_t permissions) override {
+        if (!is_directory()) return error(Errno::enotdir);
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = handle_;
+        caller.set_name(name);
+        caller.args().flags = o_creat | o_excl | o_rdwr;
+        caller.args().mode = permissions;
+        uint64_t io_handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::create)));
+        // The host returned an I/O handle; the node needs a plain one: look it up (the
+        // file exists now) and let the I/O handle go.
+        Caller release;
+        if (release.ok()) {
+            release.args().handle = io_handle;
+            (void)release.run(abi::HostFileOp::release);
+        }
+        return lookup(name);
+    }
+
+    Result<Ref<Node>> make_directory(Name name, uint32_t permissions) override {
+        TRY(name_call(abi::HostFileOp::mkdir, name, permissions));
+        return lookup(name);
+    }
+    Result<Ref<Node>> make_symlink(Name name, Name target) override {
+        if (!is_directory()) return error(Errno::enotdir);
+        auto* text = static_cast<char*>(mm::allocate(path_max));
+        if (!text) return error(Errno::enomem);
+        memcpy(text, target.text, target.length);
+        Caller caller;
+        Result<int64_t> result = error(Errno::enomem);
+        if (caller.ok()) {
+            caller.args().handle = handle_;
+            caller.set_name(name);
+            caller.args().name2 = mm::to_physical(text).value;
+            caller.args().name2_length = target.length;
+            result = caller.run(abi::HostFileOp::symlink);
+        }
+        mm::free(text);
+        if (!result.ok()) return Error{result.error_code()};
+        return lookup(name);
+    }
+    Result<void> link(Name name, Node& target) override {
+        if (!is_directory()) return error(Errno::enotdir);
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = static_cast<HostNode&>(target).handle_;
+        caller.args().handle2 = handle_;
+        caller.set_name(name);
+        caller.args().name2 = caller.args().name;
+        caller.args().name2_length = caller.args().name_length;
+        TRY(caller.run(abi::HostFileOp::link));
+        return {};
+    }
+    Result<void> unlink(Name name) override { return name_call(abi::HostFileOp::unlink, name, 0); }
+    Result<void> remove_directory(Name name) override { return name_call(abi::HostFileOp::rmdir, name, 0); }
+    Result<void> rename(Name name, Node& new_directory, Name new_name, uint32_t flags) override {
+        if (!is_directory()) return error(Errno::enotdir);
+        auto* second = static_cast<char*>(mm::allocate(name_max + 1));
+        if (!second) return error(Errno::enomem);
+        memcpy(second, new_name.text, new_name.length);
+        Caller caller;
+        Result<int64_t> result = error(Errno::enomem);
+        if (caller.ok()) {
+            caller.args().handle = handle_;
+            caller.set_name(name);
+            caller.args().handle2 = static_cast<HostNode&>(new_directory).handle_;
+            caller.args().name2 = mm::to_physical(second).value;
+            caller.args().name2_length = new_name.length;
+            caller.args().flags = flags;
+            result = caller.run(abi::HostFileOp::rename);
+        }
+        mm::free(second);
+        if (!result.ok()) return Error{result.error_code()};
+        return {};
+    }
+
+    uint64_t handle() const { return handle_; }
+    const Mount& mount() const { return mount_; }
+
+    Ref<Node> adopt(uint64_t handle, const abi::HostStat& stat) {
+        auto* node = new HostNode(mount_, handle, stat);
+        if (!node) {
+            Caller release;
+            if (release.ok()) {
+                release.args().handle = handle;
+                (void)release.run(abi::HostFileOp::release);
+            }
+            return {};
+        }
+        return Ref<Node>(node);
+    }
+
+private:
+    Result<void> name_call(abi::HostFileOp op, Name name, uint32_t mode) {
+        if (!is_directory()) return error(Errno::enotdir);
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = handle_;
+        caller.set_name(name);
+        caller.args().mode = mode;
+        TRY(caller.run(op));
+        return {};
+    }
+
+    const Mount& mount_;
+    uint64_t handle_;
+};
+
+// Kernel frames that carry a transfer, described to the host as segments.
+class Bounce {
+public:
+    ~Bounce() {
+        for (uint64_t i = 0; i < count_; ++i) mm::free_frames(frames_[i]);
+        mm::free(segments_);
+    }
+    bool ready() {
+        if (segments_) return true;
+        segments_ = static_cast<abi::HostSegment*>(mm::allocate(transfer_pages * sizeof(abi::HostSegment)));
+        if (!segments_) return false;
+        for (; count_ < transfer_pages; ++count_) {
+            auto frame = mm::allocate_frame();
+            if (!frame.ok()) break;
+            frames_[count_] = frame.value();
+            segments_[count_] = abi::HostSegment{frame.value().value, page_size};
+        }
+        return count_ > 0;
+    }
+    uint64_t capacity() const { return count_ * page_size; }
+    // The segments for `length` bytes (the last one shortened).
+    uint32_t describe(uint64_t length) {
+        auto pages = static_cast<uint32_t>((length + page_size - 1) / page_size);
+        for (uint32_t i = 0; i < pages; ++i)
+            segments_[i].length = i + 1 == pages && length % page_size ? length % page_size : page_size;
+        return pages;
+    }
+    uint64_t segments_address() const { return mm::to_physical(segments_).value; }
+    uint8_t* page(uint64_t i) const { return mm::to_virtual<uint8_t>(frames_[i]); }
+
+private:
+    PhysAddr frames_[transfer_pages];
+    abi::HostSegment* segments_ = nullptr;
+    uint64_t count_ = 0;
+};
+
+class HostFile final : public File {
+public:
+    HostFile(HostNode& node, uint64_t io_handle, uint32_t flags) : File(flags), node_(&node), io_handle_(io_handle) {}
+    ~HostFile() override {
+        delete bounce_;
+        Caller caller;
+        if (!caller.ok()) return;
+        caller.args().handle = io_handle_;
+        (void)caller.run(abi::HostFileOp::release);
+    }
+
+    Node* node() override { return node_.get(); }
+    bool seekable() const override { return true; }
+
+    Result<uint64_t> read(const IoBuffer& buffer, uint64_t length, uint64_t& position) override {
+        if (node_->is_directory()) return error(Errno::eisdir);
+        MutexGuard guard(lock_);
+        if (!bounce_ready()) return error(Errno::enomem);
+        uint64_t done = 0;
+        while (done < length) {
+            uint64_t want = min(length - done, bounce_->capacity());
+            Caller caller;
+            if (!caller.ok()) return done ? Result<uint64_t>(done) : error(Errno::enomem);
+            caller.args().handle = io_handle_;
+            caller.args().offset = position + done;
+            caller.args().segment_count = bounce_->describe(want);
+            caller.args().segments = bounce_->segments_address();
+            auto got = caller.run(abi::HostFileOp::read);
+            if (!got.ok()) return done ? Result<uint64_t>(done) : Error{got.error_code()};
+            auto count = static_cast<uint64_t>(got.value());
+            if (count > want) return error(Errno::eio);  // the host may not claim more than asked
+            for (uint64_t at = 0; at < count; at += page_size) {
+                uint64_t piece = min(page_size, count - at);
+                if (!buffer.fill(done + at, bounce_->page(at / page_size), piece)) {
+                    done += at;
+                    position += done;
+                    return done ? Result<uint64_t>(done) : error(Errno::efault);
+                }
+            }
+            done += count;
+            if (count < want) break;  // end of file
+        }
+        position += done;
+        return done;
+    }
+
+    Result<uint64_t> write(const IoBuffer& buffer, uint64_t length, uint64_t& position) override {
+        MutexGuard guard(lock_);
+        if (!bounce_ready()) return error(Errno::enomem);
+        bool appending = flags() & o_append;
+        uint64_t done = 0;
+        while (done < length) {
+            uint64_t want = min(length - done, bounce_->capacity());
+            for (uint64_t at = 0; at < want; at += page_size) {
+                uint64_t piece = min(page_size, want - at);
+                if (!buffer.drain(bounce_->page(at / page_size), done + at, piece)) {
+                    want = at;
+                    break;
+                }
+            }
+            if (want == 0) return done ? Result<uint64_t>(done) : error(Errno::efault);
+            Caller caller;
+            if (!caller.ok()) return done ? Result<uint64_t>(done) : error(Errno::enomem);
+            caller.args().handle = io_handle_;
+            caller.args().offset = position + done;
+            caller.args().segment_count = bounce_->describe(want);
+            caller.args().segments = bounce_->segments_address();
+            auto put = caller.run(abi::HostFileOp::write);
+            if (!put.ok()) return done ? Result<uint64_t>(done) : Error{put.error_code()};
+            auto count = static_cast<uint64_t>(put.value());
+            if (count > want) return error(Errno::eio);
+            done += count;
+            if (count < want) break;
+        }
+        if (appending) {
+            // The host appended at its end of file: the position follows it.
+            position = static_cast<uint64_t>(node_->attributes().size);
+        } else {
+            position += done;
+        }
+        return done;
+    }
+
+    Result<uint64_t> size() override { return static_cast<uint64_t>(node_->attributes().size); }
+    Result<Attributes> attributes() override { return node_->attributes(); }
+
+    Result<void> read_directory(uint64_t cookie, DirectoryListing& listing) override {
+        if (!node_->is_directory()) return error(Errno::enotdir);
+        MutexGuard guard(lock_);
+        if (!bounce_ready()) return error(Errno::enomem);
+        // One page of linux_dirent64 records per call; the listing stops when full.
+        for (;;) {
+            Caller caller;
+            if (!caller.ok()) return error(Errno::enomem);
+            caller.args().handle = io_handle_;
+            caller.args().offset = cookie;
+            caller.args().segment_count = bounce_->describe(page_size);
+            caller.args().segments = bounce_->segments_address();
+            auto got = caller.run(abi::HostFileOp::read_dir);
+            if (!got.ok()) return Error{got.error_code()};
+            auto bytes = static_cast<uint64_t>(got.value());
+            if (bytes == 0 || bytes > page_size) return {};
+            const uint8_t* records = bounce_->page(0);
+            for (uint64_t at = 0; at + 19 < bytes;) {
+                uint64_t inode, next;
+                uint16_t length;
+                memcpy(&inode, records + at, 8);
+                memcpy(&next, records + at + 8, 8);
+                memcpy(&length, records + at + 16, 2);
+                if (length < 20 || at + length > bytes) return error(Errno::eio);  // malformed: stop
+                const char* name = reinterpret_cast<const char*>(records + at + 19);
+                auto name_length = static_cast<uint32_t>(strnlen(name, length - 19));
+                DirectoryEntry entry{inode, dirent_node_type(records[at + 18]), Name{name, name_length}, next};
+                if (!listing.add(entry)) return {};
+                cookie = next;
+                at += length;
+            }
+        }
+    }
+
+private:
+    static NodeType dirent_node_type(uint8_t type) { return type_of(static_cast<uint32_t>(type) << 12); }
+    bool bounce_ready() {
+        if (!bounce_) bounce_ = new Bounce;
+        return bounce_ && bounce_->ready();
+    }
+
+    Ref<HostNode> node_;
+    uint64_t io_handle_;
+    Mutex lock_;
+    Bounce* bounce_ = nullptr;
+};
+
+Result<Ref<File>> HostNode::open(uint32_t flags) {
+    if (flags & o_path) return Node::open(flags);
+    Caller caller;
+    if (!caller.ok()) return error(Errno::enomem);
+    caller.args().handle = handle_;
+    caller.args().flags = flags & (o_accmode | o_append | o_directory);
+    uint64_t io = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::open)));
+    auto* file = new HostFile(*this, io, flags);
+    if (!file) {
+        Caller release;
+        if (release.ok()) {
+            release.args().handle = io;
+            (void)release.run(abi::HostFileOp::release);
+        }
+        return error(Errno::enomem);
+    }
+    return Ref<File>(file);
+}
+
+Result<uint64_t> HostNode::read_link(char* buffer, uint64_t capacity) {
+    if (type() != NodeType::symlink) return error(Errno::einval);
+    auto frame = mm::allocate_frame();
+    if (!frame.ok()) return error(Errno::enomem);
+    auto* segment = static_cast<abi::HostSegment*>(mm::allocate(sizeof(abi::HostSegment)));
+    Caller caller;
+    Result<int64_t> got = error(Errno::enomem);
+    if (segment && caller.ok()) {
+        *segment = abi::HostSegment{frame.value().value, page_size};
+        caller.args().handle = handle_;
+        caller.args().segment_count = 1;
+        caller.args().segments = mm::to_physical(segment).value;
+        got = caller.run(abi::HostFileOp::read_link);
+    }
+    uint64_t length = 0;
+    if (got.ok()) {
+        length = min(min(static_cast<uint64_t>(got.value()), page_size), capacity);
+        memcpy(buffer, mm::to_virtual<char>(frame.value()), length);
+    }
+    mm::free(segment);
+    mm::free_frames(frame.value());
+    if (!got.ok()) return Error{got.error_code()};
+    return length;
+}
+
+Mount mounts[abi::max_mounts];
+
+}  // namespace
+
+Result<Ref<Node>> mount_host_directory(uint32_t index, bool read_only) {
+    if (index >= abi::max_mounts) return error(Errno::einval);
+    // Device numbers as Linux gives anonymous file systems (major 0), one per mount.
+    mounts[index] = Mount{index, read_only, 0x30 + index};
+    Caller caller;
+    if (!caller.ok()) return error(Errno::enomem);
+    caller.args().handle = index;
+    uint64_t handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::mount_root)));
+    auto* root = new HostNode(mounts[index], handle, caller.args().stat);
+    if (!root) return error(Errno::enomem);
+    if (!root->is_directory()) {
+        delete root;
+        return error(Errno::enotdir);
+    }
+    return Ref<Node>(root);
+}
+
+}  // namespace eremite::fs
