@@ -17,6 +17,7 @@
 #include "linux/process.hpp"
 #include "linux/strace.hpp"
 #include "loader/app_loader.hpp"
+#include "mm/kernel_stacks.hpp"
 #include "mm/memory.hpp"
 #include "sched/scheduler.hpp"
 #include "smp.hpp"
@@ -112,6 +113,10 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     arch::init_extended_state();
     boot_mark("extended state");
     if (!mm::init(*info)) panic("cannot take over guest memory");
+    // Exception stacks with guard pages, in place of the boot-time ones in the image.
+    auto exception_stacks = mm::map_exception_stacks(0);
+    if (!exception_stacks.ok()) panic("out of memory for the exception stacks");
+    arch::init_cpu_stacks(info->boot_cpu, exception_stacks.value());
     boot_mark("memory");
     if (!random::init(info->random_seed))
         panic("no entropy: neither the hypervisor's seed nor RDSEED/RDRAND is available");

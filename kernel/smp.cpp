@@ -11,6 +11,7 @@
 #include "drivers/hypercall.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
+#include "mm/kernel_stacks.hpp"
 #include "mm/memory.hpp"
 #include "sched/scheduler.hpp"
 #include "sync/spinlock.hpp"
@@ -50,9 +51,9 @@ void start_other_cpus(const abi::BootInfo& info) {
     for (uint32_t cpu = 1; cpu < count; ++cpu) {
         auto* start = static_cast<ApStart*>(mm::allocate(sizeof(ApStart)));
         void* per_cpu_memory = mm::allocate(sizeof(arch::PerCpu));
-        auto* stacks = static_cast<uint8_t*>(mm::allocate(arch::ist_stacks_bytes));
+        auto stacks = mm::map_exception_stacks(cpu);  // IST stacks with guard pages
         auto vif_frame = mm::allocate_zeroed_frame();
-        if (!start || !per_cpu_memory || !stacks || !vif_frame.ok()) {
+        if (!start || !per_cpu_memory || !stacks.ok() || !vif_frame.ok()) {
             log::warn("smp: out of memory while starting CPU %u; running on %u CPUs", cpu, cpu);
             sched::set_cpu_count(cpu);
             return;
@@ -64,7 +65,7 @@ void start_other_cpus(const abi::BootInfo& info) {
                          cpu,
                          0,
                          per_cpu,
-                         stacks,
+                         stacks.value(),
                          tables[cpu]};
         abi::StartCpuArgs arguments{cpu, 0, reinterpret_cast<uint64_t>(&ap_start), reinterpret_cast<uint64_t>(start)};
         hypercall::call(abi::Hypercall::start_cpu, &arguments);

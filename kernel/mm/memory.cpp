@@ -8,6 +8,7 @@
 #include "lib/utility.hpp"
 #include "mm/frame_allocator.hpp"
 #include "mm/heap.hpp"
+#include "mm/kernel_stacks.hpp"
 #include "sync/spinlock.hpp"
 
 // Section boundaries from kernel.ld.
@@ -76,6 +77,10 @@ bool init(const abi::BootInfo& info) {
     heap.init(PageSource{heap_pages, heap_free_pages});
     if (!build_kernel_page_table(align_up(info.ram_size, large_page_size)).ok()) {
         log::error("memory: out of frames while building the kernel page table");
+        return false;
+    }
+    if (!init_kernel_stacks(frame_count)) {
+        log::error("memory: out of memory for the kernel-stack slots");
         return false;
     }
     log::debug("memory: %lu MiB of RAM, %lu frames free", info.ram_size >> 20, frames.free_count());

@@ -1,6 +1,7 @@
 // Kernel memory: the frame allocator fed from the boot-info memory map, the kernel's own
 // page tables (direct map with 2 MiB pages, the image with per-section permissions) and
 // the kernel heap. All state here is guarded by one lock; nothing sleeps while holding it.
+// Kernel stacks are not on the heap: they have guard pages (mm/kernel_stacks.hpp).
 #pragma once
 
 #include <stddef.h>

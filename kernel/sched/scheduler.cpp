@@ -8,6 +8,7 @@
 #include "arch/x86_64/per_cpu.hpp"
 #include "lib/log.hpp"
 #include "lib/utility.hpp"
+#include "mm/kernel_stacks.hpp"
 #include "mm/memory.hpp"
 #include "smp.hpp"
 #include "sync/spinlock.hpp"
@@ -16,6 +17,7 @@
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t new_rsp, volatile bool* previous_on_cpu);
 extern "C" void idle_wait_plain();
 extern "C" void idle_wait_pvm(volatile uint8_t* vif);
+extern "C" [[noreturn]] void run_on_stack(uint64_t stack_top, void (*function)());
 
 namespace eremite::sched {
 namespace {
@@ -330,9 +332,7 @@ bool steal_work() {
     return false;
 }
 
-}  // namespace
-
-void idle_loop() {
+[[noreturn]] void run_idle_loop() {
     for (;;) {
         arch::disable_interrupts();
         CpuScheduler& cs = local();
@@ -351,6 +351,17 @@ void idle_loop() {
         else
             idle_wait_plain();
     }
+}
+
+}  // namespace
+
+void idle_loop() {
+    // The boot context runs on the stack the hypervisor gave this CPU, with nothing
+    // unmapped below it. The idle thread continues on a kernel stack with a guard
+    // (mm/kernel_stacks.hpp), never freed; the boot stack is not used again.
+    auto stack = mm::allocate_kernel_stack();
+    if (!stack.ok()) panic("out of memory for the idle stack of CPU %u", arch::this_cpu().cpu_index);
+    run_on_stack(stack.value().top(), run_idle_loop);
 }
 
 }  // namespace eremite::sched

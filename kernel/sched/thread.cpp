@@ -18,14 +18,15 @@ Thread* create_app_thread() {
     void* memory = mm::allocate(sizeof(Thread));
     if (!memory) return nullptr;
     auto* thread = new (memory) Thread;
-    thread->stack_allocation = mm::allocate(kernel_stack_size);
+    auto stack = mm::allocate_kernel_stack();
+    if (stack.ok()) thread->kernel_stack = stack.value();
     size_t state_size = arch::extended_state_size();
     thread->extended_state_allocation = mm::allocate(state_size + arch::extended_state_alignment);
-    if (!thread->stack_allocation || !thread->extended_state_allocation) {
+    if (!thread->kernel_stack.valid() || !thread->extended_state_allocation) {
         destroy_thread(thread);
         return nullptr;
     }
-    thread->kernel_stack_top = align_down(reinterpret_cast<uint64_t>(thread->stack_allocation) + kernel_stack_size, 16);
+    thread->kernel_stack_top = thread->kernel_stack.top();
     thread->extended_state = reinterpret_cast<void*>(
         align_up(reinterpret_cast<uint64_t>(thread->extended_state_allocation), arch::extended_state_alignment));
     memset(thread->extended_state, 0, state_size);
@@ -34,7 +35,7 @@ Thread* create_app_thread() {
 }
 
 void destroy_thread(Thread* thread) {
-    mm::free(thread->stack_allocation);
+    mm::free_kernel_stack(thread->kernel_stack);
     mm::free(thread->extended_state_allocation);
     thread->~Thread();
     mm::free(thread);

@@ -1,11 +1,14 @@
 // A thread: the unit the scheduler runs. Every app thread has its own kernel stack
-// (syscalls and interrupts from the app run on it), its FS base (the app's TLS) and its
-// extended register state (x87/SSE/AVX, saved with XSAVE only at a thread switch: the
-// kernel itself never touches those registers).
+// (syscalls and interrupts from the app run on it; 32 KiB above an unmapped guard, from
+// mm/kernel_stacks.hpp), its FS base (the app's TLS) and its extended register state
+// (x87/SSE/AVX, saved with XSAVE only at a thread switch: the kernel itself never touches
+// those registers).
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "mm/kernel_stacks.hpp"
 
 namespace eremite::sched {
 
@@ -35,13 +38,13 @@ struct Thread {
     uint64_t slice_end = 0;        // TSC at which its time slice ends
     Thread* queue_next = nullptr;  // run queue or sleep list link
     Thread* sleep_next = nullptr;
-    void* stack_allocation = nullptr;  // what to free when the thread is reaped
+    mm::KernelStack kernel_stack;  // what to free when the thread is reaped
     void* extended_state_allocation = nullptr;
     uint64_t cpu_time_ns = 0;
     uint64_t ran_since = 0;  // TSC when it last got the CPU
 };
 
-inline constexpr uint64_t kernel_stack_size = 32 * 1024;
+inline constexpr uint64_t kernel_stack_size = mm::kernel_stack_size;
 
 // A new app thread with its kernel stack and extended-state area, or nullptr when memory
 // is exhausted. Its tid comes from the process's counter.

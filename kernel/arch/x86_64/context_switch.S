@@ -26,6 +26,15 @@ switch_context:
     pop %rbx
     ret
 
+// void run_on_stack(uint64_t stack_top, void (*function)()): calls `function`, which never
+// returns, on a fresh stack (a CPU's idle thread leaves its boot stack this way).
+    .globl run_on_stack
+run_on_stack:
+    mov %rdi, %rsp
+    xor %ebp, %ebp
+    call *%rsi
+    ud2
+
 // The first run of a thread made by clone: its kernel stack holds a copy of the parent's
 // SyscallFrame; it returns from the same syscall with 0.
     .globl return_from_clone
