@@ -8,6 +8,7 @@
 #include "lib/utility.hpp"
 #include "linux/signals.hpp"
 #include "mm/app_memory.hpp"
+#include "mm/kernel_stacks.hpp"
 #include "sched/scheduler.hpp"
 #include "smp.hpp"
 
@@ -189,6 +190,8 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
             }
         }
         arch::dump_registers(*frame);
+        if (vector == 14 && mm::is_kernel_stack_guard(fault_address))
+            panic("kernel stack overflow on cpu %u (thread %d)", arch::this_cpu().cpu_index, sched::current()->tid);
         panic("%s in the kernel at rip 0x%lx (fault address 0x%lx, error 0x%lx)", arch::exception_names[vector],
               frame->rip, fault_address, frame->error_code);
     }
