@@ -1,7 +1,10 @@
 #include "options.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string_view>
 
 #include "error.hpp"
@@ -60,7 +63,76 @@ std::vector<int> parse_cpu_list(std::string_view text) {
     return cpus;
 }
 
+Sandbox parse_sandbox(std::string_view name) {
+    if (name == "none") return Sandbox::none;
+    if (name == "normal") return Sandbox::normal;
+    if (name == "strict") return Sandbox::strict;
+    fail("--sandbox: unknown mode '" + std::string(name) + "' (use none, normal or strict)");
+}
+
+// HOST_DIR:GUEST_DIR[:ro|:rw]. GUEST_DIR is what follows the last ':' (after the mode),
+// so a host path may contain ':' and a guest path may not.
+Mount parse_mount(std::string_view text) {
+    const std::string quoted = "--mount '" + std::string(text) + "'";
+    Mount mount;
+    std::string_view spec = text;
+    auto ends_with = [&](std::string_view suffix) {
+        return spec.size() >= suffix.size() && spec.substr(spec.size() - suffix.size()) == suffix;
+    };
+    if (ends_with(":ro")) {
+        mount.read_only = true;
+        spec.remove_suffix(3);
+    } else if (ends_with(":rw")) {
+        spec.remove_suffix(3);
+    }
+    size_t colon = spec.rfind(':');
+    if (colon == std::string_view::npos || colon == 0)
+        fail(quoted + ": use HOST_DIR:GUEST_DIR or HOST_DIR:GUEST_DIR:ro");
+    mount.host_directory = std::string(spec.substr(0, colon));
+    mount.guest_path = normal_guest_path("--mount", spec.substr(colon + 1));
+    if (mount.guest_path == "/")
+        fail(quoted + ": cannot mount on / (the root is the guest's in-memory file system; use e.g. " +
+             "HOST_DIR:/data, or --initrd to fill the root)");
+    struct stat info;
+    if (stat(mount.host_directory.c_str(), &info) < 0) {
+        if (errno == ENOENT) fail(quoted + ": the host directory " + mount.host_directory + " does not exist");
+        fail(quoted + ": " + mount.host_directory + ": " + std::strerror(errno));
+    }
+    if (!S_ISDIR(info.st_mode)) fail(quoted + ": " + mount.host_directory + " is not a directory");
+    return mount;
+}
+
+void add_mount(std::vector<Mount>& mounts, Mount mount) {
+    for (const Mount& other : mounts)
+        if (other.guest_path == mount.guest_path) fail("--mount: two mounts on " + mount.guest_path);
+    if (mounts.size() >= eremite::abi::max_mounts)
+        fail("--mount: at most " + std::to_string(eremite::abi::max_mounts) + " mounts");
+    mounts.push_back(std::move(mount));
+}
+
 }  // namespace
+
+std::string normal_guest_path(std::string_view option, std::string_view path) {
+    const std::string quoted = std::string(option) + " '" + std::string(path) + "'";
+    if (path.empty() || path[0] != '/') fail(quoted + ": the guest path must be absolute (start with /)");
+    // Linux's limits: PATH_MAX bytes with the NUL, NAME_MAX per component.
+    constexpr size_t path_max = 4096, name_max = 255;
+    std::string normal;
+    size_t start = 0;
+    while (start < path.size()) {
+        size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        std::string_view component = path.substr(start, end - start);
+        start = end + 1;
+        if (component.empty() || component == ".") continue;
+        if (component == "..") fail(quoted + ": '..' is not allowed in a guest path");
+        if (component.size() > name_max) fail(quoted + ": a path component is longer than 255 bytes");
+        normal += '/';
+        normal += component;
+    }
+    if (normal.size() >= path_max) fail(quoted + ": the guest path is longer than 4095 bytes");
+    return normal.empty() ? std::string(1, '/') : normal;
+}
 
 std::string usage_text() {
     return "usage: ehyve [OPTIONS] APP [ARGS...]\n"
@@ -72,6 +144,16 @@ std::string usage_text() {
            "  --affinity LIST    pin vCPU i to the i-th host CPU of LIST, e.g. 0,1 or 2-3\n"
            "  --env KEY=VALUE    add to the app's environment (repeatable); the environment is\n"
            "                     exactly what is given here, nothing is inherited from the host\n"
+           "  --mount HOST_DIR:GUEST_DIR[:ro]\n"
+           "                     show the host directory HOST_DIR to the app at GUEST_DIR\n"
+           "                     (repeatable, at most 32; :ro refuses every write)\n"
+           "  --initrd FILE      fill the guest's root file system from FILE, a cpio archive\n"
+           "                     in the newc format (find . | cpio -o -H newc > FILE)\n"
+           "  --cwd DIR          the app's working directory in the guest (default /)\n"
+           "  --sandbox MODE     how ehyve confines itself while the guest runs: normal (default:\n"
+           "                     Landlock where the host kernel has it, so ehyve can open no\n"
+           "                     files but the mounted directories), strict (the same, and\n"
+           "                     fail where Landlock is missing), none\n"
            "  --kernel PATH      the Eremite kernel image (default: eremite-kernel beside ehyve)\n"
            "  --stats            after the app exits, print boot phases and VM exits to stderr\n"
            "  --strace           print every system call the app makes, as strace does\n"
@@ -122,6 +204,15 @@ Options parse_options(int argc, const char* const* argv) {
             options.affinity = parse_cpu_list(value_of(arg, "--affinity"));
         else if (is(arg, "--env"))
             options.env.push_back(value_of(arg, "--env"));
+        else if (is(arg, "--mount"))
+            add_mount(options.mounts, parse_mount(value_of(arg, "--mount")));
+        else if (is(arg, "--initrd")) {
+            options.initrd = value_of(arg, "--initrd");
+            if (options.initrd.empty()) fail("--initrd needs a file name");
+        } else if (is(arg, "--cwd"))
+            options.working_directory = normal_guest_path("--cwd", value_of(arg, "--cwd"));
+        else if (is(arg, "--sandbox"))
+            options.sandbox = parse_sandbox(value_of(arg, "--sandbox"));
         else if (is(arg, "--log-level"))
             options.log_level = parse_level(value_of(arg, "--log-level"));
         else if (is(arg, "--test-boot-abi-version")) {

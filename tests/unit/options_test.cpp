@@ -4,10 +4,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.hpp"
 #include "options.hpp"
+#include "scratch_directory.hpp"
 
 namespace {
 
@@ -212,8 +214,8 @@ TEST(Options, HelpAndVersionNeedNoApp) {
 
 TEST(Options, UsageMentionsEveryOption) {
     std::string usage = ehyve::usage_text();
-    for (const char* option :
-         {"--memory", "--env", "--kernel", "--stats", "--strace", "--log-level", "-v", "--help", "--version", "APP"})
+    for (const char* option : {"--memory", "--env", "--kernel", "--stats", "--strace", "--log-level", "-v", "--help",
+                               "--version", "APP", "--mount", "--initrd", "--cwd", "--sandbox"})
         EXPECT_NE(usage.find(option), std::string::npos) << option;
 }
 
@@ -244,3 +246,155 @@ TEST(Options, AffinityList) {
     EXPECT_NE(error_of({"--affinity", "x", "app"}).find("--affinity"), std::string::npos);
     EXPECT_NE(error_of({"--affinity", "4096", "app"}).find("--affinity"), std::string::npos);
 }
+
+// ---- Files: --mount, --initrd, --cwd, --sandbox ------------------------------------------
+
+namespace {
+
+using ehyve::Mount;
+using ehyve::Sandbox;
+
+// A scratch directory with a subdirectory "d", a directory "a:b" and a file "f".
+class FileOptions : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = scratch + "/d";
+        ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+        ASSERT_EQ(mkdir((scratch + "/a:b").c_str(), 0755), 0);
+        file = scratch + "/f";
+        FILE* f = fopen(file.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fclose(f);
+    }
+    Options parse_mount(const std::string& value) {
+        std::string option = "--mount=" + value;
+        return parse({option.c_str(), "app"});
+    }
+    std::string mount_error(const std::string& value) {
+        std::string option = "--mount=" + value;
+        return error_of({option.c_str(), "app"});
+    }
+    eremite::test::ScratchDirectory scratch_directory{"options"};
+    const std::string scratch = scratch_directory.path();
+    std::string dir, file;
+};
+
+TEST_F(FileOptions, Defaults) {
+    Options o = parse({"app"});
+    EXPECT_TRUE(o.mounts.empty());
+    EXPECT_TRUE(o.initrd.empty());
+    EXPECT_EQ(o.working_directory, "/");
+    EXPECT_EQ(o.sandbox, Sandbox::normal);
+}
+
+TEST_F(FileOptions, MountForms) {
+    Options o = parse({"--mount", (dir + ":/data").c_str(), "--mount=/tmp:/scratch:ro", "app"});
+    ASSERT_EQ(o.mounts.size(), 2u);
+    EXPECT_EQ(o.mounts[0].host_directory, dir);
+    EXPECT_EQ(o.mounts[0].guest_path, "/data");
+    EXPECT_FALSE(o.mounts[0].read_only);
+    EXPECT_EQ(o.mounts[1].host_directory, "/tmp");
+    EXPECT_EQ(o.mounts[1].guest_path, "/scratch");
+    EXPECT_TRUE(o.mounts[1].read_only);
+    EXPECT_FALSE(parse_mount(dir + ":/data:rw").mounts[0].read_only);
+    // Guest paths are normalised.
+    EXPECT_EQ(parse_mount(dir + "://data//sub/./x/").mounts[0].guest_path, "/data/sub/x");
+    EXPECT_EQ(parse_mount(dir + ":/data/.:ro").mounts[0].guest_path, "/data");
+    // A host path may hold ':' (the guest path is what follows the last one).
+    Mount colon = parse_mount(scratch + "/a:b:/x:ro").mounts[0];
+    EXPECT_EQ(colon.host_directory, scratch + "/a:b");
+    EXPECT_EQ(colon.guest_path, "/x");
+    EXPECT_TRUE(colon.read_only);
+    // Relative host paths are the user's business: they name a directory from ehyve's cwd.
+    EXPECT_EQ(parse_mount(".:/here").mounts[0].host_directory, ".");
+}
+
+TEST_F(FileOptions, MountErrors) {
+    struct Case {
+        std::string value, expected;
+    };
+    for (const Case& c : std::vector<Case>{
+             {dir, "use HOST_DIR:GUEST_DIR"},
+             {"", "use HOST_DIR:GUEST_DIR"},
+             {":/data", "use HOST_DIR:GUEST_DIR"},
+             {dir + ":", "must be absolute"},
+             {dir + ":data", "must be absolute"},
+             {dir + ":ro", "use HOST_DIR:GUEST_DIR"},
+             {dir + ":/a/../b", "'..' is not allowed"},
+             {dir + ":/", "cannot mount on /"},
+             {dir + "://", "cannot mount on /"},
+             {dir + ":/.", "cannot mount on /"},
+             {dir + ":/" + std::string(256, 'x'), "longer than 255"},
+             {dir + "-missing:/x", "does not exist"},
+             {scratch + "/missing:/data", "does not exist"},
+             {file + ":/data", "is not a directory"},
+             {file + "/below:/data", "Not a directory"},
+         }) {
+        std::string message = mount_error(c.value);
+        EXPECT_NE(message.find(c.expected), std::string::npos) << c.value << " -> " << message;
+        EXPECT_EQ(message.find("--mount"), 0u) << message;
+        EXPECT_EQ(message.find('\n'), std::string::npos) << "one line";
+    }
+    std::string deep = "/";
+    while (deep.size() < 4096) deep += std::string(200, 'z') + "/";
+    EXPECT_NE(mount_error(dir + ":" + deep).find("longer than 4095"), std::string::npos);
+    EXPECT_NE(error_of({"--mount"}).find("--mount needs a value"), std::string::npos);
+}
+
+TEST_F(FileOptions, MountDuplicatesAndLimit) {
+    std::string a = "--mount=" + dir + ":/data", b = "--mount=" + scratch + ":/data/", c = "--mount=" + dir + ":/other";
+    EXPECT_NE(error_of({a.c_str(), b.c_str(), "app"}).find("two mounts on /data"), std::string::npos);
+    // The same host directory twice, and nested guest paths, are fine.
+    std::string nested = "--mount=" + dir + ":/data/inner";
+    EXPECT_EQ(parse({a.c_str(), c.c_str(), nested.c_str(), "app"}).mounts.size(), 3u);
+
+    std::vector<std::string> options;
+    for (uint32_t i = 0; i <= eremite::abi::max_mounts; ++i)
+        options.push_back("--mount=" + dir + ":/m" + std::to_string(i));
+    std::vector<const char*> argv = {"ehyve"};
+    for (const auto& option : options) argv.push_back(option.c_str());
+    argv.push_back("app");
+    argv.push_back(nullptr);
+    try {
+        ehyve::parse_options(static_cast<int>(argv.size() - 1), argv.data());
+        ADD_FAILURE() << "33 mounts accepted";
+    } catch (const HostError& e) {
+        EXPECT_NE(std::string(e.what()).find("at most 32 mounts"), std::string::npos) << e.what();
+    }
+    argv.erase(argv.end() - 3);  // 32 mounts
+    EXPECT_EQ(ehyve::parse_options(static_cast<int>(argv.size() - 1), argv.data()).mounts.size(),
+              eremite::abi::max_mounts);
+}
+
+TEST_F(FileOptions, WorkingDirectory) {
+    EXPECT_EQ(parse({"--cwd", "/data", "app"}).working_directory, "/data");
+    EXPECT_EQ(parse({"--cwd=/", "app"}).working_directory, "/");
+    EXPECT_EQ(parse({"--cwd=//srv//www/./", "app"}).working_directory, "/srv/www");
+    for (const char* bad : {"data", "", "./x", "/a/../b", ".."}) {
+        std::string message = error_of({"--cwd", bad, "app"});
+        EXPECT_EQ(message.find("--cwd"), 0u) << bad << " -> " << message;
+    }
+    EXPECT_NE(error_of({"--cwd", "relative", "app"}).find("must be absolute"), std::string::npos);
+    EXPECT_NE(error_of({"--cwd"}).find("--cwd needs a value"), std::string::npos);
+}
+
+TEST_F(FileOptions, Initrd) {
+    // Only remembered here; run_vm opens and checks it (program_files_test.cpp).
+    EXPECT_EQ(parse({"--initrd", "/boot/root.cpio", "app"}).initrd, "/boot/root.cpio");
+    EXPECT_EQ(parse({"--initrd=x.cpio", "app"}).initrd, "x.cpio");
+    EXPECT_NE(error_of({"--initrd=", "app"}).find("--initrd"), std::string::npos);
+    EXPECT_NE(error_of({"--initrd"}).find("--initrd needs a value"), std::string::npos);
+}
+
+TEST_F(FileOptions, Sandbox) {
+    EXPECT_EQ(parse({"--sandbox", "none", "app"}).sandbox, Sandbox::none);
+    EXPECT_EQ(parse({"--sandbox=normal", "app"}).sandbox, Sandbox::normal);
+    EXPECT_EQ(parse({"--sandbox=strict", "app"}).sandbox, Sandbox::strict);
+    for (const char* bad : {"", "off", "Strict", "1"}) {
+        std::string message = error_of({"--sandbox", bad, "app"});
+        EXPECT_NE(message.find("--sandbox"), std::string::npos) << message;
+        EXPECT_NE(message.find("none, normal or strict"), std::string::npos) << message;
+    }
+}
+
+}  // namespace
