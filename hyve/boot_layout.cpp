@@ -21,7 +21,7 @@ constexpr uint64_t gib = 1ull << 30, two_mib = 2ull << 20;
 }  // namespace
 
 BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size, uint64_t strings_size,
-                       const std::string& memory_option_text, uint32_t cpu_count) {
+                       const std::string& memory_option_text, uint32_t cpu_count, uint64_t initrd_size) {
     BootLayout layout;
     layout.ram_size = ram_size;
     layout.pd_direct_count = align_up(ram_size, gib) / gib;
@@ -31,7 +31,9 @@ BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size
     layout.console_ring_size = sizeof(abi::ConsoleRing) + console_ring_capacity;
     layout.app = GuestPhysAddr{align_up(layout.console_ring.value + layout.console_ring_size, page)};
     layout.app_size = app_size;
-    layout.strings = GuestPhysAddr{align_up(layout.app.value + app_size, page)};
+    layout.initrd = GuestPhysAddr{align_up(layout.app.value + app_size, page)};
+    layout.initrd_size = initrd_size;
+    layout.strings = GuestPhysAddr{align_up(layout.initrd.value + initrd_size, page)};
     layout.strings_size = strings_size;
     layout.cpu_count = cpu_count;
     layout.cpu_tables = GuestPhysAddr{align_up(layout.strings.value + strings_size, page)};
@@ -40,8 +42,8 @@ BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size
     uint64_t needed = layout.free.value + working_memory;
     if (layout.low_free.value > kernel_load_address || needed > ram_size) {
         uint64_t needed_mib = align_up(needed, two_mib) >> 20;
-        fail("--memory " + memory_option_text + " is too small for this app: it needs at least " +
-             std::to_string(needed_mib) + "M");
+        fail("--memory " + memory_option_text + " is too small for this app" + (initrd_size ? " and its initrd" : "") +
+             ": it needs at least " + std::to_string(needed_mib) + "M");
     }
     return layout;
 }
@@ -109,12 +111,15 @@ void write_console_ring(const GuestMemory& memory, const BootLayout& layout) {
 }
 
 std::vector<char> pack_strings(const std::string& path, const std::vector<std::string>& argv,
-                               const std::vector<std::string>& envp) {
+                               const std::vector<std::string>& envp, const std::vector<std::string>& mount_paths,
+                               const std::string& working_directory) {
     std::vector<char> packed;
     auto add = [&](const std::string& s) { packed.insert(packed.end(), s.c_str(), s.c_str() + s.size() + 1); };
     add(path);
     for (const auto& s : argv) add(s);
     for (const auto& s : envp) add(s);
+    for (const auto& s : mount_paths) add(s);
+    add(working_directory);
     return packed;
 }
 
@@ -131,12 +136,19 @@ void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const 
     add_range(layout.low_free.value, layout.kernel.value, abi::MemoryKind::usable);
     add_range(layout.kernel.value, layout.kernel.value + layout.kernel_size, abi::MemoryKind::kernel_image);
     add_range(layout.console_ring.value, layout.app.value, abi::MemoryKind::console_ring);
-    add_range(layout.app.value, layout.strings.value, abi::MemoryKind::app_image);
+    add_range(layout.app.value, layout.initrd.value, abi::MemoryKind::app_image);
+    add_range(layout.initrd.value, layout.strings.value, abi::MemoryKind::initrd);
     add_range(layout.strings.value, layout.free.value, abi::MemoryKind::reserved);  // strings, CPU tables
     add_range(layout.free.value, layout.ram_size, abi::MemoryKind::usable);
     info.boot_page_table = layout.pml4.value;
     info.app_image = layout.app.value;
     info.app_image_size = layout.app_size;
+    if (layout.initrd_size) {
+        info.initrd = layout.initrd.value;
+        info.initrd_size = layout.initrd_size;
+    }
+    info.mount_count = p.mount_count;
+    info.mount_read_only = p.mount_read_only;
     info.strings = layout.strings.value;
     info.strings_size = layout.strings_size;
     info.argc = p.argc;

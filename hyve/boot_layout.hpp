@@ -7,7 +7,8 @@
 //   0x1000 boot info   0x2000 GDT   0x3000 TSS   0x4000 IDT
 //   0x5000 PML4   0x6000 PDPT (direct map)   0x7000 PDPT (kernel)   0x8000 PD (kernel)
 //   0x9000-0xd000 boot stack   0x10000 PDs of the direct map, one per GiB
-//   ... usable up to the kernel at 2 MiB, then the console ring, the app, the strings,
+//   ... usable up to the kernel at 2 MiB, then the console ring, the app, the initrd
+//   (--initrd; none when not given), the strings,
 //   the other CPUs' tables (the CpuTables array, then a GDT, a TSS and a boot stack for
 //   each), and the rest of RAM usable.
 #pragma once
@@ -49,6 +50,8 @@ struct BootLayout {
     uint64_t console_ring_size = 0;
     GuestPhysAddr app{0};
     uint64_t app_size = 0;  // the file's size (the region is page aligned)
+    GuestPhysAddr initrd{0};
+    uint64_t initrd_size = 0;  // the file's size; 0 without --initrd
     GuestPhysAddr strings{0};
     uint64_t strings_size = 0;
     uint32_t cpu_count = 1;
@@ -68,7 +71,7 @@ struct BootLayout {
 
 // Plans the layout; throws HostError when `ram_size` cannot hold it with working memory.
 BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size, uint64_t strings_size,
-                       const std::string& memory_option_text, uint32_t cpu_count = 1);
+                       const std::string& memory_option_text, uint32_t cpu_count = 1, uint64_t initrd_size = 0);
 
 // The virtual address at which the kernel sees a guest-physical address.
 inline uint64_t direct_map(GuestPhysAddr address) { return eremite::abi::direct_map_base + address.value; }
@@ -77,9 +80,11 @@ void write_page_tables(const GuestMemory& memory, const BootLayout& layout);
 void write_descriptor_tables(const GuestMemory& memory, const BootLayout& layout);
 void write_console_ring(const GuestMemory& memory, const BootLayout& layout);
 
-// The executable path, argv and envp, packed as the boot info describes.
+// The executable path, argv, envp, the mounts' guest paths and the working directory,
+// packed as the boot info describes.
 std::vector<char> pack_strings(const std::string& path, const std::vector<std::string>& argv,
-                               const std::vector<std::string>& envp);
+                               const std::vector<std::string>& envp, const std::vector<std::string>& mount_paths,
+                               const std::string& working_directory);
 
 struct BootParameters {
     uint32_t argc = 0, envc = 0;
@@ -88,6 +93,8 @@ struct BootParameters {
     eremite::abi::LogLevel log_level = eremite::abi::LogLevel::warn;
     uint32_t boot_flags = 0;
     uint32_t uid = 0, gid = 0;
+    uint32_t mount_count = 0;
+    uint32_t mount_read_only = 0;  // bit i: mount i refuses writes
     uint8_t random_seed[32] = {};
     uint32_t boot_abi_version = eremite::abi::boot_abi_version;
 };

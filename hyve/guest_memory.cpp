@@ -21,11 +21,11 @@ GuestMemory::~GuestMemory() {
     if (base_) munmap(base_, size_);
 }
 
-void GuestMemory::map_file(GuestPhysAddr address, int fd, uint64_t length) const {
+void GuestMemory::map_file(GuestPhysAddr address, int fd, uint64_t length, const std::string& what) const {
     if (!contains(address, length) || address.value % 4096) throw_out_of_range(address);
     void* target = base_ + address.value;
     if (mmap(target, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) != target)
-        fail_errno("cannot map the app into guest memory");
+        fail_errno("cannot map " + what + " into guest memory");
 }
 
 void GuestMemory::throw_out_of_range(GuestPhysAddr address) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 #include <span>
+#include <string>
 #include <type_traits>
 
 namespace ehyve {
@@ -60,8 +61,9 @@ public:
 
     // Backs [address, address + length) with a private mapping of the first `length` bytes
     // of `fd`: the page cache's pages become guest RAM without a copy, and a guest write
-    // copies only the page it touches. `address` must be page aligned. Throws HostError.
-    void map_file(GuestPhysAddr address, int fd, uint64_t length) const;
+    // copies only the page it touches. `address` must be page aligned. Throws HostError
+    // naming `what` (the file, as the user knows it).
+    void map_file(GuestPhysAddr address, int fd, uint64_t length, const std::string& what = "the app") const;
 
     // Direct access for ehyve's own structures, at addresses it chose itself; throws
     // HostError when out of range (a bug in ehyve, not in the guest).

@@ -85,6 +85,26 @@ AppFile open_app(const std::string& path) {
     return app;
 }
 
+InitrdFile open_initrd(const std::string& path) {
+    const std::string what = "--initrd " + path;
+    InitrdFile initrd;
+    initrd.fd = FileDescriptor(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!initrd.fd.valid()) fail_errno(what);
+    struct stat info;
+    if (fstat(initrd.fd.get(), &info) < 0) fail_errno(what);
+    if (!S_ISREG(info.st_mode)) fail(what + " is not a regular file");
+    // Not more than any guest could hold (the largest --memory); keeps the layout's sums small.
+    if (static_cast<uint64_t>(info.st_size) > (64ull << 30)) fail(what + " is larger than 64G");
+    initrd.size = static_cast<uint64_t>(info.st_size);
+    // "070701": the newc format (cpio -H newc), the only one Linux's initramfs reads too.
+    static constexpr char newc_magic[6] = {'0', '7', '0', '7', '0', '1'};
+    uint8_t magic[sizeof newc_magic] = {};
+    if (initrd.size >= sizeof magic) read_exactly(initrd.fd.get(), magic, sizeof magic, what);
+    if (initrd.size < sizeof magic || std::memcmp(magic, newc_magic, sizeof magic) != 0)
+        fail(what + " is not a cpio archive in the newc format (make one with: find . | cpio -o -H newc > FILE)");
+    return initrd;
+}
+
 void map_and_validate_app(const AppFile& app, const std::string& path, const GuestMemory& memory,
                           GuestPhysAddr address) {
     memory.map_file(address, app.fd.get(), app.size);

@@ -35,6 +35,15 @@ AppFile open_app(const std::string& path);
 void map_and_validate_app(const AppFile& app, const std::string& path, const GuestMemory& memory,
                           GuestPhysAddr address);
 
+struct InitrdFile {
+    FileDescriptor fd;
+    uint64_t size = 0;
+};
+
+// Opens the --initrd FILE: a readable regular file that starts with the cpio newc magic
+// "070701" (the guest kernel parses the rest, and refuses what it cannot). Throws HostError.
+InitrdFile open_initrd(const std::string& path);
+
 // The default kernel: eremite-kernel beside the ehyve executable.
 std::string default_kernel_path();
 

@@ -79,6 +79,9 @@ BootParameters boot_parameters(const Options& options, uint32_t argc) {
     p.tty_rows = size.ws_row;
     p.tty_columns = size.ws_col;
     p.log_level = options.log_level;
+    p.mount_count = static_cast<uint32_t>(options.mounts.size());
+    for (uint32_t i = 0; i < p.mount_count; ++i)
+        if (options.mounts[i].read_only) p.mount_read_only |= 1u << i;
     p.boot_abi_version = options.boot_abi_version;
     if (options.strace) p.boot_flags |= abi::boot_flag_strace;
     if (options.stats) p.boot_flags |= abi::boot_flag_stats;
@@ -343,15 +346,22 @@ int run_vm(const Options& options) {
     // Everything about the input is checked before /dev/kvm is opened.
     KernelImage kernel = read_kernel(options.kernel.empty() ? default_kernel_path() : options.kernel);
     AppFile app = open_app(options.app);
+    InitrdFile initrd;
+    if (!options.initrd.empty()) initrd = open_initrd(options.initrd);
     std::vector<std::string> argv{options.app};
     argv.insert(argv.end(), options.app_args.begin(), options.app_args.end());
-    std::vector<char> strings = pack_strings(app.absolute_path, argv, options.env);
+    std::vector<std::string> mount_paths;
+    for (const Mount& mount : options.mounts) mount_paths.push_back(mount.guest_path);
+    std::vector<char> strings =
+        pack_strings(app.absolute_path, argv, options.env, mount_paths, options.working_directory);
     std::string memory_text = std::to_string(options.memory >> 20) + "M";
-    BootLayout layout =
-        plan_layout(options.memory, kernel.physical_end, app.size, strings.size(), memory_text, options.cpus);
+    BootLayout layout = plan_layout(options.memory, kernel.physical_end, app.size, strings.size(), memory_text,
+                                    options.cpus, initrd.size);
 
     GuestMemory memory(options.memory);
     map_and_validate_app(app, options.app, memory, layout.app);
+    // Like the app, straight from the page cache: the kernel reads it once and reclaims it.
+    if (initrd.size) memory.map_file(layout.initrd, initrd.fd.get(), initrd.size, "--initrd " + options.initrd);
     load_kernel(kernel, memory);
     write_page_tables(memory, layout);
     write_descriptor_tables(memory, layout);

@@ -45,6 +45,7 @@ std::vector<Region> placed_regions(const BootLayout& l) {
         {"kernel", l.kernel.value, l.kernel_size},
         {"console ring", l.console_ring.value, round_up(l.console_ring_size, page)},
         {"app", l.app.value, round_up(l.app_size, page)},
+        {"initrd", l.initrd.value, round_up(l.initrd_size, page)},
         {"strings", l.strings.value, round_up(l.strings_size, page)},
     };
 }
@@ -330,10 +331,17 @@ TEST(BootLayout, ConsoleRingHeader) {
 // ---- Strings --------------------------------------------------------------------------------
 
 TEST(BootLayout, PackStrings) {
-    auto packed = pack_strings("/usr/bin/app", {"app", "", "-x"}, {"A=1", "EMPTY="});
-    const char expected[] = "/usr/bin/app\0app\0\0-x\0A=1\0EMPTY=";  // plus the final NUL
+    auto packed = pack_strings("/usr/bin/app", {"app", "", "-x"}, {"A=1", "EMPTY="}, {}, "/");
+    const char expected[] = "/usr/bin/app\0app\0\0-x\0A=1\0EMPTY=\0/";  // plus the final NUL
     EXPECT_EQ(std::string(packed.begin(), packed.end()), std::string(expected, sizeof expected));
-    EXPECT_EQ(pack_strings("", {}, {}), std::vector<char>{'\0'});
+    EXPECT_EQ(pack_strings("", {}, {}, {}, ""), (std::vector<char>{'\0', '\0'}));
+}
+
+// The mounts' guest paths follow the environment, then the working directory (abi.hpp).
+TEST(BootLayout, PackStringsWithMountsAndWorkingDirectory) {
+    auto packed = pack_strings("/bin/app", {"app"}, {"A=1"}, {"/data", "/srv/www"}, "/srv/www/html");
+    const char expected[] = "/bin/app\0app\0A=1\0/data\0/srv/www\0/srv/www/html";
+    EXPECT_EQ(std::string(packed.begin(), packed.end()), std::string(expected, sizeof expected));
 }
 
 // ---- Boot info --------------------------------------------------------------------------------
@@ -427,7 +435,7 @@ void check_boot_info(const GuestMemory& memory, const BootLayout& layout, const 
     for (uint32_t i = 0; i < info.memory_range_count; ++i) {
         const abi::MemoryRange& r = info.memory_ranges[i];
         EXPECT_GE(static_cast<uint32_t>(r.kind), 1u);
-        EXPECT_LE(static_cast<uint32_t>(r.kind), 5u);
+        EXPECT_LE(static_cast<uint32_t>(r.kind), 6u);
         if (r.kind != abi::MemoryKind::usable) continue;
         usable += r.size;
         for (const Region& placed : placed_regions(layout)) {
@@ -484,7 +492,7 @@ TEST(BootLayout, BootInfoVersion) {
 TEST(BootLayout, AllStructuresTogether) {
     const uint64_t ram = 512 * mib;
     GuestMemory memory(ram);
-    auto strings = pack_strings("/bin/app", {"/bin/app", "x"}, {"A=1"});
+    auto strings = pack_strings("/bin/app", {"/bin/app", "x"}, {"A=1"}, {"/data"}, "/data");
     BootLayout layout = plan_layout(ram, kernel_end, 54321, strings.size(), "512M");
     write_page_tables(memory, layout);
     write_descriptor_tables(memory, layout);
@@ -503,6 +511,70 @@ TEST(BootLayout, AllStructuresTogether) {
     EXPECT_EQ(memory.read<abi::ConsoleRing>(layout.console_ring)->capacity, console_ring_capacity);
     auto span = memory.span(layout.strings, strings.size());
     EXPECT_EQ(std::memcmp(span->data(), strings.data(), strings.size()), 0);
+}
+
+TEST(BootLayout, Initrd) {
+    for (uint64_t initrd_size : {uint64_t{1}, page, 3 * mib + 7}) {
+        SCOPED_TRACE(initrd_size);
+        const uint64_t ram = 64 * mib;
+        BootLayout without = plan_layout(ram, kernel_end, 12345, 100, "x");
+        BootLayout l = plan_layout(ram, kernel_end, 12345, 100, "x", 1, initrd_size);
+        EXPECT_EQ(l.initrd.value, round_up(l.app.value + l.app_size, page)) << "right after the app";
+        EXPECT_EQ(l.initrd_size, initrd_size);
+        EXPECT_EQ(l.strings.value, round_up(l.initrd.value + initrd_size, page));
+        EXPECT_EQ(l.free.value - without.free.value, round_up(initrd_size, page)) << "costs its pages, no more";
+        GuestMemory memory(ram);
+        BootParameters p = sample_parameters();
+        write_boot_info(memory, l, p);
+        check_boot_info(memory, l, p);
+        auto info = memory.read<abi::BootInfo>(l.boot_info);
+        EXPECT_EQ(info->initrd, l.initrd.value);
+        EXPECT_EQ(info->initrd_size, initrd_size);
+        bool found = false;
+        for (uint32_t i = 0; i < info->memory_range_count; ++i) {
+            const abi::MemoryRange& r = info->memory_ranges[i];
+            if (r.kind != abi::MemoryKind::initrd) continue;
+            EXPECT_FALSE(found) << "one initrd range";
+            found = true;
+            EXPECT_EQ(r.base, l.initrd.value);
+            EXPECT_EQ(r.size, round_up(initrd_size, page));
+        }
+        EXPECT_TRUE(found);
+    }
+    // Without one: no range, and 0 in the boot info.
+    GuestMemory memory(32 * mib);
+    BootLayout l = plan_layout(32 * mib, kernel_end, 1000, 10, "x");
+    EXPECT_EQ(l.initrd_size, 0u);
+    write_boot_info(memory, l, sample_parameters());
+    auto info = memory.read<abi::BootInfo>(l.boot_info);
+    EXPECT_EQ(info->initrd, 0u);
+    EXPECT_EQ(info->initrd_size, 0u);
+    for (uint32_t i = 0; i < info->memory_range_count; ++i)
+        EXPECT_NE(info->memory_ranges[i].kind, abi::MemoryKind::initrd);
+}
+
+TEST(BootLayout, InitrdTooLargeForMemory) {
+    EXPECT_NO_THROW(plan_layout(64 * mib, kernel_end, 1000, 10, "64M", 1, 40 * mib));
+    try {
+        plan_layout(64 * mib, kernel_end, 1000, 10, "64M", 1, 60 * mib);
+        FAIL() << "no HostError";
+    } catch (const HostError& e) {
+        std::string message = e.what();
+        EXPECT_NE(message.find("--memory 64M is too small for this app and its initrd"), std::string::npos) << message;
+        EXPECT_NE(message.find("at least 72M"), std::string::npos) << message;
+    }
+}
+
+TEST(BootLayout, Mounts) {
+    GuestMemory memory(32 * mib);
+    BootLayout l = plan_layout(32 * mib, kernel_end, 1000, 10, "x");
+    BootParameters p = sample_parameters();
+    p.mount_count = 3;
+    p.mount_read_only = 0b101;
+    write_boot_info(memory, l, p);
+    auto info = memory.read<abi::BootInfo>(l.boot_info);
+    EXPECT_EQ(info->mount_count, 3u);
+    EXPECT_EQ(info->mount_read_only, 0b101u);
 }
 
 }  // namespace
