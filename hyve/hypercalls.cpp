@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 
 #include "eremite/abi.hpp"
 
@@ -32,6 +33,7 @@ const char* Hypercalls::name(uint16_t number) {
         case abi::Hypercall::stdin_read: return "stdin_read";
         case abi::Hypercall::panic: return "panic";
         case abi::Hypercall::start_cpu: return "start_cpu";
+        case abi::Hypercall::host_file: return "host_file";
         default: return "unknown";
     }
 }
@@ -64,6 +66,7 @@ HypercallOutcome Hypercalls::handle(uint16_t port, uint64_t arguments) {
             outcome.argument = args->argument;
             return outcome;
         }
+        case abi::Hypercall::host_file: return host_file(arguments);
         default: return {HypercallOutcome::Kind::guest_error, 0, "unknown hypercall " + std::to_string(number)};
     }
 }
@@ -81,6 +84,19 @@ HypercallOutcome Hypercalls::stdin_read(uint64_t arguments) {
     while (count < 0 && errno == EINTR);
     args->result = count < 0 ? -errno : count;
     memory_.write(address, *args);
+    return {};
+}
+
+// Only the argument struct itself must be where it belongs: everything it points to is
+// checked by HostFiles, and a bad pointer there is the call's EFAULT, not the VM's end.
+HypercallOutcome Hypercalls::host_file(uint64_t arguments) {
+    GuestPhysAddr address{arguments};
+    auto args = memory_.read<abi::HostFileArgs>(address);
+    if (!args) return bad_argument("host_file", arguments);
+    host_files_.serve(*args);
+    // Only what the call returns goes back: the guest's other fields stay as it wrote them.
+    memory_.write(address + offsetof(abi::HostFileArgs, result), args->result);
+    memory_.write(address + offsetof(abi::HostFileArgs, stat), args->stat);
     return {};
 }
 

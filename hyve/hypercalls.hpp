@@ -10,6 +10,7 @@
 
 #include "console.hpp"
 #include "guest_memory.hpp"
+#include "host_files.hpp"
 
 namespace ehyve {
 
@@ -23,7 +24,8 @@ struct HypercallOutcome {
 
 class Hypercalls {
 public:
-    Hypercalls(const GuestMemory& memory, ConsoleDrain& console) : memory_(memory), console_(console) {}
+    Hypercalls(const GuestMemory& memory, ConsoleDrain& console, HostFiles& host_files)
+        : memory_(memory), console_(console), host_files_(host_files) {}
 
     static bool is_hypercall_port(uint16_t port);
     HypercallOutcome handle(uint16_t port, uint64_t arguments);
@@ -34,9 +36,11 @@ public:
 
 private:
     HypercallOutcome stdin_read(uint64_t arguments);
+    HypercallOutcome host_file(uint64_t arguments);
 
     const GuestMemory& memory_;
     ConsoleDrain& console_;
+    HostFiles& host_files_;
     std::atomic<uint64_t> counts_[counts_size] = {};
 };
 

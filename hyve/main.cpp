@@ -10,6 +10,9 @@
 int main(int argc, char** argv) {
     // Output to a closed pipe must not kill ehyve before it reports the app's status.
     std::signal(SIGPIPE, SIG_IGN);
+    // A guest writing a host file past the host user's file-size limit gets EFBIG, as a
+    // process that ignores SIGXFSZ does, instead of ending ehyve.
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
         ehyve::Options options = ehyve::parse_options(argc, argv);
         if (options.show_help) {

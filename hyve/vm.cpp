@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -22,6 +24,7 @@
 #include "console.hpp"
 #include "eremite/abi.hpp"
 #include "error.hpp"
+#include "host_files.hpp"
 #include "hypercalls.hpp"
 #include "kvm.hpp"
 #include "program_files.hpp"
@@ -174,8 +177,12 @@ std::string describe_registers(const Vcpu& vcpu) {
 class RunningVm {
 public:
     RunningVm(const Options& options, const Kvm& kvm, Vm& vm, const GuestMemory& memory, const BootLayout& layout,
-              uint64_t kernel_entry, ConsoleDrain& console)
-        : options_(options), memory_(memory), layout_(layout), console_(console), hypercalls_(memory, console) {
+              uint64_t kernel_entry, ConsoleDrain& console, HostFiles& host_files)
+        : options_(options),
+          memory_(memory),
+          layout_(layout),
+          console_(console),
+          hypercalls_(memory, console, host_files) {
         auto cpuid = kvm.supported_cpuid();
         fsgsbase_ = cpuid_has_fsgsbase(cpuid);
         for (uint32_t i = 0; i < options.cpus; ++i) {
@@ -338,10 +345,21 @@ void set_up_signals() {
     pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
 }
 
+// Every handle the guest holds on a host file is a host fd: allow as many as the hard
+// limit does (the soft limit is often 1024, the hard one far more).
+void raise_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 }  // namespace
 
 int run_vm(const Options& options) {
     const auto process_start = Clock::now();
+    raise_file_limit();
 
     // Everything about the input is checked before /dev/kvm is opened.
     KernelImage kernel = read_kernel(options.kernel.empty() ? default_kernel_path() : options.kernel);
@@ -359,6 +377,10 @@ int run_vm(const Options& options) {
                                     options.cpus, initrd.size);
 
     GuestMemory memory(options.memory);
+    HostFiles host_files(memory, options.mounts);
+    // The guest applied its own umask to every mode it passes; the host's must not apply
+    // a second time. ehyve creates no files of its own.
+    if (!options.mounts.empty()) umask(0);
     map_and_validate_app(app, options.app, memory, layout.app);
     // Like the app, straight from the page cache: the kernel reads it once and reclaims it.
     if (initrd.size) memory.map_file(layout.initrd, initrd.fd.get(), initrd.size, "--initrd " + options.initrd);
@@ -375,7 +397,7 @@ int run_vm(const Options& options) {
     vm.set_memory(memory);
     vm.create_split_irqchip();
     ConsoleDrain console(memory, layout.console_ring, console_ring_capacity);
-    RunningVm running(options, kvm, vm, memory, layout, kernel.elf.entry, console);
+    RunningVm running(options, kvm, vm, memory, layout, kernel.elf.entry, console, host_files);
 
     // The clocks, read just before the first instruction runs; the kernel pairs them
     // with its TSC at its first instruction, a few microseconds later.
