@@ -1,0 +1,559 @@
+#!/usr/bin/env bash
+# File system benchmarks, native Linux against Eremite, in four places side by side in
+# one run; prints one markdown report on stdout (progress goes to stderr).
+#
+#   bench/files/run.sh BUILD_DIR            e.g.  bench/files/run.sh build
+#   make build && bench/files/run.sh build >report.md
+#
+# Build first (cmake -S . -B build -G Ninja && cmake --build build, or make build):
+# the programs are BUILD_DIR/bench/files/{seq_io,small_files}, ordinary static Linux
+# programs that take the directory to work in as an argument and print
+# "result name=NAME value=NUMBER" lines. Each runs in four places:
+#
+#   native tmpfs     natively, in a new directory in /dev/shm (or, when /dev/shm is too
+#                    small and we are root, in a tmpfs mounted for the run under /tmp)
+#   Eremite tmpfs    `ehyve --memory SIZE PROG ... /tmp`: the guest's own tmpfs root
+#   native disk      natively, in a new directory under /var/tmp (a disk-backed file
+#                    system; EREMITE_BENCH_DISK_DIR names another parent)
+#   Eremite hostfs   `ehyve --mount HOST_DIR:/data PROG ... /data`, HOST_DIR another new
+#                    directory beside the native disk one
+#
+# What is measured: a file of EREMITE_BENCH_FILES_MIB MiB (default 1024) written and
+# then read back sequentially in 1 MiB chunks in one process; read again by a new
+# process (a new VM) with the host's page cache still holding the file; and, for the
+# disk-backed places, read once more after the host's cached pages of the file were
+# dropped (fdatasync + POSIX_FADV_DONTNEED, done natively by `seq_io drop`). Then
+# 10,000 files of 4 KiB are created in one directory, stat'ed and unlinked.
+# The whole run takes about a minute on a quiet 2-core machine (kvm-pvm).
+#
+# A run that fails (non-zero exit, a kernel panic, a timeout, a missing result) is
+# marked FAILED in its rows and reported under "Errors", the other runs still happen,
+# and the script exits 1 at the end. When /dev/kvm is not usable the Eremite columns
+# say "skipped" (skipping alone is not a failure). Every directory the run creates is
+# removed at the end, also after a failure or Ctrl-C.
+# Each run is stopped after EREMITE_BENCH_TIMEOUT seconds (default 90).
+set -u
+
+usage() {
+    echo "usage: $0 BUILD_DIR" >&2
+    exit 2
+}
+[[ $# -eq 1 ]] || usage
+build=${1%/}
+
+bindir=$build/bench/files
+ehyve=$build/bin/ehyve
+floor=$build/bin/bare-kvm-floor
+run_timeout=${EREMITE_BENCH_TIMEOUT:-90}  # seconds per program run
+mib=${EREMITE_BENCH_FILES_MIB:-1024}      # size of the sequential file
+file_count=10000                          # small files
+disk_parent=${EREMITE_BENCH_DISK_DIR:-/var/tmp}
+if [[ ! $mib =~ ^[1-9][0-9]*$ ]]; then
+    echo "$0: EREMITE_BENCH_FILES_MIB='$mib' is not a size in MiB" >&2
+    exit 2
+fi
+# Guest RAM for the guest tmpfs column: the file, plus room for the kernel and the app.
+guest_memory="$((mib + 1024))M"
+
+if [[ ! -d $bindir ]]; then
+    echo "$0: $bindir not found; build first (cmake --build $build)" >&2
+    exit 1
+fi
+
+source "$(dirname "$0")/../lib.sh"
+
+# ---------------------------------------------------------------- places and clean-up
+tmp=""              # this script's own scratch files (outputs of the runs)
+tmpfs_dir=""        # native tmpfs column
+tmpfs_mounted=""    # set when this script mounted a tmpfs at $tmpfs_dir
+disk_dir=""         # native disk column
+hostfs_dir=""       # the host directory behind the Eremite hostfs column
+cleanup() {
+    local dir
+    for dir in "$disk_dir" "$hostfs_dir"; do
+        [[ -n $dir && -d $dir ]] && rm -rf -- "$dir"
+    done
+    if [[ -n $tmpfs_dir && -d $tmpfs_dir ]]; then
+        if [[ -n $tmpfs_mounted ]]; then
+            umount -- "$tmpfs_dir" || echo "$0: could not unmount $tmpfs_dir" >&2
+            rmdir -- "$tmpfs_dir"
+        else
+            rm -rf -- "$tmpfs_dir"
+        fi
+    fi
+    [[ -n $tmp && -d $tmp ]] && rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/eremite-bench-files.XXXXXX") || exit 1
+
+# avail_mib DIR: free space of DIR's file system in MiB
+avail_mib() { df -P -m -- "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+need_mib=$((mib + 256))
+
+# Where each column's directory lives; a column with no place fails (place_error).
+declare -A place_error
+tmpfs_note=""
+if [[ $(avail_mib /dev/shm) -ge $need_mib ]] 2>/dev/null &&
+    [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs ]]; then
+    tmpfs_dir=$(mktemp -d /dev/shm/eremite-bench-files.XXXXXX) || place_error[nt]="mktemp -d in /dev/shm failed"
+    tmpfs_note="/dev/shm ($(avail_mib /dev/shm) MiB free)"
+elif [[ $(id -u) -eq 0 ]]; then
+    tmpfs_dir=$(mktemp -d /tmp/eremite-bench-files-tmpfs.XXXXXX) || place_error[nt]="mktemp -d in /tmp failed"
+    if [[ -n $tmpfs_dir ]]; then
+        if mount -t tmpfs -o "size=${need_mib}m,mode=0700" tmpfs "$tmpfs_dir" 2>"$tmp/mount.err"; then
+            tmpfs_mounted=yes
+            tmpfs_note="a tmpfs of $need_mib MiB mounted for the run at $tmpfs_dir (/dev/shm is too small)"
+        else
+            place_error[nt]="/dev/shm has less than $need_mib MiB free, and mounting a tmpfs at $tmpfs_dir failed: $(cat "$tmp/mount.err")"
+        fi
+    fi
+else
+    place_error[nt]="/dev/shm is not a tmpfs with $need_mib MiB free, and only root can mount one for the run"
+fi
+
+disk_fs=$(findmnt -n -o FSTYPE -T "$disk_parent" 2>/dev/null || stat -f -c %T "$disk_parent" 2>/dev/null)
+disk_source=$(findmnt -n -o SOURCE -T "$disk_parent" 2>/dev/null)
+disk_note="$disk_parent on ${disk_source:-?} (${disk_fs:-?})"
+disk_error=""
+if [[ ! -d $disk_parent || ! -w $disk_parent ]]; then
+    disk_error="$disk_parent is not a writable directory"
+elif [[ $(avail_mib "$disk_parent") -lt $need_mib ]] 2>/dev/null; then
+    disk_error="$disk_parent has less than $need_mib MiB free"
+else
+    disk_dir=$(mktemp -d "$disk_parent/eremite-bench-files-native.XXXXXX") || disk_error="mktemp -d in $disk_parent failed"
+    hostfs_dir=$(mktemp -d "$disk_parent/eremite-bench-files-hostfs.XXXXXX") || disk_error="mktemp -d in $disk_parent failed"
+fi
+if [[ -n $disk_error ]]; then
+    place_error[nd]=$disk_error
+    place_error[eh]=$disk_error
+fi
+case $disk_fs in
+    tmpfs | ramfs) disk_note+=" — not disk-backed: set EREMITE_BENCH_DISK_DIR to a directory on a disk" ;;
+esac
+
+# ---------------------------------------------------------------- the machine
+describe_machine
+load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+# How busy the host was: CPU time of the whole machine (/proc/stat) minus this
+# script's children (bash's times), against wall time x cores.
+cpu_jiffies() { # -> "busy steal" in clock ticks
+    awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat 2>/dev/null
+}
+# User + system seconds of this shell's finished children, from bash's times, which
+# must run in this shell, not in a $(...) subshell:  times >FILE; children_cpu_s FILE
+children_cpu_s() {
+    sed -n 2p "$1" | awk '{
+        s = 0
+        for (i = 1; i <= 2; ++i) { split($i, p, /[ms]/); s += p[1] * 60 + p[2] }
+        print s
+    }'
+}
+read -r busy_start steal_start < <(cpu_jiffies)
+times >"$tmp/times-start"
+children_start=$(children_cpu_s "$tmp/times-start")
+wall_start=$(date +%s.%N)
+
+# Is /dev/kvm usable? bench/boot's bare-kvm-floor (if built) is the most direct test.
+kvm_skip=""
+if [[ ! -e /dev/kvm ]]; then
+    kvm_skip="no /dev/kvm"
+elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+    kvm_skip="/dev/kvm not readable and writable by $(id -un)"
+elif [[ -x $floor ]] && ! "$floor" >/dev/null 2>"$tmp/kvm-probe" </dev/null; then
+    kvm_skip="/dev/kvm not usable: $(head -n 1 "$tmp/kvm-probe")"
+fi
+kvm_usable=yes
+[[ -n $kvm_skip ]] && kvm_usable="no ($kvm_skip)"
+
+# ---------------------------------------------------------------- running
+# Places: nt native tmpfs, et Eremite tmpfs, nd native disk, eh Eremite hostfs.
+# A run's key is STEP.PLACE, STEP one of seq (write + read back), cold (a new
+# process or VM reads), drop (host: drop the cached pages), dropped (read after the
+# drop), small (small files).
+declare -A run_state # key -> ok | failed | skipped
+declare -A run_cmd   # key -> the command, for the report
+declare -A place_error_reported
+run_order=()
+
+dir_of() { # PLACE -> the directory the program is given
+    case $1 in
+        nt) echo "$tmpfs_dir" ;;
+        nd) echo "$disk_dir" ;;
+        et) echo /tmp ;;
+        eh) echo /data ;;
+    esac
+}
+
+# run STEP PLACE [NEEDS_KEY] -- PROGRAM ARGS...   (ARGS: the program's, DIR for the place's)
+run() {
+    local step=$1 place=$2 needs=""
+    shift 2
+    if [[ $1 != -- ]]; then
+        needs=$1
+        shift
+    fi
+    shift # --
+    local prog=$1
+    shift
+    local key=$step.$place exe=$bindir/$prog
+    local -a args=() cmd
+    local arg
+    for arg in "$@"; do
+        [[ $arg == DIR ]] && arg=$(dir_of "$place")
+        args+=("$arg")
+    done
+    case $place in
+        nt | nd) cmd=("$exe" "${args[@]}") ;;
+        et) cmd=("$ehyve" --stats --memory "$guest_memory" "$exe" "${args[@]}") ;;
+        eh) cmd=("$ehyve" --stats --mount "$hostfs_dir:/data" "$exe" "${args[@]}") ;;
+    esac
+    # The host side of the hostfs column runs natively on the host directory.
+    [[ $step == drop ]] && cmd=("$exe" "${args[@]/#\/data/$hostfs_dir}")
+    run_cmd[$key]="${cmd[*]}"
+    run_order+=("$key")
+    : >"$tmp/$key.out"
+    : >"$tmp/$key.err"
+    if [[ $place == e* && $step != drop && -n $kvm_skip ]]; then
+        run_state[$key]=skipped
+        return
+    fi
+    if [[ -n ${place_error[$place]:-} ]]; then
+        run_state[$key]=failed
+        if [[ -z ${place_error_reported[$place]:-} ]]; then
+            place_error_reported[$place]=1
+            add_error "$key failed, and every other run of this column" "no directory for this column: ${place_error[$place]}"
+        fi
+        return
+    fi
+    if [[ -n $needs && ${run_state[$needs]:-} == skipped ]]; then
+        run_state[$key]=skipped
+        return
+    fi
+    if [[ -n $needs && ${run_state[$needs]:-} != ok ]]; then
+        run_state[$key]=failed
+        add_error "$key failed" "not run: it needs $needs, which ${run_state[$needs]:-did not run}"
+        return
+    fi
+    if [[ ! -x $exe ]]; then
+        run_state[$key]=failed
+        add_error "$key failed" "$exe not found or not executable; build first (cmake --build $build)"
+        return
+    fi
+    if [[ ${cmd[0]} == "$ehyve" && ! -x $ehyve ]]; then
+        run_state[$key]=failed
+        add_error "$key failed" "$ehyve not found or not executable; build first (cmake --build $build)"
+        return
+    fi
+    echo "running: ${cmd[*]}" >&2
+    timeout -k 5 "$run_timeout" "${cmd[@]}" >"$tmp/$key.out" 2>"$tmp/$key.err" </dev/null
+    local rc=$?
+    if ((rc == 0)); then
+        run_state[$key]=ok
+        return
+    fi
+    run_state[$key]=failed
+    local detail="command: ${cmd[*]}"$'\n'"exit status: $rc"
+    if ((rc == 124 || rc == 137)); then
+        detail+=" (timed out after ${run_timeout} s)"
+    elif ((rc == 126)); then
+        detail+=" (126: the guest kernel failed)"
+    elif ((rc == 125)); then
+        detail+=" (125: ehyve could not run the VM)"
+    fi
+    if grep -qi 'kernel panic' "$tmp/$key.err"; then
+        detail+=$'\n'"the guest kernel panicked (a kernel bug)"
+    fi
+    if [[ -s $tmp/$key.out ]]; then
+        detail+=$'\n'"stdout (last 10 lines):"$'\n'"$(tail -n 10 "$tmp/$key.out")"
+    fi
+    if [[ -s $tmp/$key.err ]]; then
+        detail+=$'\n'"stderr (last 20 lines):"$'\n'"$(tail -n 20 "$tmp/$key.err")"
+    fi
+    add_error "$key failed" "$detail"
+}
+
+# value KEY NAME: the value of result NAME in the run's output (empty if none).
+value() {
+    sed -n "s/^result name=$2 value=\\([-+0-9.eE]*\\)\$/\\1/p" "$tmp/$1.out" 2>/dev/null | tail -n 1
+}
+
+# rm_file PLACE: the sequential file of a native or hostfs place, before the next step.
+rm_file() {
+    local dir
+    case $1 in
+        nt) dir=$tmpfs_dir ;;
+        nd) dir=$disk_dir ;;
+        eh) dir=$hostfs_dir ;;
+    esac
+    [[ -n $dir ]] && rm -f -- "$dir/seq_io.dat"
+}
+
+# Sequential: each place in turn, native before Eremite, all of one place's passes
+# before the next place's write (the drop's fdatasync also waits for the write-back of
+# the file, so the next write starts on a quiet disk).
+run seq nt -- seq_io write DIR "$mib"
+run cold nt seq.nt -- seq_io read DIR "$mib"
+rm_file nt
+run seq et -- seq_io write DIR "$mib"
+for place in nd eh; do
+    run seq "$place" -- seq_io write DIR "$mib"
+    run cold "$place" "seq.$place" -- seq_io read DIR "$mib"
+    run drop "$place" "seq.$place" -- seq_io drop DIR
+    run dropped "$place" "drop.$place" -- seq_io read DIR "$mib"
+    rm_file "$place"
+done
+# Small files, native and Eremite back to back.
+for place in nt et nd eh; do
+    run small "$place" -- small_files DIR "$file_count"
+done
+
+load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+read -r busy_end steal_end < <(cpu_jiffies)
+times >"$tmp/times-end"
+children_end=$(children_cpu_s "$tmp/times-end")
+wall_end=$(date +%s.%N)
+# Percentages of wall time x cores: "OTHERS STEAL", or empty if unknown. (The kernel's
+# own write-back of this run's files counts as "others".)
+read -r others_pct steal_pct < <(awk -v b0="${busy_start:-0}" -v b1="${busy_end:-0}" \
+    -v s0="${steal_start:-0}" -v s1="${steal_end:-0}" \
+    -v c0="${children_start:-0}" -v c1="${children_end:-0}" -v w0="$wall_start" -v w1="$wall_end" \
+    -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" -v n="$cores" 'BEGIN {
+        cap = (w1 - w0) * n
+        if (cap <= 0 || b1 <= b0) exit
+        others = ((b1 - b0) / hz - (c1 - c0)) / cap * 100
+        if (others < 0) others = 0
+        printf "%.0f %.0f\n", others, (s1 - s0) / hz / cap * 100
+    }')
+host_busy=unknown
+if [[ -n ${others_pct:-} ]]; then
+    host_busy="${others_pct}% of the host's CPU time went to other processes, ${steal_pct}% was stolen by the hypervisor below"
+fi
+run_seconds=$(awk -v a="$wall_start" -v b="$wall_end" 'BEGIN { printf "%.0f", b - a }')
+
+# ---------------------------------------------------------------- the table
+fmt() { # NUMBER -> 3 or 4 significant digits, no exponent
+    awk -v v="$1" 'BEGIN {
+        a = v < 0 ? -v : v
+        if (a >= 100) printf "%.0f", v
+        else if (a >= 10) printf "%.1f", v
+        else if (a >= 1) printf "%.2f", v
+        else printf "%.3f", v
+    }'
+}
+ratio_of() { # EREMITE NATIVE -> "0.93x"
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        if (b == 0) { printf "n/a"; exit }
+        r = a / b
+        if (r >= 10) printf "%.1fx", r
+        else if (r >= 0.1) printf "%.2fx", r
+        else printf "%.3fx", r
+    }'
+}
+
+declare -A missing_reported
+# cell KEY NAME: sets cell_text and cell_value (empty unless the run succeeded and
+# printed the result). KEY "-" is a combination that cannot be measured.
+cell() {
+    local key=$1 name=$2
+    cell_value=""
+    if [[ $key == - ]]; then
+        cell_text="n/a"
+        return
+    fi
+    case ${run_state[$key]:-failed} in
+        skipped) cell_text="skipped"; return ;;
+        failed) cell_text="**FAILED**"; return ;;
+    esac
+    cell_value=$(value "$key" "$name")
+    if [[ -z $cell_value ]]; then
+        if [[ -z ${missing_reported[$key.$name]:-} ]]; then
+            missing_reported[$key.$name]=1
+            add_error "$key: no result $name" "command: ${run_cmd[$key]}"$'\n'"stdout:"$'\n'"$(cat "$tmp/$key.out")"
+        fi
+        cell_text="**FAILED**"
+        return
+    fi
+    cell_text=$(fmt "$cell_value")
+}
+
+table=""
+declare -A ratios # "ROW_ID.tmpfs" / "ROW_ID.hostfs" -> Eremite / native
+# row ID LABEL NAME KEY_NT KEY_ET KEY_ND KEY_EH
+row() {
+    local id=$1 label=$2 name=$3
+    shift 3
+    local -a text=() values=()
+    local key
+    for key in "$@"; do
+        cell "$key" "$name"
+        text+=("$cell_text")
+        values+=("$cell_value")
+    done
+    local tmpfs_ratio="" hostfs_ratio=""
+    if [[ -n ${values[0]} && -n ${values[1]} ]]; then
+        tmpfs_ratio=$(ratio_of "${values[1]}" "${values[0]}")
+        ratios[$id.tmpfs]=$(awk -v a="${values[1]}" -v b="${values[0]}" 'BEGIN { if (b > 0) print a / b }')
+    fi
+    if [[ -n ${values[2]} && -n ${values[3]} ]]; then
+        hostfs_ratio=$(ratio_of "${values[3]}" "${values[2]}")
+        ratios[$id.hostfs]=$(awk -v a="${values[3]}" -v b="${values[2]}" 'BEGIN { if (b > 0) print a / b }')
+    fi
+    local marker=""
+    [[ " ${text[*]} " == *FAILED* ]] && marker=" **(FAILED)**"
+    table+="| $label$marker | ${text[0]} | ${text[1]} | $tmpfs_ratio | ${text[2]} | ${text[3]} | $hostfs_ratio |"$'\n'
+}
+
+row write "sequential write, MB/s" write_mbps seq.nt seq.et seq.nd seq.eh
+row readback "read back in the same process, MB/s" readback_mbps seq.nt seq.et seq.nd seq.eh
+row cold "read by a new process or VM, host page cache warm, MB/s" cold_read_mbps cold.nt - cold.nd cold.eh
+row dropped "read after the host's cached pages were dropped, MB/s" cold_read_mbps - - dropped.nd dropped.eh
+row create "create $file_count files of 4 KiB, files/s" create_files_per_s small.nt small.et small.nd small.eh
+row stat "stat them, files/s" stat_files_per_s small.nt small.et small.nd small.eh
+row unlink "unlink them, files/s" unlink_files_per_s small.nt small.et small.nd small.eh
+
+# Did the drop work? (resident_pct: how much of the file the host still caches)
+for place in nd eh; do
+    if [[ ${run_state[drop.$place]:-} == ok ]]; then
+        resident=$(value "drop.$place" resident_pct)
+        if [[ -z $resident ]]; then
+            add_error "drop.$place: no result resident_pct" "command: ${run_cmd[drop.$place]}"
+        fi
+        declare "resident_$place=${resident:-?}"
+    fi
+done
+
+# ---------------------------------------------------------------- targets
+notes=""
+note() { notes+="- $1"$'\n'; }
+# verdict GROUP THRESHOLD ID...: "met"/"not met" per row, with the ratio
+verdict() {
+    local group=$1 threshold=$2 id r summary="" all=met seen=""
+    shift 2
+    for id in "$@"; do
+        r=${ratios[$id.$group]:-}
+        [[ -z $r ]] && continue
+        seen=yes
+        if awk -v r="$r" -v t="$threshold" 'BEGIN { exit !(r >= t) }'; then
+            summary+="$id $(ratio_of "$r" 1) (met), "
+        else
+            summary+="$id $(ratio_of "$r" 1) (**not met**), "
+            all="not met"
+        fi
+    done
+    if [[ -z $seen ]]; then
+        verdict_text="not measured in this run"
+    else
+        verdict_text="$all: ${summary%, }"
+    fi
+}
+verdict tmpfs 1.0 write readback create stat unlink
+note "Target: Eremite's tmpfs at least as fast as native tmpfs (ratio ≥ 1.00x) — $verdict_text."
+verdict hostfs 0.8 write readback cold dropped
+note "Target: hostfs sequential throughput at least 80% of native on the same kind of host directory (ratio ≥ 0.80x) — $verdict_text."
+
+# Where the time goes, from ehyve --stats (exits) and the tmpfs write against its read.
+# count_of KEY WORD: the count after WORD on the "hypercalls:" line of ehyve --stats
+count_of() {
+    sed -n 's/^[[:space:]]*hypercalls://p' "$tmp/$1.err" 2>/dev/null |
+        awk -v w="$2" '{ for (i = 1; i < NF; ++i) if ($i == w) print $(i + 1) }' | tail -n 1
+}
+exits_of() { # KEY -> total VM exits that reached ehyve
+    sed -n 's/^[[:space:]]*VM exits://p' "$tmp/$1.err" 2>/dev/null |
+        awk '{ s = 0; for (i = 2; i <= NF; i += 2) s += $i; print s }' | tail -n 1
+}
+if [[ ${run_state[seq.eh]:-} == ok ]]; then
+    calls=$(count_of seq.eh host_file)
+    exits=$(exits_of seq.eh)
+    if [[ -n $calls ]]; then
+        note "hostfs, sequential: $calls host_file hypercalls ($exits VM exits in all) for $mib MiB written and $mib MiB read back: $(fmt "$(awk -v c="$calls" -v m="$mib" 'BEGIN { print c / (2 * m) }')") per MiB moved (one call moves up to 1 MiB: the guest kernel hands ehyve its bounce frames and ehyve does one preadv/pwritev on the host file)."
+    fi
+fi
+if [[ ${run_state[small.eh]:-} == ok ]]; then
+    calls=$(count_of small.eh host_file)
+    [[ -n $calls ]] && note "hostfs, small files: $calls host_file hypercalls for $file_count files created, stat'ed and unlinked: $(fmt "$(awk -v c="$calls" -v n="$file_count" 'BEGIN { print c / n }')") per file; each is a VM exit (about 25 µs on kvm-pvm) plus the host system call(s) it makes."
+fi
+if [[ ${run_state[seq.et]:-} == ok ]]; then
+    w=$(value seq.et write_mbps)
+    r=$(value seq.et readback_mbps)
+    if [[ -n $w && -n $r ]]; then
+        # Writing pays for the first touch of each new guest page; reading the same
+        # pages back is a plain copy. The difference per 4 KiB page is the first touch.
+        per_page=$(awk -v w="$w" -v r="$r" 'BEGIN { printf "%.1f", (4096 / w - 4096 / r) }')
+        note "Eremite tmpfs: writing $mib MiB took $(fmt "$(awk -v w="$w" -v m="$mib" 'BEGIN { print m * 1048576 / w / 1e6 }')") s, reading it back $(fmt "$(awk -v r="$r" -v m="$mib" 'BEGIN { print m * 1048576 / r / 1e6 }')") s. The write allocates a fresh guest frame for every 4 KiB page, whose first touch makes kvm-pvm's shadow MMU fault in the host: the write costs $per_page µs more per page than the read-back, against about 10 µs measured for a first touch alone (docs/performance.md)."
+    fi
+fi
+if [[ -n ${others_pct:-} ]] && ((others_pct >= 20)); then
+    note "The host was busy: other processes used ${others_pct}% of its CPU time during this run. Every number here is then lower and noisier than on a quiet host: rerun on a quiet host before comparing with the targets."
+fi
+note "Eremite tmpfs has no \"new VM\" read: a new VM starts with an empty tmpfs. Native tmpfs has no \"cache dropped\" read: tmpfs pages are the file, there is nothing under them to read from."
+if [[ -n ${resident_nd:-} || -n ${resident_eh:-} ]]; then
+    note "The drop (fdatasync, then posix_fadvise POSIX_FADV_DONTNEED on the host file) left ${resident_nd:-?}% (native disk) and ${resident_eh:-?}% (hostfs) of the file in the host's page cache (by mincore). On this machine the \"disk\" is itself virtual; the dropped-cache read measures it, for Eremite and natively alike."
+fi
+
+# ---------------------------------------------------------------- the report
+mb_note="MB/s are 10^6 bytes per second"
+echo "# Eremite file system benchmarks (bench/files)"
+echo
+echo "Machine: $cpu, $cores cores, Linux $kernel_release, /dev/kvm is kvm-pvm: $kvm_pvm, /dev/kvm usable: $kvm_usable"
+echo
+echo "Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); the run took $run_seconds s; host load average (1, 5, 15 min) $load_start at the start, $load_end at the end."
+echo
+echo "Host CPU during the run: $host_busy."
+echo
+echo "Places: native tmpfs is ${tmpfs_note:-(none)}; native disk is a new directory in $disk_note;"
+echo "Eremite tmpfs is the guest's /tmp (\`ehyve --memory $guest_memory\`); Eremite hostfs is"
+echo "\`ehyve --mount HOST_DIR:/data\`, HOST_DIR another new directory in $disk_parent."
+echo
+echo "Sequential: one file of $mib MiB in 1 MiB chunks; $mb_note. Small files: $file_count files"
+echo "of 4 KiB in one directory. Ratios are Eremite / native, higher is better for Eremite."
+echo
+echo "| benchmark | native tmpfs | Eremite tmpfs | ratio | native disk dir | Eremite hostfs | ratio |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+printf '%s' "$table"
+echo
+echo "## Notes"
+echo
+printf '%s' "$notes"
+cat <<EOF
+- Only the loops of reads and writes (or opens, stats, unlinks) are timed: not the
+  open and close of the big file, and no fsync. tmpfs and Eremite's hostfs write
+  through (a hostfs write is a host write in the same call), so a native write to the
+  disk directory ends in the host page cache just as a hostfs write does.
+- One pass of each; the host is shared with other work and, under kvm-pvm, every VM
+  exit and every first touch of a guest page is a trip through the host: expect tens
+  of percent between runs and compare orders of magnitude.
+EOF
+
+if [[ ${run_state[seq.eh]:-} == ok || ${run_state[small.eh]:-} == ok ]]; then
+    echo
+    echo "## ehyve --stats of the hostfs runs (stderr)"
+    for key in seq.eh small.eh; do
+        [[ ${run_state[$key]:-} == ok ]] || continue
+        echo
+        echo "\`${run_cmd[$key]}\`:"
+        echo
+        echo '```'
+        cat "$tmp/$key.err"
+        echo '```'
+    done
+fi
+
+echo
+echo "## Commands, in order"
+echo
+echo '```'
+for key in "${run_order[@]}"; do
+    printf '%-12s %s\n' "$key" "${run_cmd[$key]}"
+done
+echo '```'
+
+if [[ -n $errors ]]; then
+    echo
+    echo "## Errors"
+    echo "$errors"
+fi
+
+exit "$failed"
