@@ -28,6 +28,7 @@
 #include "hypercalls.hpp"
 #include "kvm.hpp"
 #include "program_files.hpp"
+#include "sandbox.hpp"
 
 namespace ehyve {
 
@@ -398,6 +399,13 @@ int run_vm(const Options& options) {
     vm.create_split_irqchip();
     ConsoleDrain console(memory, layout.console_ring, console_ring_capacity);
     RunningVm running(options, kvm, vm, memory, layout, kernel.elf.entry, console, host_files);
+
+    // Everything ehyve opens is open now; no other thread runs yet, so the Landlock domain
+    // covers the vCPU and console threads to come.
+    std::vector<SandboxDirectory> sandbox_directories;
+    for (size_t i = 0; i < host_files.mount_count(); ++i)
+        sandbox_directories.push_back({host_files.mount_directory(i), !host_files.mount_read_only(i)});
+    enter_sandbox(options.sandbox, sandbox_directories);
 
     // The clocks, read just before the first instruction runs; the kernel pairs them
     // with its TSC at its first instruction, a few microseconds later.
