@@ -1,6 +1,7 @@
 // File syscalls by descriptor: read and write in all their forms, lseek, stat, the
 // descriptor table (close, dup, fcntl), directories (getdents64), sizes and syncs, and
 // the copies between files (sendfile, copy_file_range).
+#include "fs/pipe.hpp"
 #include "fs/vfs.hpp"
 #include "lib/string.hpp"
 #include "linux/file_syscalls.hpp"
@@ -219,7 +220,7 @@ int64_t sys_dup3(const SyscallArgs& args) {
 int64_t sys_fcntl(const SyscallArgs& args) {
     constexpr int f_dupfd = 0, f_getfd = 1, f_setfd = 2, f_getfl = 3, f_setfl = 4, f_getlk = 5, f_setlk = 6,
                   f_setlkw = 7, f_setown = 8, f_getown = 9, f_ofd_getlk = 36, f_ofd_setlk = 37, f_ofd_setlkw = 38,
-                  f_dupfd_cloexec = 1030;
+                  f_dupfd_cloexec = 1030, f_setpipe_sz = 1031, f_getpipe_sz = 1032;
     constexpr uint64_t fd_cloexec = 1;
     int32_t fd = args.integer(0);
     auto file = fs::file_of(fd);
@@ -263,6 +264,9 @@ int64_t sys_fcntl(const SyscallArgs& args) {
             return 0;
         case f_getown: return 0;
         case f_setown: return 0;
+        case f_setpipe_sz:  // the size is an unsigned int (pipe_fcntl)
+            return result_of(fs::set_pipe_size(*file.value(), static_cast<uint32_t>(args[2]), process_is_privileged()));
+        case f_getpipe_sz: return result_of(fs::pipe_size(*file.value()));
         default: return failure(Errno::einval);
     }
 }

@@ -33,27 +33,75 @@ bool WaitQueue::sleep(Waiter& waiter) {
     return !sched::current()->timed_out;
 }
 
+void WaitQueue::notify(Waiter& waiter) {
+    // Marked before the wake: MultiWait::sleep reads the mark after it prepared to
+    // block, so either it sees the mark or this wake finds it blocked.
+    __atomic_store_n(&waiter.multi->woken_, true, __ATOMIC_SEQ_CST);
+    sched::wake(waiter.thread);
+}
+
 void WaitQueue::wake_one() {
     LockGuard guard(lock_);
-    if (Waiter* waiter = first_) {
-        sched::Thread* thread = waiter->thread;
-        remove(*waiter);  // the waiter lives on its thread's stack: not touched after the wake
-        sched::wake(thread);
+    for (Waiter* waiter = first_; waiter;) {
+        Waiter* next = waiter->next;
+        if (waiter->multi) {
+            notify(*waiter);
+        } else {
+            sched::Thread* thread = waiter->thread;
+            remove(*waiter);  // the waiter lives on its thread's stack: not touched after the wake
+            sched::wake(thread);
+            return;
+        }
+        waiter = next;
     }
 }
 
 void WaitQueue::wake_all() {
     LockGuard guard(lock_);
-    while (Waiter* waiter = first_) {
-        sched::Thread* thread = waiter->thread;
-        remove(*waiter);
-        sched::wake(thread);
+    for (Waiter* waiter = first_; waiter;) {
+        Waiter* next = waiter->next;
+        if (waiter->multi) {
+            notify(*waiter);
+        } else {
+            sched::Thread* thread = waiter->thread;
+            remove(*waiter);
+            sched::wake(thread);
+        }
+        waiter = next;
     }
 }
 
 bool WaitQueue::has_waiters() {
     LockGuard guard(lock_);
     return first_ != nullptr;
+}
+
+void MultiWait::add(WaitQueue& queue, Entry& entry) {
+    entry.queue = &queue;
+    entry.waiter = WaitQueue::Waiter{};
+    entry.waiter.multi = this;
+    entry.next = entries_;
+    entries_ = &entry;
+    LockGuard guard(queue.lock_);
+    queue.enqueue(entry.waiter);
+}
+
+void MultiWait::sleep(uint64_t deadline_tsc) {
+    if (__atomic_load_n(&woken_, __ATOMIC_SEQ_CST)) return;
+    sched::prepare_to_block(deadline_tsc);
+    // A wake-up between begin_check() and prepare_to_block found the thread still
+    // running and only marked it: undo the block, as that wake-up would have.
+    if (__atomic_load_n(&woken_, __ATOMIC_SEQ_CST)) sched::wake(sched::current());
+    sched::schedule();
+}
+
+MultiWait::~MultiWait() {
+    // Under each queue's lock: once unlinked, no waker of that queue can reach the entry
+    // (wakers notify only with the lock held).
+    for (Entry* entry = entries_; entry; entry = entry->next) {
+        LockGuard guard(entry->queue->lock_);
+        if (entry->waiter.queued) entry->queue->remove(entry->waiter);
+    }
 }
 
 }  // namespace eremite
