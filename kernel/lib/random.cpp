@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "lib/chacha20.hpp"
+#include "lib/log.hpp"
 #include "lib/string.hpp"
 #include "sync/spinlock.hpp"
 
@@ -16,16 +17,21 @@ bool seeded = false;
 // CPUID traps on kvm-pvm (about 8 µs here): ask once.
 bool has_rdseed = false, has_rdrand = false;
 
+// One 64-bit value from RDSEED (straight from the entropy source), else from RDRAND (a
+// generator the same source reseeds). Either may run dry for a moment: a few retries.
+// All zeroes or all ones count as failure: some AMD parts return ~0 with CF set after
+// a suspend, and a stuck source looks the same.
 bool hardware_random(uint64_t& value) {
-    for (int attempt = 0; attempt < 10; ++attempt) {
+    for (int attempt = 0; has_rdseed && attempt < 10; ++attempt) {
         unsigned char ok = 0;
-        if (has_rdseed)
-            asm volatile("rdseed %0; setc %1" : "=r"(value), "=qm"(ok));
-        else if (has_rdrand)
-            asm volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok));
-        else
-            return false;
-        if (ok) return true;
+        asm volatile("rdseed %0; setc %1" : "=r"(value), "=qm"(ok));
+        if (ok && value != 0 && value != ~0ull) return true;
+        arch::pause();
+    }
+    for (int attempt = 0; has_rdrand && attempt < 10; ++attempt) {
+        unsigned char ok = 0;
+        asm volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok));
+        if (ok && value != 0 && value != ~0ull) return true;
     }
     return false;
 }
@@ -33,23 +39,32 @@ bool hardware_random(uint64_t& value) {
 }  // namespace
 
 bool init(const uint8_t host_seed[32]) {
-    LockGuard guard(lock);
-    bool host_seeded = false;
-    for (int i = 0; i < 32; ++i) host_seeded |= host_seed[i] != 0;
-    memcpy(key, host_seed, sizeof key);
-    has_rdseed = arch::cpuid(7).ebx & (1u << 18);
-    has_rdrand = arch::cpuid(1).ecx & (1u << 30);
-    bool cpu_seeded = true;
-    for (int i = 0; i < 4; ++i) {
-        uint64_t value;
-        if (!hardware_random(value)) {
-            cpu_seeded = false;
-            break;
+    bool host_seeded = false, cpu_seeded = true;
+    {
+        LockGuard guard(lock);
+        for (int i = 0; i < 32; ++i) host_seeded |= host_seed[i] != 0;
+        memcpy(key, host_seed, sizeof key);
+        has_rdseed = arch::cpuid(7).ebx & (1u << 18);
+        has_rdrand = arch::cpuid(1).ecx & (1u << 30);
+        for (int i = 0; i < 4; ++i) {
+            uint64_t value;
+            if (!hardware_random(value)) {
+                cpu_seeded = false;
+                break;
+            }
+            key[2 * i] ^= static_cast<uint32_t>(value);
+            key[2 * i + 1] ^= static_cast<uint32_t>(value >> 32);
         }
-        key[2 * i] ^= static_cast<uint32_t>(value);
-        key[2 * i + 1] ^= static_cast<uint32_t>(value >> 32);
+        seeded = host_seeded || cpu_seeded;
     }
-    seeded = host_seeded || cpu_seeded;
+    // Either source alone is strong (the host's getrandom, or the CPU's); the missing one
+    // is said out loud, never made up for with something weaker. With neither the kernel
+    // refuses to run (kernel_main).
+    if (!cpu_seeded)
+        log::warn(has_rdseed || has_rdrand ? "random: RDSEED/RDRAND failed; keyed from the hypervisor's seed alone"
+                                           : "random: this CPU has no RDSEED/RDRAND; keyed from the hypervisor's seed "
+                                             "alone");
+    if (!host_seeded) log::warn("random: the hypervisor gave no seed; keyed from RDSEED/RDRAND alone");
     return seeded;
 }
 

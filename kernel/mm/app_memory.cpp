@@ -268,6 +268,13 @@ bool AppMemory::handle_fault(uint64_t address, uint64_t error_code) {
     return true;
 }
 
+size_t AppMemory::copy_regions(Region* out, size_t capacity) {
+    SpinGuard guard(lock_);
+    size_t count = regions_.size();
+    for (size_t i = 0; i < count && i < capacity; ++i) out[i] = regions_[i];
+    return count;
+}
+
 bool AppMemory::accessible(uint64_t address, uint64_t length, bool write) {
     uint64_t end;
     if (!checked_add(address, length, end) || end > (1ull << 47)) return false;

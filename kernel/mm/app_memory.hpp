@@ -63,6 +63,11 @@ public:
 
     uint64_t fault_count() const { return fault_count_; }
 
+    // Copies the regions in address order into `out`, at most `capacity` of them, and
+    // returns how many there are: when that is more, the caller asks again with more room
+    // (/proc/self/maps).
+    size_t copy_regions(Region* out, size_t capacity);
+
 private:
     void unmap_pages(uint64_t start, uint64_t end);
     Result<void> unmap_locked(uint64_t start, uint64_t end);

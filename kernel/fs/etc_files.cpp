@@ -1,0 +1,110 @@
+#include "fs/etc_files.hpp"
+
+#include "fs/procfs.hpp"
+#include "fs/synthetic.hpp"
+#include "lib/log.hpp"
+#include "lib/string.hpp"
+#include "mm/memory.hpp"
+
+namespace eremite::fs {
+namespace {
+
+using synthetic::Text;
+
+// The value of `name` in the environment the app starts with, or nullptr.
+const char* environment_value(const abi::BootInfo& info, const char* name) {
+    const char* cursor = mm::to_virtual<const char>(PhysAddr{info.strings});
+    const char* end = cursor + info.strings_size;
+    size_t name_length = strlen(name);
+    for (uint64_t i = 0; i < 1ull + info.argc + info.envc && cursor < end; ++i) {
+        size_t length = strnlen(cursor, end - cursor);
+        if (i > info.argc && length > name_length && !memcmp(cursor, name, name_length) && cursor[name_length] == '=' &&
+            cursor + length < end)
+            return cursor + name_length + 1;
+        cursor += length + 1;
+    }
+    return nullptr;
+}
+
+// What useradd accepts as a user name ([a-z_][a-z0-9_-]*, at most 32 bytes).
+bool valid_user_name(const char* name) {
+    if (!name || !*name || strlen(name) > 32) return false;
+    for (const char* c = name; *c; ++c) {
+        bool letter = (*c >= 'a' && *c <= 'z') || *c == '_';
+        bool other = (*c >= '0' && *c <= '9') || *c == '-';
+        if (!letter && !(other && c != name)) return false;
+    }
+    return true;
+}
+
+// A home directory passwd can hold: absolute, with no field separator or line break.
+bool valid_home(const char* home) {
+    if (!home || home[0] != '/') return false;
+    for (const char* c = home; *c; ++c)
+        if (*c == ':' || *c == '\n') return false;
+    return true;
+}
+
+void write_file(Node& directory, const char* name, const Text& text) {
+    Name file_name{name, static_cast<uint32_t>(strlen(name))};
+    auto existing = directory.lookup(file_name);
+    if (existing.ok()) return;  // the initramfs brought one: it wins
+    if (text.failed()) {
+        log::warn("/etc/%s: out of memory", name);
+        return;
+    }
+    auto file = directory.create(file_name, 0644);
+    if (!file.ok()) {
+        log::warn("/etc/%s: cannot create it (errno %d)", name, static_cast<int>(file.error_code()));
+        return;
+    }
+    auto written = file.value()->write(0, IoBuffer::kernel(text.data()), text.length());
+    if (!written.ok() || written.value() != text.length())
+        log::warn("/etc/%s: cannot write it (errno %d)", name, static_cast<int>(written.error_code()));
+}
+
+}  // namespace
+
+void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info) {
+    uint32_t uid = boot_info.uid, gid = boot_info.gid;
+    const char* user = environment_value(boot_info, "USER");
+    if (!valid_user_name(user) || !strcmp(user, "root") || !strcmp(user, "nobody")) user = "user";
+    const char* home = environment_value(boot_info, "HOME");
+    if (!valid_home(home)) home = "/";
+
+    Text hostname;
+    hostname.add("%s\n", kernel_hostname);
+    write_file(etc_directory, "hostname", hostname);
+
+    Text hosts;
+    hosts.add(
+        "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
+        kernel_hostname);
+    write_file(etc_directory, "hosts", hosts);
+
+    Text passwd;
+    passwd.add_string("root:x:0:0:root:/root:/bin/sh\n");
+    if (uid != 0 && uid != 65534) passwd.add("%s:x:%u:%u:%s:%s:/bin/sh\n", user, uid, gid, user, home);
+    passwd.add_string("nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+    write_file(etc_directory, "passwd", passwd);
+
+    Text group;
+    group.add_string("root:x:0:\n");
+    if (gid != 0 && gid != 65534) group.add("%s:x:%u:\n", uid != 0 ? user : "users", gid);
+    group.add_string("nogroup:x:65534:\n");
+    write_file(etc_directory, "group", group);
+
+    Text resolv;
+    resolv.add_string("# Eremite has no network yet: names resolve from /etc/hosts only.\nnameserver 127.0.0.1\n");
+    write_file(etc_directory, "resolv.conf", resolv);
+
+    Text nsswitch;
+    nsswitch.add_string(
+        "passwd:         files\ngroup:          files\nshadow:         files\n"
+        "hosts:          files dns\nnetworks:       files\nprotocols:      files\nservices:       files\n"
+        "ethers:         files\nrpc:            files\n");
+    write_file(etc_directory, "nsswitch.conf", nsswitch);
+}
+
+}  // namespace eremite::fs
