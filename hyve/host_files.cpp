@@ -193,6 +193,7 @@ int64_t HostFiles::dispatch(Args& a) {
         case Op::read_link: return read_link(a);
         case Op::link: return link(a);
         case Op::truncate: return truncate(a);
+        case Op::allocate: return allocate(a);
         case Op::set_mode: return set_mode(a);
         case Op::set_times: return set_times(a);
         case Op::sync: return sync(a);
@@ -486,6 +487,17 @@ int64_t HostFiles::truncate(Args& a) {
     FileDescriptor fd(openat(proc_fds_.get(), proc_name(*object).c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
     if (!fd.valid()) return failure();
     return ftruncate(fd.get(), size) < 0 ? failure() : 0;
+}
+
+int64_t HostFiles::allocate(Args& a) {
+    auto object = find(a.handle);
+    if (!object) return -EBADF;
+    if (a.offset > INT64_MAX || a.flags == 0 || a.flags > INT64_MAX - a.offset) return -EINVAL;
+    if (!object->for_io || object->access == O_RDONLY) return -EBADF;  // fallocate(2) needs a writable fd
+    if (read_only(*object)) return -EROFS;
+    if (object->type != S_IFREG) return object->is_directory() ? -EISDIR : -ENODEV;
+    int done = fallocate(object->fd.get(), 0, static_cast<off_t>(a.offset), static_cast<off_t>(a.flags));
+    return done < 0 ? failure() : 0;
 }
 
 int64_t HostFiles::set_mode(Args& a) {

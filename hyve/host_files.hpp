@@ -68,6 +68,7 @@ private:
     int64_t read_link(Args& a);
     int64_t link(Args& a);
     int64_t truncate(Args& a);
+    int64_t allocate(Args& a);
     int64_t set_mode(Args& a);
     int64_t set_times(Args& a);
     int64_t sync(Args& a);

@@ -8,6 +8,7 @@ packages=(
     cmake ninja-build
     libgtest-dev      # unit tests
     musl-tools        # musl-gcc: differential tests also run musl-linked programs
+    cpio              # tests/files: --initrd archives made by cpio -H newc
 )
 
 missing=()

@@ -281,6 +281,7 @@ enum class HostFileOp : uint32_t {
     set_times = 19,  // (handle, times[2] as utimensat, incl. UTIME_NOW/UTIME_OMIT) -> 0
     sync = 20,       // (handle: I/O, flags: 1 = data only) -> 0
     statfs = 21,     // (handle) -> statfs
+    allocate = 22,   // (handle: I/O for writing, offset, flags: length) -> 0 (fallocate mode 0)
     count
 };
 

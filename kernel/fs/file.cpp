@@ -27,6 +27,11 @@ Result<uint64_t> File::size() { return uint64_t{0}; }
 Result<Attributes> File::attributes() { return error(Errno::ebadf); }
 Result<int64_t> File::ioctl(uint64_t, uint64_t) { return error(Errno::enotty); }
 Result<void> File::read_directory(uint64_t, DirectoryListing&) { return error(Errno::enotdir); }
+Result<void> File::allocate(uint64_t offset, uint64_t length) {
+    Node* n = node();
+    if (!n) return error(Errno::espipe);
+    return n->allocate(offset, length);
+}
 
 Result<uint64_t> NodeFile::read(const IoBuffer& buffer, uint64_t length, uint64_t& position) {
     uint64_t done = TRY(node_->read(position, buffer, length));

@@ -53,6 +53,8 @@ public:
     virtual Result<uint64_t> size();
     virtual Result<Attributes> attributes();
     virtual Result<int64_t> ioctl(uint64_t request, uint64_t argument);
+    // fallocate mode 0 (the file is open for writing): the node's by default.
+    virtual Result<void> allocate(uint64_t offset, uint64_t length);
     // Lists a directory from `cookie` (the file's position).
     virtual Result<void> read_directory(uint64_t cookie, DirectoryListing& listing);
 

@@ -416,6 +416,16 @@ public:
     Result<uint64_t> size() override { return static_cast<uint64_t>(node_->attributes().size); }
     Result<Attributes> attributes() override { return node_->attributes(); }
 
+    Result<void> allocate(uint64_t offset, uint64_t length) override {
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = io_handle_;
+        caller.args().offset = offset;
+        caller.args().flags = length;
+        TRY(caller.run(abi::HostFileOp::allocate));
+        return {};
+    }
+
     Result<void> read_directory(uint64_t cookie, DirectoryListing& listing) override {
         if (!node_->is_directory()) return error(Errno::enotdir);
         MutexGuard guard(lock_);

@@ -1,22 +1,29 @@
 #include "fs/setup.hpp"
 
+#include <stdarg.h>
+
+#include "fs/clock.hpp"
 #include "fs/console_file.hpp"
+#include "fs/cpio.hpp"
+#include "fs/devfs.hpp"
+#include "fs/etc_files.hpp"
 #include "fs/hostfs.hpp"
+#include "fs/procfs.hpp"
+#include "fs/sysfs.hpp"
+#include "fs/tmpfs.hpp"
 #include "fs/vfs.hpp"
+#include "lib/format.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
+#include "linux/process.hpp"
 #include "mm/memory.hpp"
-
-#if __has_include("fs/tmpfs.hpp")
-#include "fs/tmpfs.hpp"
-#define EREMITE_HAVE_TMPFS 1
-#endif
+#include "time/clock.hpp"
 
 namespace eremite::fs {
 namespace {
 
 // Makes every missing directory along `path` (absolute), as mkdir -p.
-[[maybe_unused]] Result<void> make_directories(const char* path) {
+Result<void> make_directories(const char* path) {
     Location at = TRY(root_location());
     const char* cursor = path;
     while (*cursor) {
@@ -45,39 +52,76 @@ void install_standard_streams() {
     }
 }
 
+// The user asked for something the guest cannot give (a bad initramfs, a working
+// directory that does not exist): one line and the host-error status, as ehyve's own
+// checks end; not a panic, which says "kernel bug".
+[[noreturn]] __attribute__((format(printf, 1, 2))) void refuse(const char* format, ...) {
+    char line[512];
+    va_list args;
+    va_start(args, format);
+    vformat(line, sizeof line, format, args);
+    va_end(args);
+    log::raw("eremite: %s\n", line);
+    linux::end_vm(abi::exit_status_host_error);
+}
+
+Timestamp wall_clock() {
+    uint64_t ns = clock::realtime_ns();
+    return Timestamp{static_cast<int64_t>(ns / 1000000000), static_cast<int64_t>(ns % 1000000000)};
+}
+
+void mount_synthetic(const char* path, Ref<Node> root, const char* type) {
+    if (!root || !mount(path, *root, type, false).ok()) panic("cannot mount %s on %s", type, path);
+}
+
+void unpack_initrd(const abi::BootInfo& info, Node& root) {
+    if (!info.initrd) return;
+    char message[200] = {};
+    auto unpacked = unpack_cpio(mm::to_virtual<const uint8_t>(PhysAddr{info.initrd}), info.initrd_size, root, message,
+                                sizeof message);
+    if (!unpacked.ok()) refuse("the initramfs cannot be unpacked: %s", message[0] ? message : "out of memory");
+    const CpioSummary& s = unpacked.value();
+    log::info("initramfs: %lu directories, %lu files, %lu symlinks, %lu hard links%s%s", s.directories, s.files,
+              s.symlinks, s.hard_links, s.skipped ? "; skipped: " : "", s.skipped ? message : "");
+}
+
 }  // namespace
 
 void init(const abi::BootInfo& info, const char* const* mount_paths, const char* working_directory_path) {
     init_console(info);
-#ifdef EREMITE_HAVE_TMPFS
+    set_clock(wall_clock);
     Ref<Node> root = make_tmpfs_root(0755);
     if (!root) panic("no memory for the root file system");
     set_root(*root);
-    for (const char* directory : {"/tmp", "/dev", "/proc", "/sys", "/etc"}) {
+    unpack_initrd(info, *root);
+    const char* const directories[] = {"/tmp", "/dev", "/proc", "/sys", "/etc"};
+    for (const char* directory : directories)
         if (!make_directories(directory).ok()) panic("cannot make %s in the root file system", directory);
-    }
     Location top = root_location().release();
     if (!top.depth()) panic("no memory for the root file system");
     if (auto tmp = walk(top, "/tmp", 0); tmp.ok()) (void)tmp.value().node()->set_mode(01777);
+    if (auto etc = walk(top, "/etc", walk_follow); etc.ok()) populate_etc(*etc.value().node(), info);
+
+    mount_synthetic("/dev", make_devfs_root(), "devtmpfs");
+    mount_synthetic("/proc", make_procfs_root(info), "proc");
+    mount_synthetic("/sys", make_sysfs_root(info.cpu_count), "sysfs");
 
     for (uint32_t i = 0; i < info.mount_count; ++i) {
         const char* path = mount_paths[i];
         bool read_only = info.mount_read_only & (1u << i);
-        if (!make_directories(path).ok()) panic("cannot make the mount point %s", path);
+        if (!make_directories(path).ok()) refuse("--mount: cannot make the mount point %s in the guest", path);
         auto host = mount_host_directory(i, read_only);
-        if (!host.ok()) panic("cannot mount the host directory for %s (errno %d)", path, int(host.error_code()));
+        if (!host.ok())
+            refuse("--mount: the host refused the directory for %s (errno %d)", path,
+                   static_cast<int>(host.error_code()));
         if (!mount(path, *host.value(), "hostfs", read_only).ok()) panic("cannot mount on %s", path);
     }
 
     auto cwd = walk(top, working_directory_path, walk_follow | walk_directory);
     if (!cwd.ok())
-        panic("the working directory %s does not exist in the guest (errno %d)", working_directory_path,
-              int(cwd.error_code()));
+        refuse("--cwd %s: not a directory in the guest (errno %d)", working_directory_path,
+               static_cast<int>(cwd.error_code()));
     set_working_directory(cwd.value());
-#else
-    (void)mount_paths;
-    (void)working_directory_path;
-#endif
     install_standard_streams();
 }
 

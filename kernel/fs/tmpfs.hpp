@@ -4,10 +4,6 @@
 
 #include <stdint.h>
 
-// Not used here: fs/setup.cpp iterates a braced list once this header exists and does
-// not include it itself yet. Remove when it does.
-#include <initializer_list>
-
 #include "fs/node.hpp"
 
 namespace eremite::fs {

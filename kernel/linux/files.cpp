@@ -302,7 +302,9 @@ int64_t sys_ioctl(const SyscallArgs& args) {
     int32_t fd = args.integer(0);
     auto file = fs::file_of(fd);
     if (!file.ok()) return failure(file.error_code());
-    switch (args[1]) {
+    // The request is an unsigned int on Linux: the upper half of the register is not part of it.
+    uint64_t request = static_cast<uint32_t>(args[1]);
+    switch (request) {
         case fioclex: return result_of(fs::set_close_on_exec(fd, true));
         case fionclex: return result_of(fs::set_close_on_exec(fd, false));
         case fionbio: {
@@ -312,7 +314,7 @@ int64_t sys_ioctl(const SyscallArgs& args) {
             file.value()->set_status_flags(on ? flags | fs::o_nonblock : flags & ~fs::o_nonblock);
             return 0;
         }
-        default: return result_of(file.value()->ioctl(args[1], args[2]));
+        default: return result_of(file.value()->ioctl(request, args[2]));
     }
 }
 
@@ -333,9 +335,7 @@ int64_t sys_fallocate(const SyscallArgs& args) {
     if (offset < 0 || length <= 0) return failure(Errno::einval);
     if (!file.value()->writable()) return failure(Errno::ebadf);
     if (args[1] != 0) return failure(Errno::eopnotsupp);  // only mode 0: allocate and extend
-    fs::Node* node = file.value()->node();
-    if (!node) return failure(Errno::espipe);
-    return result_of(node->allocate(static_cast<uint64_t>(offset), static_cast<uint64_t>(length)));
+    return result_of(file.value()->allocate(static_cast<uint64_t>(offset), static_cast<uint64_t>(length)));
 }
 
 namespace {

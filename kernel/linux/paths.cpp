@@ -102,8 +102,8 @@ Result<int32_t> open_path(int32_t dirfd, const char* path, uint64_t flags, uint3
         }
     }
     if ((flags & fs::o_directory) && !node.is_directory()) return error(Errno::enotdir);
-    if ((flags & fs::o_trunc) && !created && access != fs::o_rdonly && node.type() == fs::NodeType::regular &&
-        !(flags & fs::o_path))
+    // O_TRUNC truncates even with O_RDONLY, as Linux does (it asks for write permission).
+    if ((flags & fs::o_trunc) && !created && node.type() == fs::NodeType::regular && !(flags & fs::o_path))
         TRY(node.truncate(0));
 
     Ref<fs::File> file = TRY(node.open(static_cast<uint32_t>(flags)));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Differential test: Linux is the oracle.
 #
-#   differential.sh EHYVE APP [--stdin FILE] [--env K=V]... [--ehyve-arg ARG]... [-- ARGS...]
+#   differential.sh EHYVE APP [--stdin FILE] [--env K=V]... [--ehyve-arg ARG]...
+#                   [--scratch tmpfs|mount] [-- ARGS...]
 #
 # Runs APP natively as `env -i K=V... APP ARGS...` and then under Eremite as
 # `env -i EHYVE [ARG...] --env K=V... APP ARGS...`. Both runs get stdin from FILE
@@ -15,6 +16,11 @@
 #                      environment is exactly these entries in both runs
 #   --ehyve-arg ARG    an extra option for ehyve only, placed before the --env options
 #                      (repeatable; e.g. --ehyve-arg --memory --ehyve-arg 1G)
+#   --scratch WHERE    a fresh, empty directory for the program to work in, named by the
+#                      environment variable SCRATCH: natively a new host directory; under
+#                      Eremite /tmp/scratch in its tmpfs (WHERE = tmpfs; the program makes
+#                      it) or a new host directory mapped with --mount at /scratch
+#                      (WHERE = mount). Both host directories are removed afterwards.
 #
 # ehyve itself runs with an empty environment too, so the guest's environment is the
 # --env entries whether or not ehyve forwards its own.
@@ -24,7 +30,7 @@
 set -u
 
 usage() {
-    echo "usage: differential.sh EHYVE APP [--stdin FILE] [--env K=V]... [--ehyve-arg ARG]... [-- ARGS...]" >&2
+    echo "usage: differential.sh EHYVE APP [--stdin FILE] [--env K=V]... [--ehyve-arg ARG]... [--scratch tmpfs|mount] [-- ARGS...]" >&2
     exit 2
 }
 
@@ -36,6 +42,7 @@ shift 2
 stdin=/dev/null
 envs=()
 ehyve_args=()
+scratch=
 while [ $# -gt 0 ]; do
     case $1 in
     --stdin)
@@ -56,6 +63,12 @@ while [ $# -gt 0 ]; do
     --ehyve-arg)
         [ $# -ge 2 ] || usage
         ehyve_args+=("$2")
+        shift 2
+        ;;
+    --scratch)
+        [ $# -ge 2 ] || usage
+        case $2 in tmpfs | mount) ;; *) usage ;; esac
+        scratch=$2
         shift 2
         ;;
     --)
@@ -111,7 +124,19 @@ for e in "${envs[@]}"; do
     ehyve_env+=(--env "$e")
 done
 
-run native env -i "${envs[@]}" "$app" "${args[@]}"
+native_env=("${envs[@]}")
+if [ -n "$scratch" ]; then
+    mkdir "$work/native-scratch" "$work/ehyve-scratch" || exit 2
+    native_env+=("SCRATCH=$work/native-scratch")
+    if [ "$scratch" = mount ]; then
+        ehyve_args+=(--mount "$work/ehyve-scratch:/scratch")
+        ehyve_env+=(--env SCRATCH=/scratch)
+    else
+        ehyve_env+=(--env SCRATCH=/tmp/scratch)
+    fi
+fi
+
+run native env -i "${native_env[@]}" "$app" "${args[@]}"
 native_status=$status
 run ehyve env -i "$ehyve" "${ehyve_args[@]}" "${ehyve_env[@]}" "$app" "${args[@]}"
 ehyve_status=$status

@@ -1,10 +1,7 @@
 // IoBuffer for host builds of kernel logic: app buffers are ordinary memory, except a
 // range that tests mark as faulting, where a copy fails as copy_to_app does on a bad
 // pointer: after copying the bytes before the bad ones.
-//
-// The definitions are weak: where another host shim defines IoBuffer too (one in which
-// app copies always fail), that one is used, and tests that need working app copies
-// ask app_copies_work() first.
+
 #include <cstdint>
 #include <cstring>
 
@@ -27,19 +24,19 @@ uint64_t good_bytes(const uint8_t* at, uint64_t length) {
 
 }  // namespace
 
-__attribute__((weak)) bool IoBuffer::fill(uint64_t at, const void* from, uint64_t length) const {
+bool IoBuffer::fill(uint64_t at, const void* from, uint64_t length) const {
     uint64_t good = in_app_ ? good_bytes(address_ + at, length) : length;
     memcpy(address_ + at, from, good);
     return good == length;
 }
 
-__attribute__((weak)) bool IoBuffer::fill_zero(uint64_t at, uint64_t length) const {
+bool IoBuffer::fill_zero(uint64_t at, uint64_t length) const {
     uint64_t good = in_app_ ? good_bytes(address_ + at, length) : length;
     memset(address_ + at, 0, good);
     return good == length;
 }
 
-__attribute__((weak)) bool IoBuffer::drain(void* to, uint64_t at, uint64_t length) const {
+bool IoBuffer::drain(void* to, uint64_t at, uint64_t length) const {
     uint64_t good = in_app_ ? good_bytes(address_ + at, length) : length;
     memcpy(to, address_ + at, good);
     return good == length;
