@@ -104,6 +104,7 @@ void init(const abi::BootInfo& info, const char* const* mount_paths, const char*
 
     mount_synthetic("/dev", make_devfs_root(), "devtmpfs");
     mount_synthetic("/proc", make_procfs_root(info), "proc");
+    set_magic_link_test([](Node& node) { return proc_fd_link_descriptor(node) >= 0; });
     mount_synthetic("/sys", make_sysfs_root(info.cpu_count), "sysfs");
 
     for (uint32_t i = 0; i < info.mount_count; ++i) {

@@ -61,6 +61,20 @@ Result<void> mount(const char* path, Node& root, const char* type, bool read_onl
     return {};
 }
 
+namespace {
+bool (*magic_link_test)(Node&) = nullptr;
+bool is_magic_link(Node& node) { return magic_link_test && magic_link_test(node); }
+}  // namespace
+
+void set_magic_link_test(bool (*is_magic)(Node& node)) { magic_link_test = is_magic; }
+
+bool is_mount_root(Node& node) {
+    int count = __atomic_load_n(&mount_count, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < count; ++i)
+        if (mounts[i].root == &node) return true;
+    return false;
+}
+
 Node* mounted_on(Node& node) {
     // Mounts are only added, and only at boot: a reader sees a prefix of the table.
     int count = __atomic_load_n(&mount_count, __ATOMIC_ACQUIRE);
@@ -141,8 +155,18 @@ Result<Location> walk(const Location& start, const char* path, uint32_t flags) {
     if (!pending || !target) return error(Errno::enomem);
     memcpy(pending, path, length + 1);
 
-    Location at = path[0] == '/' ? TRY(root_location()) : Location(start);
+    // Where "/" and ".." stop: the root, or the start for RESOLVE_BENEATH/IN_ROOT.
+    bool confined = flags & (walk_beneath | walk_in_root);
+    uint32_t floor = confined ? start.depth() : 1;
+    auto restart_at_root = [&](Location& at) -> Result<void> {
+        if (flags & walk_beneath) return error(Errno::exdev);
+        at = flags & walk_in_root ? Location(start) : TRY(root_location());
+        if (!at.depth()) return error(Errno::enomem);
+        return {};
+    };
+    Location at(start);
     if (!at.depth()) return error(Errno::enomem);
+    if (path[0] == '/') TRY(restart_at_root(at));
     int links = 0;
     bool must_be_directory = flags & walk_directory;
     uint64_t cursor = 0;
@@ -162,15 +186,25 @@ Result<Location> walk(const Location& start, const char* path, uint32_t flags) {
         if (!at.node()->is_directory()) return error(Errno::enotdir);
         if (is_dot(name)) continue;
         if (is_dot_dot(name)) {
+            if (at.depth() <= floor) {
+                if (flags & walk_beneath) return error(Errno::exdev);
+                continue;  // ".." of the root (or of RESOLVE_IN_ROOT's start) is itself
+            }
+            if ((flags & walk_no_xdev) && is_mount_root(*at.node())) return error(Errno::exdev);
             at.leave();
             continue;
         }
         if (name.length > name_max) return error(Errno::enametoolong);
         Ref<Node> child = TRY(at.node()->lookup(name));
-        while (Node* mounted = mounted_on(*child)) child = Ref<Node>(mounted);
+        while (Node* mounted = mounted_on(*child)) {
+            if (flags & walk_no_xdev) return error(Errno::exdev);
+            child = Ref<Node>(mounted);
+        }
 
         bool follow = !last || (flags & walk_follow) || trailing_slash;
         if (child->type() == NodeType::symlink && follow) {
+            if (flags & walk_no_symlinks) return error(Errno::eloop);
+            if ((flags & walk_no_magic_links) && is_magic_link(*child)) return error(Errno::eloop);
             if (++links > max_symlinks) return error(Errno::eloop);
             uint64_t target_length = TRY(child->read_link(target, path_max));
             if (target_length == 0) return error(Errno::enoent);
@@ -180,10 +214,7 @@ Result<Location> walk(const Location& start, const char* path, uint32_t flags) {
             memmove(pending + target_length, pending + end, rest_length + 1);
             memcpy(pending, target, target_length);
             cursor = 0;
-            if (pending[0] == '/') {
-                at = TRY(root_location());
-                if (!at.depth()) return error(Errno::enomem);
-            }
+            if (pending[0] == '/') TRY(restart_at_root(at));
             continue;
         }
         TRY(at.enter(*child, name));
@@ -192,7 +223,7 @@ Result<Location> walk(const Location& start, const char* path, uint32_t flags) {
     return at;
 }
 
-Result<ParentWalk> walk_parent(const Location& start, const char* path) {
+Result<ParentWalk> walk_parent(const Location& start, const char* path, uint32_t flags) {
     if (!path[0]) return error(Errno::enoent);
     uint64_t length = strlen(path);
     if (length >= path_max) return error(Errno::enametoolong);
@@ -200,7 +231,9 @@ Result<ParentWalk> walk_parent(const Location& start, const char* path) {
     while (end > 0 && path[end - 1] == '/') --end;
     bool trailing_slash = end != length;
     if (end == 0) {  // "/" or "///": the root itself, no last component
-        Location root = TRY(root_location());
+        if (flags & walk_beneath) return error(Errno::exdev);
+        Location root = (flags & walk_in_root) ? Location(start) : TRY(root_location());
+        if (!root.depth()) return error(Errno::enomem);
         return ParentWalk{static_cast<Location&&>(root), Name{path, 0}, trailing_slash};
     }
     uint64_t begin = end;
@@ -212,7 +245,7 @@ Result<ParentWalk> walk_parent(const Location& start, const char* path) {
     if (!directory) return error(Errno::enomem);
     memcpy(directory, path, begin);
     directory[begin] = 0;
-    auto parent = walk(start, directory, walk_follow | walk_directory | walk_empty_ok);
+    auto parent = walk(start, directory, walk_follow | walk_directory | walk_empty_ok | flags);
     mm::free(directory);
     if (!parent.ok()) return Error{parent.error_code()};
     return ParentWalk{parent.release(), last, trailing_slash};

@@ -18,6 +18,12 @@ namespace eremite::fs {
 inline constexpr uint32_t walk_follow = 1;     // follow a symlink in the last component
 inline constexpr uint32_t walk_directory = 2;  // the result must be a directory (a trailing '/' asks too)
 inline constexpr uint32_t walk_empty_ok = 4;   // "" names the start itself (AT_EMPTY_PATH)
+// openat2's RESOLVE_* restrictions (linux/openat2.h), as walk flags.
+inline constexpr uint32_t walk_no_xdev = 8;          // never cross a mount point: EXDEV
+inline constexpr uint32_t walk_no_magic_links = 16;  // no /proc/self/fd/N links: ELOOP
+inline constexpr uint32_t walk_no_symlinks = 32;     // no symlink at all: ELOOP
+inline constexpr uint32_t walk_beneath = 64;         // never above the start: EXDEV
+inline constexpr uint32_t walk_in_root = 128;        // the start is "/" and ".." stops there
 
 // The start of a walk for *at syscalls: `dirfd` (AT_FDCWD = the working directory) or
 // the root for an absolute path.
@@ -35,7 +41,8 @@ struct ParentWalk {
     Name last;
     bool trailing_slash;
 };
-Result<ParentWalk> walk_parent(const Location& start, const char* path);
+// `flags`: the RESOLVE_* restrictions (walk_no_xdev ... walk_in_root) for the directory part.
+Result<ParentWalk> walk_parent(const Location& start, const char* path, uint32_t flags = 0);
 
 // Mounts `root` (the root of a file system) on the directory at `path`, which must exist.
 // Mounts `root` (the root of a file system) on the directory at `path`, which must
@@ -45,6 +52,11 @@ Result<void> mount(const char* path, Node& root, const char* type, bool read_onl
 void for_each_mount(void (*visit)(const char* path, const char* type, bool read_only, void* context), void* context);
 // The root mounted on `node`, or nullptr.
 Node* mounted_on(Node& node);
+// Whether `node` is the root of a mounted file system.
+bool is_mount_root(Node& node);
+// Which symlinks are "magic" (/proc/self/fd/N: RESOLVE_NO_MAGICLINKS refuses them); procfs
+// says, set at boot.
+void set_magic_link_test(bool (*is_magic)(Node& node));
 // Sets the root of the tree (tmpfs) once at boot.
 void set_root(Node& root);
 Result<Location> root_location();

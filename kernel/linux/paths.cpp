@@ -32,21 +32,29 @@ struct PathArgument {
 };
 
 // The node `path` names from `dirfd` (walk flags as fs::walk).
+// The start of a walk: as fs::start_for, except that RESOLVE_BENEATH and RESOLVE_IN_ROOT
+// start from `dirfd` even for an absolute path (the walk then refuses or re-roots it).
+Result<Location> start_of(int32_t dirfd, const char* path, uint32_t flags) {
+    if (path[0] == '/' && (flags & (fs::walk_beneath | fs::walk_in_root))) return fs::start_for(dirfd, "");
+    return fs::start_for(dirfd, path);
+}
+
 Result<Location> resolve(int32_t dirfd, const char* path, uint32_t flags) {
     if (!path[0] && !(flags & fs::walk_empty_ok)) return error(Errno::enoent);
-    Location start = TRY(fs::start_for(dirfd, path));
+    Location start = TRY(start_of(dirfd, path, flags));
     return fs::walk(start, path, flags);
 }
 
-Result<fs::ParentWalk> resolve_parent(int32_t dirfd, const char* path) {
+Result<fs::ParentWalk> resolve_parent(int32_t dirfd, const char* path, uint32_t flags = 0) {
     if (!path[0]) return error(Errno::enoent);
-    Location start = TRY(fs::start_for(dirfd, path));
-    return fs::walk_parent(start, path);
+    Location start = TRY(start_of(dirfd, path, flags));
+    return fs::walk_parent(start, path, flags);
 }
 
 // ---- open --------------------------------------------------------------------------
 
-Result<int32_t> open_path(int32_t dirfd, const char* path, uint64_t flags, uint32_t mode) {
+// `restrictions`: openat2's RESOLVE_* as walk flags (0 for open and openat).
+Result<int32_t> open_path(int32_t dirfd, const char* path, uint64_t flags, uint32_t mode, uint32_t restrictions = 0) {
     constexpr uint64_t known = fs::o_accmode | fs::o_creat | fs::o_excl | fs::o_noctty | fs::o_trunc | fs::o_append |
                                fs::o_nonblock | fs::o_dsync | fs::o_async | fs::o_direct | fs::o_largefile |
                                fs::o_directory | fs::o_nofollow | fs::o_noatime | fs::o_cloexec | fs::o_sync |
@@ -62,7 +70,7 @@ Result<int32_t> open_path(int32_t dirfd, const char* path, uint64_t flags, uint3
     Location location;
     bool created = false;
     if (creating) {
-        fs::ParentWalk parent = TRY(resolve_parent(dirfd, path));
+        fs::ParentWalk parent = TRY(resolve_parent(dirfd, path, restrictions));
         if (parent.last.length == 0 || is_dot(parent.last) || is_dot_dot(parent.last) || parent.trailing_slash)
             return error(Errno::eisdir);
         auto existing = parent.parent.node()->lookup(parent.last);
@@ -70,9 +78,12 @@ Result<int32_t> open_path(int32_t dirfd, const char* path, uint64_t flags, uint3
             if (flags & fs::o_excl) return error(Errno::eexist);
             Ref<Node> node = existing.value();
             if (node->type() == fs::NodeType::symlink && follow) {
-                location = TRY(resolve(dirfd, path, fs::walk_follow));
+                location = TRY(resolve(dirfd, path, fs::walk_follow | restrictions));
             } else {
-                while (Node* mounted = fs::mounted_on(*node)) node = Ref<Node>(mounted);
+                while (Node* mounted = fs::mounted_on(*node)) {
+                    if (restrictions & fs::walk_no_xdev) return error(Errno::exdev);
+                    node = Ref<Node>(mounted);
+                }
                 location = static_cast<Location&&>(parent.parent);
                 TRY(location.enter(*node, parent.last));
             }
@@ -86,8 +97,9 @@ Result<int32_t> open_path(int32_t dirfd, const char* path, uint64_t flags, uint3
             return Error{existing.error_code()};
         }
     } else {
-        location = TRY(resolve(dirfd, path,
-                               (follow ? fs::walk_follow : 0) | ((flags & fs::o_directory) ? fs::walk_directory : 0)));
+        location = TRY(resolve(
+            dirfd, path,
+            (follow ? fs::walk_follow : 0) | ((flags & fs::o_directory) ? fs::walk_directory : 0) | restrictions));
     }
 
     Node& node = *location.node();
@@ -111,10 +123,10 @@ Result<int32_t> open_path(int32_t dirfd, const char* path, uint64_t flags, uint3
     return fs::install_fd(file, flags & fs::o_cloexec);
 }
 
-int64_t open_syscall(int32_t dirfd, const char* app_path, uint64_t flags, uint32_t mode) {
+int64_t open_syscall(int32_t dirfd, const char* app_path, uint64_t flags, uint32_t mode, uint32_t restrictions = 0) {
     PathArgument path(app_path);
     if (path.error) return path.error;
-    return result_of(open_path(dirfd, path.text(), flags, mode));
+    return result_of(open_path(dirfd, path.text(), flags, mode, restrictions));
 }
 
 }  // namespace
@@ -153,12 +165,21 @@ int64_t sys_openat2(const SyscallArgs& args) {
     if (how.flags & ~known) return failure(Errno::einval);
     if (how.mode & ~uint64_t{07777}) return failure(Errno::einval);
     if (how.mode && !(how.flags & fs::o_creat)) return failure(Errno::einval);
-    if (how.resolve) {
-        // RESOLVE_* path-walk restrictions are not implemented: refusing them is safer
-        // than opening something the caller meant to keep out of reach.
-        return failure(Errno::eopnotsupp);
-    }
-    return open_syscall(args.integer(0), args.pointer<const char>(1), how.flags, static_cast<uint32_t>(how.mode));
+    constexpr uint64_t resolve_no_xdev = 1, resolve_no_magiclinks = 2, resolve_no_symlinks = 4, resolve_beneath = 8,
+                       resolve_in_root = 0x10, resolve_cached = 0x20;
+    if (how.resolve & ~(resolve_no_xdev | resolve_no_magiclinks | resolve_no_symlinks | resolve_beneath |
+                        resolve_in_root | resolve_cached))
+        return failure(Errno::einval);
+    if ((how.resolve & resolve_beneath) && (how.resolve & resolve_in_root)) return failure(Errno::einval);
+    uint32_t restrictions = ((how.resolve & resolve_no_xdev) ? fs::walk_no_xdev : 0) |
+                            ((how.resolve & resolve_no_magiclinks) ? fs::walk_no_magic_links : 0) |
+                            ((how.resolve & resolve_no_symlinks) ? fs::walk_no_symlinks : 0) |
+                            ((how.resolve & resolve_beneath) ? fs::walk_beneath : 0) |
+                            ((how.resolve & resolve_in_root) ? fs::walk_in_root : 0);
+    // RESOLVE_CACHED asks for a walk that needs no I/O; every walk here is served from
+    // memory or one host call per name, so it is simply done.
+    return open_syscall(args.integer(0), args.pointer<const char>(1), how.flags, static_cast<uint32_t>(how.mode),
+                        restrictions);
 }
 
 // ---- stat and access ----------------------------------------------------------------
