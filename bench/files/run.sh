@@ -356,7 +356,7 @@ read -r others_pct steal_pct < <(awk -v b0="${busy_start:-0}" -v b1="${busy_end:
     }')
 host_busy=unknown
 if [[ -n ${others_pct:-} ]]; then
-    host_busy="${others_pct}% of the host's CPU time went to other processes, ${steal_pct}% was stolen by the hypervisor below"
+    host_busy="${others_pct}% of the host's CPU time went to other processes (the host kernel's write-back of this run's files included), ${steal_pct}% was stolen by the hypervisor below"
 fi
 run_seconds=$(awk -v a="$wall_start" -v b="$wall_end" 'BEGIN { printf "%.0f", b - a }')
 
@@ -514,7 +514,7 @@ if [[ ${run_state[seq.et]:-} == ok ]]; then
         # Writing pays for the first touch of each new guest page; reading the same
         # pages back is a plain copy. The difference per 4 KiB page is the first touch.
         per_page=$(awk -v w="$w" -v r="$r" 'BEGIN { printf "%.1f", (4096 / w - 4096 / r) }')
-        note "Eremite tmpfs: writing $mib MiB took $(fmt "$(awk -v w="$w" -v m="$mib" 'BEGIN { print m * 1048576 / w / 1e6 }')") s, reading it back $(fmt "$(awk -v r="$r" -v m="$mib" 'BEGIN { print m * 1048576 / r / 1e6 }')") s. The write allocates a fresh guest frame for every 4 KiB page, whose first touch makes kvm-pvm's shadow MMU fault in the host: the write costs $per_page µs more per page than the read-back, against about 10 µs measured for a first touch alone (docs/performance.md)."
+        note "Eremite tmpfs: writing $mib MiB took $(fmt "$(awk -v w="$w" -v m="$mib" 'BEGIN { print m * 1048576 / w / 1e6 }')") s, reading it back $(fmt "$(awk -v r="$r" -v m="$mib" 'BEGIN { print m * 1048576 / r / 1e6 }')") s. The write puts every 4 KiB page in a guest frame the VM has not touched before, and the first touch of a guest frame makes kvm-pvm's shadow MMU fault in the host: the write costs $per_page µs more per page than the read-back of the same pages (docs/performance.md, \"Files\", shows that a second write in the same VM, into frames already touched, runs faster than native)."
     fi
 fi
 if [[ -n ${others_pct:-} ]] && ((others_pct >= 20)); then
