@@ -80,7 +80,7 @@ private:
 class HostNode final : public Node {
 public:
     HostNode(const Mount& mount, uint64_t handle, const abi::HostStat& stat)
-        : Node(type_of(stat.mode)), mount_(mount), handle_(handle) {}
+        : Node(type_of(stat.mode)), mount_(mount), handle_(handle), fresh_stat_(stat), stat_is_fresh_(true) {}
     ~HostNode() override {
         Caller caller;
         if (!caller.ok()) return;  // the host keeps the handle: a leak, not a fault
@@ -91,6 +91,10 @@ public:
     const void* file_system() const override { return &mount_; }
 
     Attributes attributes() override {
+        // The host's answer to the lookup that made this node serves the first question
+        // about it: a stat(path) is the walk's lookups and nothing more. Later questions
+        // go to the host, which may have changed the file since.
+        if (__atomic_exchange_n(&stat_is_fresh_, false, __ATOMIC_ACQ_REL)) return attributes_of(fresh_stat_);
         Caller caller;
         Attributes a;
         if (!caller.ok()) return a;
@@ -118,6 +122,7 @@ public:
     }
 
     Result<void> set_mode(uint32_t permissions) override {
+        forget_stat();
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = handle_;
@@ -132,6 +137,7 @@ public:
         return same ? Result<void>() : Result<void>(error(Errno::eperm));
     }
     Result<void> set_times(const Timestamp* access, const Timestamp* modify) override {
+        forget_stat();
         constexpr int64_t utime_omit = (1l << 30) - 2;
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
@@ -165,6 +171,7 @@ public:
     Result<Ref<File>> open(uint32_t flags) override;
 
     Result<void> truncate(uint64_t size) override {
+        forget_stat();
         if (is_directory()) return error(Errno::eisdir);
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
@@ -229,6 +236,7 @@ public:
     }
     Result<void> link(Name name, Node& target) override {
         if (!is_directory()) return error(Errno::enotdir);
+        static_cast<HostNode&>(target).forget_stat();
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = static_cast<HostNode&>(target).handle_;
@@ -263,6 +271,8 @@ public:
     }
 
     uint64_t handle() const { return handle_; }
+    // After a change through this node or one of its files: the lookup's answer is old.
+    void forget_stat() { __atomic_store_n(&stat_is_fresh_, false, __ATOMIC_RELEASE); }
     const Mount& mount() const { return mount_; }
 
     Ref<Node> adopt(uint64_t handle, const abi::HostStat& stat) {
@@ -292,6 +302,8 @@ private:
 
     const Mount& mount_;
     uint64_t handle_;
+    abi::HostStat fresh_stat_;
+    bool stat_is_fresh_;
 };
 
 // Kernel frames that carry a transfer, described to the host as segments.
@@ -377,6 +389,7 @@ public:
     }
 
     Result<uint64_t> write(const IoBuffer& buffer, uint64_t length, uint64_t& position) override {
+        node_->forget_stat();
         MutexGuard guard(lock_);
         if (!bounce_ready()) return error(Errno::enomem);
         bool appending = flags() & o_append;
@@ -417,6 +430,7 @@ public:
     Result<Attributes> attributes() override { return node_->attributes(); }
 
     Result<void> allocate(uint64_t offset, uint64_t length) override {
+        node_->forget_stat();
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = io_handle_;

@@ -107,6 +107,9 @@ int main(void) {
     // open and creat
     int fd = check_fd("creat a", creat("a", 0666));
     check("write a", write(fd, "hello, world\n", 13));
+    struct stat after_write;
+    fstat(fd, &after_write);
+    printf("fstat after write: size %lld\n", (long long)after_write.st_size);
     check("close a", close(fd));
     check_fd("open a O_CREAT|O_EXCL", open("a", O_CREAT | O_EXCL | O_RDWR, 0600));
     check_fd("open missing", open("missing", O_RDONLY));
