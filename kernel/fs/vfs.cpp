@@ -239,7 +239,6 @@ Result<ParentWalk> walk_parent(const Location& start, const char* path, uint32_t
     uint64_t begin = end;
     while (begin > 0 && path[begin - 1] != '/') --begin;
     Name last{path + begin, static_cast<uint32_t>(end - begin)};
-    if (last.length > name_max) return error(Errno::enametoolong);
 
     auto* directory = static_cast<char*>(mm::allocate(begin + 1));
     if (!directory) return error(Errno::enomem);
@@ -248,6 +247,8 @@ Result<ParentWalk> walk_parent(const Location& start, const char* path, uint32_t
     auto parent = walk(start, directory, walk_follow | walk_directory | walk_empty_ok | flags);
     mm::free(directory);
     if (!parent.ok()) return Error{parent.error_code()};
+    // After the directory part, as Linux: mkdir("missing/<256 bytes>") is ENOENT.
+    if (last.length > name_max) return error(Errno::enametoolong);
     return ParentWalk{parent.release(), last, trailing_slash};
 }
 

@@ -19,6 +19,7 @@
 #include "fs/file.hpp"
 #include "io_buffer_on_host.hpp"
 #include "page_store_on_host.hpp"
+#include "result_checks.hpp"
 
 namespace {
 
@@ -34,17 +35,6 @@ std::string numbered(const char* prefix, int number) {
     char text[32];
     std::snprintf(text, sizeof text, "%s%d", prefix, number);
     return text;
-}
-
-template <typename T>
-T value(Result<T> result) {
-    EXPECT_TRUE(result.ok()) << "errno " << static_cast<int>(result.error_code());
-    return result.release();
-}
-void succeeds(Result<void> result) { EXPECT_TRUE(result.ok()) << "errno " << static_cast<int>(result.error_code()); }
-template <typename T>
-Errno failure(Result<T> result) {
-    return result.error_code();
 }
 
 uint64_t write_text(Node& file, uint64_t offset, const std::string& text) {
