@@ -128,7 +128,8 @@ void init_console(const abi::BootInfo& info) {
 
 Result<Ref<File>> open_standard_stream(int32_t which) {
     if (which == 0 && stdin_closed) return error(Errno::ebadf);
-    return make(which == 0 ? o_rdonly : o_wronly, which, tty_flags[which]);
+    // As the shell opened them (its open() adds O_LARGEFILE on 64-bit Linux).
+    return make((which == 0 ? o_rdonly : o_wronly) | o_largefile, which, tty_flags[which]);
 }
 
 Result<Ref<File>> open_console(uint32_t flags) { return make(flags, 3, true); }

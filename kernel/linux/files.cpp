@@ -238,7 +238,7 @@ int64_t sys_fcntl(const SyscallArgs& args) {
             return value.ok() ? (value.value() ? 1 : 0) : failure(value.error_code());
         }
         case f_setfd: return result_of(fs::set_close_on_exec(fd, args[2] & fd_cloexec));
-        case f_getfl: return file.value()->flags() | fs::o_largefile;
+        case f_getfl: return file.value()->flags();
         case f_setfl: file.value()->set_status_flags(static_cast<uint32_t>(args[2])); return 0;
         case f_getlk:
         case f_ofd_getlk: {

@@ -118,7 +118,9 @@ Result<int32_t> open_path(int32_t dirfd, const char* path, uint64_t flags, uint3
     if ((flags & fs::o_trunc) && !created && node.type() == fs::NodeType::regular && !(flags & fs::o_path))
         TRY(node.truncate(0));
 
-    Ref<fs::File> file = TRY(node.open(static_cast<uint32_t>(flags)));
+    // open() on 64-bit Linux always adds O_LARGEFILE (force_o_largefile); pipes and
+    // eventfds, made otherwise, do not have it.
+    Ref<fs::File> file = TRY(node.open(static_cast<uint32_t>(flags | fs::o_largefile)));
     if (!file->location() && !file->set_location(location)) return error(Errno::enomem);
     return fs::install_fd(file, flags & fs::o_cloexec);
 }

@@ -172,7 +172,14 @@ int main(void) {
     check("append", write(fd, "tail", 4));
     check("position after append", lseek(fd, 0, SEEK_CUR));
     check("fcntl getfl has O_APPEND", (fcntl(fd, F_GETFL) & O_APPEND) != 0);
-    check("fcntl setfl clears it", fcntl(fd, F_SETFL, 0));
+    // The kernel's O_LARGEFILE (glibc defines the macro as 0 on x86-64): open() adds it.
+    check("fcntl getfl has the kernel's O_LARGEFILE", (fcntl(fd, F_GETFL) & 0100000) != 0);
+    int ends[2];
+    pipe(ends);
+    check("a pipe's getfl has it", (fcntl(ends[0], F_GETFL) & 0100000) != 0);
+    close(ends[0]);
+    close(ends[1]);
+    check("fcntl setfl 0 clears O_APPEND", fcntl(fd, F_SETFL, 0));
     check("fcntl getfl has O_APPEND", (fcntl(fd, F_GETFL) & O_APPEND) != 0);
     check("close", close(fd));
     print_stat("stat a after append", "a", 1);
