@@ -363,16 +363,9 @@ public:
         uint64_t done = 0;
         while (done < length) {
             uint64_t want = min(length - done, bounce_->capacity());
-            Caller caller;
-            if (!caller.ok()) return done ? Result<uint64_t>(done) : error(Errno::enomem);
-            caller.args().handle = io_handle_;
-            caller.args().offset = position + done;
-            caller.args().segment_count = bounce_->describe(want);
-            caller.args().segments = bounce_->segments_address();
-            auto got = caller.run(abi::HostFileOp::read);
+            auto got = through_bounce(abi::HostFileOp::read, position + done, want);
             if (!got.ok()) return done ? Result<uint64_t>(done) : Error{got.error_code()};
-            auto count = static_cast<uint64_t>(got.value());
-            if (count > want) return error(Errno::eio);  // the host may not claim more than asked
+            uint64_t count = got.value();
             for (uint64_t at = 0; at < count; at += page_size) {
                 uint64_t piece = min(page_size, count - at);
                 if (!buffer.fill(done + at, bounce_->page(at / page_size), piece)) {
@@ -404,16 +397,9 @@ public:
                 }
             }
             if (want == 0) return done ? Result<uint64_t>(done) : error(Errno::efault);
-            Caller caller;
-            if (!caller.ok()) return done ? Result<uint64_t>(done) : error(Errno::enomem);
-            caller.args().handle = io_handle_;
-            caller.args().offset = position + done;
-            caller.args().segment_count = bounce_->describe(want);
-            caller.args().segments = bounce_->segments_address();
-            auto put = caller.run(abi::HostFileOp::write);
+            auto put = through_bounce(abi::HostFileOp::write, position + done, want);
             if (!put.ok()) return done ? Result<uint64_t>(done) : Error{put.error_code()};
-            auto count = static_cast<uint64_t>(put.value());
-            if (count > want) return error(Errno::eio);
+            uint64_t count = put.value();
             done += count;
             if (count < want) break;
         }
@@ -446,16 +432,8 @@ public:
         if (!bounce_ready()) return error(Errno::enomem);
         // One page of linux_dirent64 records per call; the listing stops when full.
         for (;;) {
-            Caller caller;
-            if (!caller.ok()) return error(Errno::enomem);
-            caller.args().handle = io_handle_;
-            caller.args().offset = cookie;
-            caller.args().segment_count = bounce_->describe(page_size);
-            caller.args().segments = bounce_->segments_address();
-            auto got = caller.run(abi::HostFileOp::read_dir);
-            if (!got.ok()) return Error{got.error_code()};
-            auto bytes = static_cast<uint64_t>(got.value());
-            if (bytes == 0 || bytes > page_size) return {};
+            uint64_t bytes = TRY(through_bounce(abi::HostFileOp::read_dir, cookie, page_size));
+            if (bytes == 0) return {};
             const uint8_t* records = bounce_->page(0);
             for (uint64_t at = 0; at + 19 < bytes;) {
                 uint64_t inode, next;
@@ -475,6 +453,20 @@ public:
     }
 
 private:
+    // One host call that moves up to `length` bytes through the bounce frames (the lock
+    // held); the count the host reports, never more than asked.
+    Result<uint64_t> through_bounce(abi::HostFileOp op, uint64_t offset, uint64_t length) {
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = io_handle_;
+        caller.args().offset = offset;
+        caller.args().segment_count = bounce_->describe(length);
+        caller.args().segments = bounce_->segments_address();
+        auto count = static_cast<uint64_t>(TRY(caller.run(op)));
+        if (count > length) return error(Errno::eio);  // the host may not claim more than asked
+        return count;
+    }
+
     static NodeType dirent_node_type(uint8_t type) { return type_of(static_cast<uint32_t>(type) << 12); }
     bool bounce_ready() {
         if (!bounce_) bounce_ = new Bounce;

@@ -23,6 +23,12 @@ constexpr uint64_t at_symlink_nofollow = 0x100, at_removedir = 0x200, at_symlink
 bool is_dot(Name name) { return name.length == 1 && name.text[0] == '.'; }
 bool is_dot_dot(Name name) { return name.length == 2 && name.text[0] == '.' && name.text[1] == '.'; }
 
+// The walk flags for a *at syscall's AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH.
+uint32_t walk_flags_of(uint64_t at_flags) {
+    return ((at_flags & at_symlink_nofollow) ? 0 : fs::walk_follow) |
+           ((at_flags & at_empty_path) ? fs::walk_empty_ok : 0);
+}
+
 // An app path copied in, or the errno of the copy.
 struct PathArgument {
     AppPath path;
@@ -194,7 +200,7 @@ Result<fs::Attributes> attributes_at(int32_t dirfd, const char* path, uint64_t f
         Ref<fs::File> file = TRY(fs::file_of(dirfd));
         return file->attributes();
     }
-    Location location = TRY(resolve(dirfd, path, (flags & at_symlink_nofollow) ? 0 : fs::walk_follow));
+    Location location = TRY(resolve(dirfd, path, walk_flags_of(flags & ~at_empty_path)));
     return location.node()->attributes();
 }
 
@@ -487,9 +493,7 @@ namespace {
 int64_t change_mode(int32_t dirfd, const char* app_path, uint32_t mode, uint64_t flags) {
     PathArgument path(app_path);
     if (path.error) return path.error;
-    auto location = resolve(
-        dirfd, path.text(),
-        ((flags & at_symlink_nofollow) ? 0 : fs::walk_follow) | ((flags & at_empty_path) ? fs::walk_empty_ok : 0));
+    auto location = resolve(dirfd, path.text(), walk_flags_of(flags));
     if (!location.ok()) return failure(location.error_code());
     Node& node = *location.value().node();
     if (node.type() == fs::NodeType::symlink) return failure(Errno::eopnotsupp);
@@ -500,9 +504,7 @@ int64_t change_owner(int32_t dirfd, const char* app_path, uint32_t uid, uint32_t
     if (flags & ~(at_symlink_nofollow | at_empty_path)) return failure(Errno::einval);
     PathArgument path(app_path);
     if (path.error) return path.error;
-    auto location = resolve(
-        dirfd, path.text(),
-        ((flags & at_symlink_nofollow) ? 0 : fs::walk_follow) | ((flags & at_empty_path) ? fs::walk_empty_ok : 0));
+    auto location = resolve(dirfd, path.text(), walk_flags_of(flags));
     if (!location.ok()) return failure(location.error_code());
     return result_of(location.value().node()->set_owner(uid, gid));
 }
@@ -548,9 +550,7 @@ int64_t times_at(int32_t dirfd, const char* app_path, const KernelTimespec* time
     }
     PathArgument path(app_path);
     if (path.error) return path.error;
-    auto location = resolve(
-        dirfd, path.text(),
-        ((flags & at_symlink_nofollow) ? 0 : fs::walk_follow) | ((flags & at_empty_path) ? fs::walk_empty_ok : 0));
+    auto location = resolve(dirfd, path.text(), walk_flags_of(flags));
     if (!location.ok()) return failure(location.error_code());
     return set_times(*location.value().node(), times);
 }
