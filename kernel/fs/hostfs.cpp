@@ -77,15 +77,22 @@ private:
     Call* call_;
 };
 
+// Gives a handle back to the host. Without memory for the call the host keeps it: a
+// leak of one host descriptor, not a fault.
+void release_handle(uint64_t handle) {
+    Caller caller;
+    if (!caller.ok()) return;
+    caller.args().handle = handle;
+    (void)caller.run(abi::HostFileOp::release);
+}
+
 class HostNode final : public Node {
 public:
     HostNode(const Mount& mount, uint64_t handle, const abi::HostStat& stat)
         : Node(type_of(stat.mode)), mount_(mount), handle_(handle), fresh_stat_(stat), stat_is_fresh_(true) {}
     ~HostNode() override {
-        Caller caller;
-        if (!caller.ok()) return;  // the host keeps the handle: a leak, not a fault
-        caller.args().handle = handle_;
-        (void)caller.run(abi::HostFileOp::release);
+        if (uint64_t spare = __atomic_exchange_n(&spare_io_handle_, 0, __ATOMIC_ACQ_REL)) release_handle(spare);
+        release_handle(handle_);
     }
 
     const void* file_system() const override { return &mount_; }
@@ -203,13 +210,15 @@ public:
         caller.args().mode = permissions;
         uint64_t io_handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::create)));
         // The host returned an I/O handle; the node needs a plain one: look it up (the
-        // file exists now) and let the I/O handle go.
-        Caller release;
-        if (release.ok()) {
-            release.args().handle = io_handle;
-            (void)release.run(abi::HostFileOp::release);
+        // file exists now). The I/O handle (read-write, no O_APPEND) is kept for the open
+        // that follows a create, which then needs no host call.
+        auto node = lookup(name);
+        if (!node.ok()) {
+            release_handle(io_handle);
+            return node;
         }
-        return lookup(name);
+        __atomic_store_n(&static_cast<HostNode*>(node.value().get())->spare_io_handle_, io_handle, __ATOMIC_RELEASE);
+        return node;
     }
 
     Result<Ref<Node>> make_directory(Name name, uint32_t permissions) override {
@@ -278,11 +287,7 @@ public:
     Ref<Node> adopt(uint64_t handle, const abi::HostStat& stat) {
         auto* node = new HostNode(mount_, handle, stat);
         if (!node) {
-            Caller release;
-            if (release.ok()) {
-                release.args().handle = handle;
-                (void)release.run(abi::HostFileOp::release);
-            }
+            release_handle(handle);
             return {};
         }
         return Ref<Node>(node);
@@ -302,6 +307,7 @@ private:
 
     const Mount& mount_;
     uint64_t handle_;
+    uint64_t spare_io_handle_ = 0;  // from create(), for the first open without O_APPEND
     abi::HostStat fresh_stat_;
     bool stat_is_fresh_;
 };
@@ -347,10 +353,7 @@ public:
     HostFile(HostNode& node, uint64_t io_handle, uint32_t flags) : File(flags), node_(&node), io_handle_(io_handle) {}
     ~HostFile() override {
         delete bounce_;
-        Caller caller;
-        if (!caller.ok()) return;
-        caller.args().handle = io_handle_;
-        (void)caller.run(abi::HostFileOp::release);
+        release_handle(io_handle_);
     }
 
     Node* node() override { return node_.get(); }
@@ -481,18 +484,19 @@ private:
 
 Result<Ref<File>> HostNode::open(uint32_t flags) {
     if (flags & o_path) return Node::open(flags);
-    Caller caller;
-    if (!caller.ok()) return error(Errno::enomem);
-    caller.args().handle = handle_;
-    caller.args().flags = flags & (o_accmode | o_append | o_directory);
-    uint64_t io = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::open)));
+    // The access mode the app asked for is enforced by File::readable/writable; the
+    // spare handle is read-write without O_APPEND, so it serves any other open.
+    uint64_t io = (flags & (o_append | o_directory)) ? 0 : __atomic_exchange_n(&spare_io_handle_, 0, __ATOMIC_ACQ_REL);
+    if (!io) {
+        Caller caller;
+        if (!caller.ok()) return error(Errno::enomem);
+        caller.args().handle = handle_;
+        caller.args().flags = flags & (o_accmode | o_append | o_directory);
+        io = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::open)));
+    }
     auto* file = new HostFile(*this, io, flags);
     if (!file) {
-        Caller release;
-        if (release.ok()) {
-            release.args().handle = io;
-            (void)release.run(abi::HostFileOp::release);
-        }
+        release_handle(io);
         return error(Errno::enomem);
     }
     return Ref<File>(file);
