@@ -141,20 +141,6 @@ esac
 # ---------------------------------------------------------------- the machine
 describe_machine
 load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
-# How busy the host was: CPU time of the whole machine (/proc/stat) minus this
-# script's children (bash's times), against wall time x cores.
-cpu_jiffies() { # -> "busy steal" in clock ticks
-    awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat 2>/dev/null
-}
-# User + system seconds of this shell's finished children, from bash's times, which
-# must run in this shell, not in a $(...) subshell:  times >FILE; children_cpu_s FILE
-children_cpu_s() {
-    sed -n 2p "$1" | awk '{
-        s = 0
-        for (i = 1; i <= 2; ++i) { split($i, p, /[ms]/); s += p[1] * 60 + p[2] }
-        print s
-    }'
-}
 read -r busy_start steal_start < <(cpu_jiffies)
 times >"$tmp/times-start"
 children_start=$(children_cpu_s "$tmp/times-start")
@@ -263,38 +249,9 @@ run() {
             eh) sync -f -- "$hostfs_dir" ;;
         esac
     fi
-    echo "running: ${cmd[*]}" >&2
-    timeout -k 5 "$run_timeout" "${cmd[@]}" >"$tmp/$key.out" 2>"$tmp/$key.err" </dev/null
-    local rc=$?
-    if ((rc == 0)); then
-        run_state[$key]=ok
-        return
-    fi
-    run_state[$key]=failed
-    local detail="command: ${cmd[*]}"$'\n'"exit status: $rc"
-    if ((rc == 124 || rc == 137)); then
-        detail+=" (timed out after ${run_timeout} s)"
-    elif ((rc == 126)); then
-        detail+=" (126: the guest kernel failed)"
-    elif ((rc == 125)); then
-        detail+=" (125: ehyve could not run the VM)"
-    fi
-    if grep -qi 'kernel panic' "$tmp/$key.err"; then
-        detail+=$'\n'"the guest kernel panicked (a kernel bug)"
-    fi
-    if [[ -s $tmp/$key.out ]]; then
-        detail+=$'\n'"stdout (last 10 lines):"$'\n'"$(tail -n 10 "$tmp/$key.out")"
-    fi
-    if [[ -s $tmp/$key.err ]]; then
-        detail+=$'\n'"stderr (last 20 lines):"$'\n'"$(tail -n 20 "$tmp/$key.err")"
-    fi
-    add_error "$key failed" "$detail"
+    run_timed "$key" "${cmd[@]}"
 }
 
-# value KEY NAME: the value of result NAME in the run's output (empty if none).
-value() {
-    sed -n "s/^result name=$2 value=\\([-+0-9.eE]*\\)\$/\\1/p" "$tmp/$1.out" 2>/dev/null | tail -n 1
-}
 
 # rm_file PLACE: the sequential file of a native or hostfs place, before the next step.
 rm_file() {

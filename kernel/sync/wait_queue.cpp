@@ -40,7 +40,9 @@ void WaitQueue::notify(Waiter& waiter) {
     sched::wake(waiter.thread);
 }
 
-void WaitQueue::wake_one() {
+// Poll waiters (MultiWait entries) are told and stay queued, as Linux's poll entries;
+// ordinary waiters are taken off and woken, one of them or all.
+void WaitQueue::wake(bool all) {
     LockGuard guard(lock_);
     for (Waiter* waiter = first_; waiter;) {
         Waiter* next = waiter->next;
@@ -50,22 +52,7 @@ void WaitQueue::wake_one() {
             sched::Thread* thread = waiter->thread;
             remove(*waiter);  // the waiter lives on its thread's stack: not touched after the wake
             sched::wake(thread);
-            return;
-        }
-        waiter = next;
-    }
-}
-
-void WaitQueue::wake_all() {
-    LockGuard guard(lock_);
-    for (Waiter* waiter = first_; waiter;) {
-        Waiter* next = waiter->next;
-        if (waiter->multi) {
-            notify(*waiter);
-        } else {
-            sched::Thread* thread = waiter->thread;
-            remove(*waiter);
-            sched::wake(thread);
+            if (!all) return;
         }
         waiter = next;
     }

@@ -38,8 +38,8 @@ public:
             }
         }
     }
-    void wake_one();
-    void wake_all();
+    void wake_one() { wake(false); }
+    void wake_all() { wake(true); }
     bool has_waiters();
 
 private:
@@ -58,6 +58,7 @@ private:
     void remove(Waiter& waiter);
     // Wakes a MultiWait entry's thread, leaving the entry queued.
     static void notify(Waiter& waiter);
+    void wake(bool all);
 
     SpinLock lock_;
     Waiter* first_ = nullptr;

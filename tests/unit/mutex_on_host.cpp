@@ -28,8 +28,7 @@ bool WaitQueue::sleep(Waiter&) {
     sched_yield();
     return true;  // woken: the caller checks its condition again
 }
-void WaitQueue::wake_one() {}
-void WaitQueue::wake_all() {}
+void WaitQueue::wake(bool) {}
 bool WaitQueue::has_waiters() { return false; }
 
 }  // namespace eremite
