@@ -1,0 +1,494 @@
+// The load-time syscall rewriter (see syscall_rewriter.hpp). Design:
+//
+// 1. Function ranges come from `.eh_frame` FDEs and sized function symbols
+//    (function_bounds.hpp). Each distinct range is decoded on its own with Zydis, from its
+//    start, so a `syscall` is only ever found at an instruction boundary; bytes 0f 05
+//    inside other instructions or in data are never seen as sites.
+// 2. Each range gets a red-zone verdict (analyse_function). It is flow-insensitive and
+//    conservative: the function is unsafe when any instruction
+//    - accesses memory at a negative displacement from %rsp, or at %rsp plus an index
+//      register (explicit operands; the implicit stack accesses of push, pop, call, ret,
+//      enter and leave are fine), or forms such an address with `lea`;
+//    - does the same through an "rsp-derived" register: one that receives %rsp (`mov
+//      %rsp,%reg`, `lea d(%rsp),%reg` with d >= 0) or, transitively, a value computed
+//      from such a register;
+//    - stores %rsp or an rsp-derived register to memory (the pointer escapes);
+//    - reads %rsp in any other way (xchg, arithmetic into another register, hidden
+//      uses by instructions that are not plain stack operations, enter with a nesting
+//      level).
+//    `add/sub/and ...,%rsp`, `mov/lea ...,%rsp`, `cmp/test` on %rsp and `push %rsp` are fine.
+// 3. A site is rewritten only if every range that contains it decoded completely, found
+//    the site at a boundary, and is red-zone safe, and the site's segment is PF_X
+//    without PF_W. A `mov $NR,%eax` / `mov $NR,%rax` right before it, in every such
+//    range, with NR below abi::syscall_stub_count, makes it a direct call to the stub.
+// 4. Code that no range covers is swept linearly only to count its sites (no_function);
+//    they are never rewritten.
+#include "syscall_rewriter.hpp"
+
+#include <Zydis/Zydis.h>
+#include <elf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <optional>
+
+#include "eremite/abi.hpp"
+#include "function_bounds.hpp"
+
+namespace ehyve {
+
+namespace {
+
+namespace abi = eremite::abi;
+
+constexpr int no_register = -1;
+constexpr int rsp_index = ZYDIS_REGISTER_RSP - ZYDIS_REGISTER_RAX;
+constexpr uint32_t rsp_bit = 1u << rsp_index;
+
+// 0..15 for a general-purpose register of any width (rax..r15), else no_register.
+int gpr_index(ZydisRegister reg) {
+    if (reg == ZYDIS_REGISTER_NONE) return no_register;
+    ZydisRegister full = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);
+    if (full < ZYDIS_REGISTER_RAX || full > ZYDIS_REGISTER_R15) return no_register;
+    return full - ZYDIS_REGISTER_RAX;
+}
+
+uint32_t bit(int index) { return index == no_register ? 0 : 1u << index; }
+
+// Instructions whose hidden %rsp operands are ordinary pushes and pops.
+bool is_stack_operation(ZydisMnemonic mnemonic) {
+    switch (mnemonic) {
+        case ZYDIS_MNEMONIC_PUSH:
+        case ZYDIS_MNEMONIC_POP:
+        case ZYDIS_MNEMONIC_PUSHFQ:
+        case ZYDIS_MNEMONIC_POPFQ:
+        case ZYDIS_MNEMONIC_CALL:
+        case ZYDIS_MNEMONIC_RET:
+        case ZYDIS_MNEMONIC_ENTER:
+        case ZYDIS_MNEMONIC_LEAVE: return true;
+        default: return false;
+    }
+}
+
+// What one function's analysis found.
+struct FunctionAnalysis {
+    struct Site {
+        uint64_t address = 0;
+        bool plain = true;  // exactly 0f 05, no prefix
+        std::optional<uint64_t> mov_address;
+        uint8_t mov_length = 0;
+        uint32_t number = 0;
+    };
+    bool decodable = true;
+    bool red_zone_safe = true;
+    std::vector<Site> sites;
+};
+
+// Red-zone bookkeeping of one function while it is decoded. Registers carry a class,
+// joined over the whole function (flow-insensitive): not derived from %rsp, "at or
+// above": a copy of %rsp plus a non-negative constant, or "unknown": computed from
+// %rsp in any other way.
+class RedZoneCheck {
+public:
+    void instruction(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands) {
+        const ZydisMnemonic mnemonic = instruction.mnemonic;
+        if (mnemonic == ZYDIS_MNEMONIC_NOP) return;  // its memory operand is not accessed
+        const bool stack_operation = is_stack_operation(mnemonic);
+        if (mnemonic == ZYDIS_MNEMONIC_ENTER && instruction.operand_count_visible >= 2 &&
+            operands[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && operands[1].imm.value.u != 0)
+            safe_ = false;  // a nesting level copies frame pointers from below %rbp
+
+        int destination = no_register;  // of mov/lea/add, for the copies below
+        if (instruction.operand_count_visible >= 1 && operands[0].type == ZYDIS_OPERAND_TYPE_REGISTER)
+            destination = gpr_index(operands[0].reg.value);
+        uint32_t reads = 0, writes = 0;
+        for (uint8_t i = 0; i < instruction.operand_count; ++i) {
+            const ZydisDecodedOperand& op = operands[i];
+            const bool hidden = op.visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN;
+            const bool read = op.actions & ZYDIS_OPERAND_ACTION_MASK_READ;
+            const bool write = op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE;
+            if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+                int reg = gpr_index(op.reg.value);
+                if (reg == no_register) continue;
+                if (reg == rsp_index) {
+                    // Writes to %rsp are fine: data above the new %rsp is not in the red zone.
+                    if (hidden && !stack_operation) safe_ = false;
+                    if (!hidden && read && !rsp_read_is_classified(instruction, operands, i)) safe_ = false;
+                    continue;
+                }
+                if (read && !(hidden && stack_operation)) reads |= bit(reg);
+                if (write) writes |= bit(reg);
+            } else if (op.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+                int base = gpr_index(op.mem.base);
+                int index = gpr_index(op.mem.index);
+                bool negative = op.mem.disp.has_displacement && op.mem.disp.value < 0;
+                if (op.mem.type == ZYDIS_MEMOP_TYPE_AGEN) {
+                    // lea: the address is a value. Into %rsp it is a stack adjustment.
+                    if (destination == rsp_index) continue;
+                    if (base == rsp_index && (negative || index != no_register)) safe_ = false;
+                    if (index == rsp_index) safe_ = false;
+                    reads |= bit(base) | bit(index);
+                    uses_.push_back({base, index, negative, true});
+                    continue;
+                }
+                // %fs/%gs-relative accesses are thread-local storage, never the stack.
+                if (op.mem.segment == ZYDIS_REGISTER_FS || op.mem.segment == ZYDIS_REGISTER_GS) continue;
+                if (base == rsp_index && stack_operation && op.visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
+                    continue;  // the push or pop itself
+                if (base == rsp_index && (negative || index != no_register)) safe_ = false;
+                if (index == rsp_index) safe_ = false;
+                uses_.push_back({base, index, negative, false});
+            }
+        }
+        writes &= ~rsp_bit;
+        if (!writes) return;
+
+        // Copies keep the class of their source; anything else computed from a derived
+        // register is "unknown".
+        Flow flow{reads, writes, Flow::compute, no_register};
+        if (mnemonic == ZYDIS_MNEMONIC_MOV && operands[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            flow = {0, writes, Flow::copy, gpr_index(operands[1].reg.value)};
+        } else if (mnemonic == ZYDIS_MNEMONIC_LEA && operands[1].mem.index == ZYDIS_REGISTER_NONE &&
+                   !(operands[1].mem.disp.has_displacement && operands[1].mem.disp.value < 0)) {
+            flow = {0, writes, Flow::copy, gpr_index(operands[1].mem.base)};
+        } else if (mnemonic == ZYDIS_MNEMONIC_ADD && operands[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+                   operands[1].imm.value.s >= 0) {
+            return;  // %reg + c, c >= 0: keeps its class
+        }
+        if (flow.kind == Flow::copy && flow.source == no_register) return;
+        if (flow.kind == Flow::compute && !flow.reads) return;
+        flows_.push_back(flow);
+    }
+
+    // The verdict, once every instruction has been seen.
+    bool safe() {
+        if (!safe_) return false;
+        Class classes[16]{};
+        classes[rsp_index] = Class::at_or_above;
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (const auto& flow : flows_) {
+                Class result = Class::none;
+                if (flow.kind == Flow::copy) {
+                    result = classes[flow.source];
+                } else {
+                    for (int r = 0; r < 16; ++r)
+                        if ((flow.reads & bit(r)) && classes[r] != Class::none) result = Class::unknown;
+                }
+                if (result == Class::none) continue;
+                for (int r = 0; r < 16; ++r) {
+                    if (r == rsp_index || !(flow.writes & bit(r)) || classes[r] >= result) continue;
+                    classes[r] = result;
+                    changed = true;
+                }
+            }
+        }
+        for (const auto& use : uses_) {
+            // %rsp's own uses were checked instruction by instruction.
+            Class base = use.base == no_register || use.base == rsp_index ? Class::none : classes[use.base];
+            Class index = use.index == no_register ? Class::none : classes[use.index];
+            if (index != Class::none) return false;
+            if (base == Class::at_or_above && (use.negative || use.index != no_register)) return false;
+            if (base == Class::unknown && !use.address_only) return false;
+        }
+        return true;
+    }
+
+private:
+    enum class Class : uint8_t { none, at_or_above, unknown };
+    struct Flow {
+        uint32_t reads;
+        uint32_t writes;
+        enum Kind : uint8_t { copy, compute } kind;
+        int source;  // of a copy
+    };
+    // A memory operand's address, checked once the classes are known.
+    struct AddressUse {
+        int base;
+        int index;
+        bool negative;
+        bool address_only;  // lea: nothing is accessed
+    };
+
+    // An explicit read of %rsp that is known to be harmless, or a copy of it into a
+    // register (which then has the class "at or above").
+    static bool rsp_read_is_classified(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands,
+                                       uint8_t operand) {
+        switch (instruction.mnemonic) {
+            case ZYDIS_MNEMONIC_MOV:
+                // mov %rsp,%reg is a copy; mov %rsp,mem lets the pointer escape.
+                return operand == 1 && operands[0].type == ZYDIS_OPERAND_TYPE_REGISTER;
+            case ZYDIS_MNEMONIC_ADD:
+            case ZYDIS_MNEMONIC_SUB:
+            case ZYDIS_MNEMONIC_AND: return operand == 0;  // adjusting %rsp itself
+            case ZYDIS_MNEMONIC_CMP:
+            case ZYDIS_MNEMONIC_TEST:
+            case ZYDIS_MNEMONIC_PUSH: return true;
+            default: return false;
+        }
+    }
+
+    bool safe_ = true;
+    std::vector<Flow> flows_;
+    std::vector<AddressUse> uses_;
+};
+
+FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const uint8_t> code, uint64_t address) {
+    FunctionAnalysis analysis;
+    RedZoneCheck red_zone;
+    ZydisDecodedInstruction instruction;
+    ZydisDecodedOperand operands[ZYDIS_MAX_OPERAND_COUNT];
+    constexpr size_t no_previous = SIZE_MAX;
+    size_t previous = no_previous;  // offset of the previous instruction, when it decoded
+    size_t offset = 0;
+    while (offset < code.size()) {
+        if (!ZYAN_SUCCESS(
+                ZydisDecoderDecodeFull(&decoder, code.data() + offset, code.size() - offset, &instruction, operands))) {
+            // Keep sweeping (one byte on) only to count the sites; none will be rewritten.
+            analysis.decodable = false;
+            previous = no_previous;
+            ++offset;
+            continue;
+        }
+        red_zone.instruction(instruction, operands);
+        if (instruction.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
+            FunctionAnalysis::Site site;
+            site.address = address + offset;
+            site.plain = instruction.length == 2;
+            if (site.plain && previous != no_previous) {
+                const uint8_t* mov = code.data() + previous;
+                size_t mov_length = offset - previous;
+                uint32_t immediate = 0;
+                if (mov_length == 5 && mov[0] == 0xb8) {
+                    std::memcpy(&immediate, mov + 1, 4);  // mov $imm32,%eax
+                } else if (mov_length == 7 && mov[0] == 0x48 && mov[1] == 0xc7 && mov[2] == 0xc0) {
+                    std::memcpy(&immediate, mov + 3, 4);  // mov $simm32,%rax: sign-extended
+                } else {
+                    mov_length = 0;
+                }
+                if (mov_length != 0 && immediate < abi::syscall_stub_count) {
+                    site.mov_address = address + previous;
+                    site.mov_length = static_cast<uint8_t>(mov_length);
+                    site.number = immediate;
+                }
+            }
+            analysis.sites.push_back(site);
+        }
+        previous = offset;
+        offset += instruction.length;
+    }
+    analysis.red_zone_safe = red_zone.safe();
+    return analysis;
+}
+
+// How many of the ranges (given by sorted starts and sorted ends) contain `address`.
+class RangeCounter {
+public:
+    explicit RangeCounter(const std::vector<AddressRange>& ranges) {
+        for (const auto& r : ranges) {
+            starts_.push_back(r.start);
+            ends_.push_back(r.end);
+        }
+        std::sort(starts_.begin(), starts_.end());
+        std::sort(ends_.begin(), ends_.end());
+    }
+    size_t containing(uint64_t address) const {
+        auto started = std::upper_bound(starts_.begin(), starts_.end(), address) - starts_.begin();
+        auto ended = std::upper_bound(ends_.begin(), ends_.end(), address) - ends_.begin();
+        return static_cast<size_t>(started - ended);
+    }
+
+private:
+    std::vector<uint64_t> starts_;
+    std::vector<uint64_t> ends_;
+};
+
+// What every range that found a site says about it.
+struct SiteVotes {
+    size_t found = 0;
+    size_t paired = 0;
+    bool pair_conflict = false;
+    bool plain = true;
+    uint64_t mov_address = 0;
+    uint8_t mov_length = 0;
+    uint32_t number = 0;
+};
+
+const LoadSegment* executable_segment_holding(const ElfLayout& layout, uint64_t start, uint64_t end) {
+    for (const auto& s : layout.segments) {
+        if (!(s.flags & PF_X)) continue;
+        if (start >= s.address && end >= start && end - s.address <= s.file_size) return &s;
+    }
+    return nullptr;
+}
+
+struct Rewrite {
+    uint64_t address = 0;  // first byte written
+    SyscallPatch patch;
+    uint64_t call_site = 0;
+    bool direct = false;
+};
+
+}  // namespace
+
+RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
+    RewritePlan plan;
+    auto layout = read_elf_layout(elf_file);
+    if (!layout) return plan;
+    ZydisDecoder decoder;
+    if (!ZYAN_SUCCESS(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return plan;
+
+    std::vector<AddressRange> ranges = find_function_ranges(elf_file, *layout);
+    // Hostile files may pile up overlapping ranges: bound the decoding work.
+    uint64_t executable_bytes = 0;
+    for (const auto& s : layout->segments)
+        if (s.flags & PF_X) executable_bytes += s.file_size;
+    uint64_t budget = 16 * executable_bytes + (1u << 20);
+
+    std::vector<AddressRange> undecodable_ranges, unsafe_ranges;
+    std::map<uint64_t, SiteVotes> votes;
+    for (const auto& range : ranges) {
+        if (!executable_segment_holding(*layout, range.start, range.end)) continue;  // counted, never found
+        uint64_t size = range.end - range.start;
+        if (size > budget) return RewritePlan{};
+        budget -= size;
+        auto offset = file_offset_of(*layout, range.start, size);
+        if (!offset) continue;
+        FunctionAnalysis analysis = analyse_function(decoder, elf_file.subspan(*offset, size), range.start);
+        if (!analysis.decodable) undecodable_ranges.push_back(range);
+        if (!analysis.red_zone_safe) unsafe_ranges.push_back(range);
+        for (const auto& site : analysis.sites) {
+            SiteVotes& vote = votes[site.address];
+            if (vote.found++ == 0) {
+                vote.mov_address = site.mov_address.value_or(0);
+                vote.mov_length = site.mov_length;
+                vote.number = site.number;
+            } else if (site.mov_address.value_or(0) != vote.mov_address) {
+                vote.pair_conflict = true;
+            }
+            vote.plain = vote.plain && site.plain;
+            if (site.mov_address) ++vote.paired;
+        }
+    }
+
+    RangeCounter all(ranges), undecodable(undecodable_ranges), unsafe(unsafe_ranges);
+    const uint64_t stub_region = abi::syscall_stub_region_address(layout->image_end);
+    std::vector<Rewrite> rewrites;
+    RewriteStats& stats = plan.stats;
+    for (const auto& [address, vote] : votes) {
+        ++stats.sites;
+        const LoadSegment* segment = executable_segment_holding(*layout, address, address + 2);
+        size_t containing = all.containing(address);
+        if (!segment || (segment->flags & PF_W)) {
+            ++stats.other;
+        } else if (undecodable.containing(address) > 0) {
+            ++stats.undecodable;
+        } else if (unsafe.containing(address) > 0) {
+            ++stats.red_zone;
+        } else if (vote.found != containing || all.containing(address + 1) != containing || !vote.plain) {
+            ++stats.other;  // the ranges disagree on where instructions start, or a prefix
+        } else {
+            Rewrite rewrite;
+            bool paired = vote.paired == containing && !vote.pair_conflict;
+            if (paired) {
+                uint64_t call_end = vote.mov_address + vote.mov_length;  // where the call returns to
+                int64_t displacement =
+                    static_cast<int64_t>(stub_region + vote.number * abi::syscall_stub_stride - call_end);
+                paired = displacement >= INT32_MIN && displacement <= INT32_MAX;
+                if (paired) {
+                    auto rel32 = static_cast<int32_t>(displacement);
+                    uint8_t* bytes = rewrite.patch.bytes;
+                    size_t at = 0;
+                    if (vote.mov_length == 7) {
+                        bytes[at++] = 0x66;  // 2-byte nop
+                        bytes[at++] = 0x90;
+                    }
+                    bytes[at++] = 0xe8;
+                    std::memcpy(bytes + at, &rel32, 4);
+                    at += 4;
+                    bytes[at++] = 0xff;
+                    bytes[at++] = 0xd0;
+                    rewrite.address = vote.mov_address;
+                    rewrite.patch.length = static_cast<uint8_t>(at);
+                    rewrite.direct = true;
+                }
+            }
+            if (!paired) {
+                rewrite.address = address;
+                rewrite.patch.length = 2;
+                rewrite.patch.bytes[0] = 0xff;  // call *%rax
+                rewrite.patch.bytes[1] = 0xd0;
+            }
+            rewrite.call_site = address;  // the ff d0 always lands where the syscall was
+            rewrite.patch.file_offset = segment->file_offset + (rewrite.address - segment->address);
+            rewrites.push_back(rewrite);
+        }
+    }
+
+    // Overlapping patches cannot come out of consistent decodings; drop them if they do.
+    std::sort(rewrites.begin(), rewrites.end(),
+              [](const Rewrite& a, const Rewrite& b) { return a.patch.file_offset < b.patch.file_offset; });
+    uint64_t written_up_to = 0;
+    for (const auto& rewrite : rewrites) {
+        if (rewrite.patch.file_offset < written_up_to) {
+            ++stats.other;
+            continue;
+        }
+        written_up_to = rewrite.patch.file_offset + rewrite.patch.length;
+        plan.patches.push_back(rewrite.patch);
+        plan.call_sites.push_back(rewrite.call_site);
+        ++(rewrite.direct ? stats.direct : stats.through_rax);
+    }
+    std::sort(plan.call_sites.begin(), plan.call_sites.end());
+
+    // Code outside every range: count its syscalls, by a linear sweep, as no_function.
+    std::vector<AddressRange> covered;
+    for (const auto& r : ranges) {
+        if (!covered.empty() && r.start <= covered.back().end) {
+            covered.back().end = std::max(covered.back().end, r.end);
+        } else {
+            covered.push_back(r);
+        }
+    }
+    auto count_gap = [&](const LoadSegment& segment, uint64_t start, uint64_t end) {
+        ZydisDecodedInstruction instruction;
+        const uint8_t* code = elf_file.data() + segment.file_offset + (start - segment.address);
+        for (uint64_t at = 0; at < end - start;) {
+            if (!ZYAN_SUCCESS(
+                    ZydisDecoderDecodeInstruction(&decoder, nullptr, code + at, end - start - at, &instruction))) {
+                ++at;
+                continue;
+            }
+            if (instruction.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
+                ++stats.sites;
+                ++stats.no_function;
+            }
+            at += instruction.length;
+        }
+    };
+    for (const auto& segment : layout->segments) {
+        if (!(segment.flags & PF_X)) continue;
+        uint64_t cursor = segment.address;
+        const uint64_t end = segment.address + segment.file_size;
+        for (const auto& range : covered) {
+            if (range.end <= cursor) continue;
+            if (range.start >= end) break;
+            if (range.start > cursor) count_gap(segment, cursor, range.start);
+            cursor = range.end;
+        }
+        if (cursor < end) count_gap(segment, cursor, end);
+    }
+    return plan;
+}
+
+void apply_syscall_rewrites(const RewritePlan& plan, std::span<uint8_t> elf_file) {
+    for (const auto& patch : plan.patches) {
+        if (patch.length > sizeof patch.bytes || patch.file_offset > elf_file.size() ||
+            patch.length > elf_file.size() - patch.file_offset)
+            continue;
+        std::memcpy(elf_file.data() + patch.file_offset, patch.bytes, patch.length);
+    }
+}
+
+}  // namespace ehyve
