@@ -147,6 +147,10 @@ public:
         // Copies keep the class of their source; anything else computed from a derived
         // register is "unknown".
         Flow flow{reads, writes, Flow::compute, no_register};
+        if ((mnemonic == ZYDIS_MNEMONIC_XOR || mnemonic == ZYDIS_MNEMONIC_SUB) &&
+            operands[0].type == ZYDIS_OPERAND_TYPE_REGISTER && operands[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            operands[0].reg.value == operands[1].reg.value)
+            return;  // xor %reg,%reg: zero, whatever %reg held
         if (mnemonic == ZYDIS_MNEMONIC_MOV && operands[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
             flow = {0, writes, Flow::copy, gpr_index(operands[1].reg.value)};
         } else if (mnemonic == ZYDIS_MNEMONIC_LEA && operands[1].mem.index == ZYDIS_REGISTER_NONE &&

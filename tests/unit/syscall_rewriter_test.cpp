@@ -438,6 +438,7 @@ TEST(SyscallRewriter, StackUsesAtOrAboveRspAreSafe) {
         {0x48, 0x89, 0xec},                          // mov %rbp,%rsp
         {0x64, 0x48, 0x8b, 0x04, 0x25, 0xf8, 0xff, 0xff, 0xff},  // mov %fs:-8,%rax
         {0x0f, 0x1f, 0x44, 0x00, 0x00},                          // nopl 0(%rax,%rax,1)
+        {0x48, 0x89, 0xe2, 0x31, 0xd2, 0x48, 0x8b, 0x3a},        // mov %rsp,%rdx; xor %edx,%edx; mov (%rdx),%rdi
     };
     for (const Bytes& prefix : safe) {
         TestElf elf;
@@ -729,7 +730,7 @@ TEST(SyscallRewriterHostile, BogusSearchTableMeansNoRanges) {
 TEST(SyscallRewriterHostile, OverlappingSymbolsAndHugeRanges) {
     TestElf elf;
     elf.code.function({MOV_EAX(1), SYSCALL, RET});
-    for (int i = 0; i < 2000; ++i) elf.code.functions.push_back({0, 8});   // duplicates
+    for (int i = 0; i < 2000; ++i) elf.code.functions.push_back({0, 8});        // duplicates
     for (uint64_t i = 1; i < 8; ++i) elf.code.functions.push_back({0, 8 + i});  // past the segment: "other"
     Outcome out = rewrite(elf);
     expect_untouched(out);
