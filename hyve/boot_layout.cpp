@@ -21,7 +21,8 @@ constexpr uint64_t gib = 1ull << 30, two_mib = 2ull << 20;
 }  // namespace
 
 BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size, uint64_t strings_size,
-                       const std::string& memory_option_text, uint32_t cpu_count, uint64_t initrd_size) {
+                       const std::string& memory_option_text, uint32_t cpu_count, uint64_t initrd_size,
+                       uint64_t syscall_sites_size) {
     BootLayout layout;
     layout.ram_size = ram_size;
     layout.pd_direct_count = align_up(ram_size, gib) / gib;
@@ -36,7 +37,9 @@ BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size
     layout.strings = GuestPhysAddr{align_up(layout.initrd.value + initrd_size, page)};
     layout.strings_size = strings_size;
     layout.cpu_count = cpu_count;
-    layout.cpu_tables = GuestPhysAddr{align_up(layout.strings.value + strings_size, page)};
+    layout.syscall_sites = GuestPhysAddr{align_up(layout.strings.value + strings_size, 8)};
+    layout.syscall_sites_size = syscall_sites_size;
+    layout.cpu_tables = GuestPhysAddr{align_up(layout.syscall_sites.value + syscall_sites_size, page)};
     layout.ap_structures = GuestPhysAddr{align_up(layout.cpu_tables.value + cpu_count * sizeof(abi::CpuTables), page)};
     layout.free = layout.ap_structures + (cpu_count - 1) * BootLayout::ap_structure_size;
     uint64_t needed = layout.free.value + working_memory;
@@ -138,7 +141,7 @@ void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const 
     add_range(layout.console_ring.value, layout.app.value, abi::MemoryKind::console_ring);
     add_range(layout.app.value, layout.initrd.value, abi::MemoryKind::app_image);
     add_range(layout.initrd.value, layout.strings.value, abi::MemoryKind::initrd);
-    add_range(layout.strings.value, layout.free.value, abi::MemoryKind::reserved);  // strings, CPU tables
+    add_range(layout.strings.value, layout.free.value, abi::MemoryKind::reserved);  // strings, sites, CPU tables
     add_range(layout.free.value, layout.ram_size, abi::MemoryKind::usable);
     info.boot_page_table = layout.pml4.value;
     info.app_image = layout.app.value;
@@ -151,6 +154,11 @@ void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const 
     info.mount_read_only = p.mount_read_only;
     info.strings = layout.strings.value;
     info.strings_size = layout.strings_size;
+    if (p.syscall_site_count) {
+        info.syscall_sites = layout.syscall_sites.value;
+        info.syscall_site_count = p.syscall_site_count;
+    }
+    info.rewrite_flags = p.rewrite_flags;
     info.argc = p.argc;
     info.envc = p.envc;
     std::memcpy(info.random_seed, p.random_seed, sizeof info.random_seed);

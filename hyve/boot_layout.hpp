@@ -8,7 +8,7 @@
 //   0x5000 PML4   0x6000 PDPT (direct map)   0x7000 PDPT (kernel)   0x8000 PD (kernel)
 //   0x9000-0xd000 boot stack   0x10000 PDs of the direct map, one per GiB
 //   ... usable up to the kernel at 2 MiB, then the console ring, the app, the initrd
-//   (--initrd; none when not given), the strings,
+//   (--initrd; none when not given), the strings, the rewritten syscall sites,
 //   the other CPUs' tables (the CpuTables array, then a GDT, a TSS and a boot stack for
 //   each), and the rest of RAM usable.
 #pragma once
@@ -54,6 +54,8 @@ struct BootLayout {
     uint64_t initrd_size = 0;  // the file's size; 0 without --initrd
     GuestPhysAddr strings{0};
     uint64_t strings_size = 0;
+    GuestPhysAddr syscall_sites{0};  // uint64_t[], abi::BootInfo::syscall_sites
+    uint64_t syscall_sites_size = 0;
     uint32_t cpu_count = 1;
     GuestPhysAddr cpu_tables{0};     // abi::CpuTables[cpu_count]
     GuestPhysAddr ap_structures{0};  // per other CPU: GDT page, TSS page, boot stack
@@ -71,7 +73,8 @@ struct BootLayout {
 
 // Plans the layout; throws HostError when `ram_size` cannot hold it with working memory.
 BootLayout plan_layout(uint64_t ram_size, uint64_t kernel_end, uint64_t app_size, uint64_t strings_size,
-                       const std::string& memory_option_text, uint32_t cpu_count = 1, uint64_t initrd_size = 0);
+                       const std::string& memory_option_text, uint32_t cpu_count = 1, uint64_t initrd_size = 0,
+                       uint64_t syscall_sites_size = 0);
 
 // The virtual address at which the kernel sees a guest-physical address.
 inline uint64_t direct_map(GuestPhysAddr address) { return eremite::abi::direct_map_base + address.value; }
@@ -97,6 +100,8 @@ struct BootParameters {
     uint32_t mount_read_only = 0;  // bit i: mount i refuses writes
     uint8_t random_seed[32] = {};
     uint32_t boot_abi_version = eremite::abi::boot_abi_version;
+    uint32_t syscall_site_count = 0;  // written at layout.syscall_sites
+    uint32_t rewrite_flags = 0;       // abi::RewriteFlags
 };
 
 // The descriptor tables of one CPU, as the kernel and KVM_SET_SREGS see them.

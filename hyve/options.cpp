@@ -155,7 +155,8 @@ std::string usage_text() {
            "                     files but the mounted directories), strict (the same, and\n"
            "                     fail where Landlock is missing), none\n"
            "  --kernel PATH      the Eremite kernel image (default: eremite-kernel beside ehyve)\n"
-           "  --stats            after the app exits, print boot phases and VM exits to stderr\n"
+           "  --no-rewrite       leave every syscall instruction of the app as it is (each one traps)\n"
+           "  --stats            after the app exits, print boot phases, VM exits and syscall paths to stderr\n"
            "  --strace           print every system call the app makes, as strace does\n"
            "  --log-level LEVEL  kernel log verbosity: error, warn (default), info, debug, trace\n"
            "  -v                 one level more verbose (repeatable: -v info, -vv debug, -vvv trace)\n"
@@ -190,6 +191,8 @@ Options parse_options(int argc, const char* const* argv) {
             options.show_help = true;
         else if (arg == "--version")
             options.show_version = true;
+        else if (arg == "--no-rewrite")
+            options.rewrite_syscalls = false;
         else if (arg == "--stats")
             options.stats = true;
         else if (arg == "--strace")

@@ -35,6 +35,7 @@ struct Options {
     std::string working_directory = "/";  // the app's initial cwd, absolute and normalised
     Sandbox sandbox = Sandbox::normal;
     bool stats = false;
+    bool rewrite_syscalls = true;  // --no-rewrite turns the load-time pass off
     bool strace = false;
     eremite::abi::LogLevel log_level = eremite::abi::LogLevel::warn;
     std::string app;

@@ -20,7 +20,12 @@
 // 3. A site is rewritten only if every range that contains it decoded completely, found
 //    the site at a boundary, and is red-zone safe, and the site's segment is PF_X
 //    without PF_W. A `mov $NR,%eax` / `mov $NR,%rax` right before it, in every such
-//    range, with NR below abi::syscall_stub_count, makes it a direct call to the stub.
+//    range, with NR below abi::syscall_stub_count, becomes a direct call to the stub
+//    (the `syscall` itself stays, for code that jumps to it). Otherwise the site becomes
+//    `call *%rax` only when every range proves %rax below abi::syscall_slide_end there:
+//    set by `mov $imm` or a zeroing xor/sub earlier in straight-line code that no direct
+//    jump of the range enters, with no call, jump or write to %rax in between. A number
+//    that is not known (syscall()) could be any address, such as the app's own code.
 // 4. Code that no range covers is swept linearly only to count its sites (no_function);
 //    they are never rewritten.
 #include "syscall_rewriter.hpp"
@@ -79,6 +84,7 @@ struct FunctionAnalysis {
         std::optional<uint64_t> mov_address;
         uint8_t mov_length = 0;
         uint32_t number = 0;
+        bool number_in_slide = false;  // %rax provably below abi::syscall_slide_end
     };
     bool decodable = true;
     bool red_zone_safe = true;
@@ -238,6 +244,81 @@ private:
     std::vector<AddressUse> uses_;
 };
 
+// What an instruction does to %rax and to straight-line flow, for the lone-site proof.
+struct RaxStep {
+    uint64_t address = 0;
+    enum class Effect : uint8_t { none, constant, clobber } effect = Effect::none;
+    uint64_t value = 0;    // with Effect::constant
+    bool barrier = false;  // the next instruction is not reached by falling through
+    int site = -1;         // index into FunctionAnalysis::sites
+};
+
+RaxStep rax_step(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands, uint64_t address,
+                 std::vector<uint64_t>& branch_targets) {
+    RaxStep step;
+    step.address = address;
+    auto is_rax = [](ZydisRegister reg) {
+        return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg) == ZYDIS_REGISTER_RAX;
+    };
+    for (unsigned i = 0; i < instruction.operand_count; ++i) {
+        const ZydisDecodedOperand& op = operands[i];
+        if (op.type == ZYDIS_OPERAND_TYPE_REGISTER && (op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+            is_rax(op.reg.value))
+            step.effect = RaxStep::Effect::clobber;
+    }
+    const ZydisDecodedOperand& first = operands[0];
+    const ZydisDecodedOperand& second = operands[1];
+    bool to_eax_or_rax = instruction.operand_count_visible == 2 && first.type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                         (first.reg.value == ZYDIS_REGISTER_EAX || first.reg.value == ZYDIS_REGISTER_RAX);
+    if (to_eax_or_rax && instruction.mnemonic == ZYDIS_MNEMONIC_MOV && second.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        step.effect = RaxStep::Effect::constant;
+        step.value =
+            first.reg.value == ZYDIS_REGISTER_EAX ? static_cast<uint32_t>(second.imm.value.u) : second.imm.value.u;
+    } else if (to_eax_or_rax &&
+               (instruction.mnemonic == ZYDIS_MNEMONIC_XOR || instruction.mnemonic == ZYDIS_MNEMONIC_SUB) &&
+               second.type == ZYDIS_OPERAND_TYPE_REGISTER && second.reg.value == first.reg.value) {
+        step.effect = RaxStep::Effect::constant;
+        step.value = 0;
+    }
+    switch (instruction.meta.category) {
+        case ZYDIS_CATEGORY_COND_BR:
+        case ZYDIS_CATEGORY_UNCOND_BR: {
+            ZyanU64 target;
+            if (first.type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+                ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&instruction, &first, address, &target)))
+                branch_targets.push_back(target);
+            step.barrier = instruction.meta.category == ZYDIS_CATEGORY_UNCOND_BR;
+            break;
+        }
+        case ZYDIS_CATEGORY_CALL:
+        case ZYDIS_CATEGORY_SYSCALL: step.effect = RaxStep::Effect::clobber; break;
+        case ZYDIS_CATEGORY_RET:
+        case ZYDIS_CATEGORY_INTERRUPT: step.barrier = true; break;
+        default: break;
+    }
+    if (instruction.mnemonic == ZYDIS_MNEMONIC_UD2 || instruction.mnemonic == ZYDIS_MNEMONIC_HLT) step.barrier = true;
+    return step;
+}
+
+// Which sites have %rax provably in page 0's slide: straight-line code from a constant
+// write, entered by no direct jump of the range in between.
+void prove_numbers(FunctionAnalysis& analysis, const std::vector<RaxStep>& steps, std::vector<uint64_t>& targets) {
+    std::sort(targets.begin(), targets.end());
+    bool known = false;  // at the range's start nothing is known
+    uint64_t value = 0;
+    for (const RaxStep& step : steps) {
+        if (std::binary_search(targets.begin(), targets.end(), step.address)) known = false;
+        if (step.site >= 0) analysis.sites[step.site].number_in_slide = known && value < abi::syscall_slide_end;
+        if (step.effect == RaxStep::Effect::constant) {
+            known = true;
+            value = step.value;
+        } else if (step.effect == RaxStep::Effect::clobber) {
+            known = false;
+        }
+        if (step.barrier) known = false;
+    }
+}
+
 FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const uint8_t> code, uint64_t address) {
     FunctionAnalysis analysis;
     RedZoneCheck red_zone;
@@ -246,6 +327,8 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
     constexpr size_t no_previous = SIZE_MAX;
     size_t previous = no_previous;  // offset of the previous instruction, when it decoded
     size_t offset = 0;
+    std::vector<RaxStep> steps;
+    std::vector<uint64_t> branch_targets;
     while (offset < code.size()) {
         if (!ZYAN_SUCCESS(
                 ZydisDecoderDecodeFull(&decoder, code.data() + offset, code.size() - offset, &instruction, operands))) {
@@ -256,6 +339,7 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
             continue;
         }
         red_zone.instruction(instruction, operands);
+        steps.push_back(rax_step(instruction, operands, address + offset, branch_targets));
         if (instruction.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
             FunctionAnalysis::Site site;
             site.address = address + offset;
@@ -277,12 +361,14 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
                     site.number = immediate;
                 }
             }
+            steps.back().site = static_cast<int>(analysis.sites.size());
             analysis.sites.push_back(site);
         }
         previous = offset;
         offset += instruction.length;
     }
     analysis.red_zone_safe = red_zone.safe();
+    prove_numbers(analysis, steps, branch_targets);
     return analysis;
 }
 
@@ -312,6 +398,7 @@ private:
 struct SiteVotes {
     size_t found = 0;
     size_t paired = 0;
+    size_t number_in_slide = 0;
     bool pair_conflict = false;
     bool plain = true;
     uint64_t mov_address = 0;
@@ -325,6 +412,20 @@ const LoadSegment* executable_segment_holding(const ElfLayout& layout, uint64_t 
         if (start >= s.address && end >= start && end - s.address <= s.file_size) return &s;
     }
     return nullptr;
+}
+
+// Whether `code` holds the bytes of a `syscall` anywhere: most functions do not, and
+// skipping those keeps the pass to a fraction of a millisecond (ehyve runs it at every start).
+bool has_syscall_bytes(std::span<const uint8_t> code) {
+    const uint8_t* at = code.data();
+    const uint8_t* end = code.data() + code.size();
+    while (end - at >= 2) {
+        at = static_cast<const uint8_t*>(std::memchr(at, 0x0f, static_cast<size_t>(end - at - 1)));
+        if (!at) return false;
+        if (at[1] == 0x05) return true;
+        ++at;
+    }
+    return false;
 }
 
 struct Rewrite {
@@ -359,7 +460,9 @@ RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
         budget -= size;
         auto offset = file_offset_of(*layout, range.start, size);
         if (!offset) continue;
-        FunctionAnalysis analysis = analyse_function(decoder, elf_file.subspan(*offset, size), range.start);
+        std::span<const uint8_t> code = elf_file.subspan(*offset, size);
+        if (!has_syscall_bytes(code)) continue;
+        FunctionAnalysis analysis = analyse_function(decoder, code, range.start);
         if (!analysis.decodable) undecodable_ranges.push_back(range);
         if (!analysis.red_zone_safe) unsafe_ranges.push_back(range);
         for (const auto& site : analysis.sites) {
@@ -373,6 +476,7 @@ RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
             }
             vote.plain = vote.plain && site.plain;
             if (site.mov_address) ++vote.paired;
+            if (site.number_in_slide) ++vote.number_in_slide;
         }
     }
 
@@ -411,20 +515,22 @@ RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
                     bytes[at++] = 0xe8;
                     std::memcpy(bytes + at, &rel32, 4);
                     at += 4;
-                    bytes[at++] = 0xff;
-                    bytes[at++] = 0xd0;
                     rewrite.address = vote.mov_address;
                     rewrite.patch.length = static_cast<uint8_t>(at);
                     rewrite.direct = true;
                 }
+            }
+            if (!paired && vote.number_in_slide != containing) {
+                ++stats.number_unknown;
+                continue;
             }
             if (!paired) {
                 rewrite.address = address;
                 rewrite.patch.length = 2;
                 rewrite.patch.bytes[0] = 0xff;  // call *%rax
                 rewrite.patch.bytes[1] = 0xd0;
+                rewrite.call_site = address;
             }
-            rewrite.call_site = address;  // the ff d0 always lands where the syscall was
             rewrite.patch.file_offset = segment->file_offset + (rewrite.address - segment->address);
             rewrites.push_back(rewrite);
         }
@@ -441,7 +547,7 @@ RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
         }
         written_up_to = rewrite.patch.file_offset + rewrite.patch.length;
         plan.patches.push_back(rewrite.patch);
-        plan.call_sites.push_back(rewrite.call_site);
+        if (!rewrite.direct) plan.call_sites.push_back(rewrite.call_site);
         ++(rewrite.direct ? stats.direct : stats.through_rax);
     }
     std::sort(plan.call_sites.begin(), plan.call_sites.end());
@@ -455,20 +561,31 @@ RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
             covered.push_back(r);
         }
     }
+    // Only the bytes shortly before each candidate are decoded (decoding resynchronises
+    // within a few instructions): a full sweep of large uncovered code took 20 ms on a
+    // stripped busybox, and these sites are only counted.
     auto count_gap = [&](const LoadSegment& segment, uint64_t start, uint64_t end) {
+        constexpr uint64_t resync_window = 256;
         ZydisDecodedInstruction instruction;
         const uint8_t* code = elf_file.data() + segment.file_offset + (start - segment.address);
-        for (uint64_t at = 0; at < end - start;) {
-            if (!ZYAN_SUCCESS(
-                    ZydisDecoderDecodeInstruction(&decoder, nullptr, code + at, end - start - at, &instruction))) {
-                ++at;
-                continue;
+        const uint64_t size = end - start;
+        uint64_t at = 0;
+        for (uint64_t candidate = 0; candidate + 1 < size; ++candidate) {
+            if (code[candidate] != 0x0f || code[candidate + 1] != 0x05) continue;
+            if (at > candidate) continue;  // decoded past it: it was inside an instruction
+            if (candidate - at > resync_window) at = candidate - resync_window;
+            while (at <= candidate) {
+                if (!ZYAN_SUCCESS(
+                        ZydisDecoderDecodeInstruction(&decoder, nullptr, code + at, size - at, &instruction))) {
+                    ++at;
+                    continue;
+                }
+                if (at == candidate && instruction.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
+                    ++stats.sites;
+                    ++stats.no_function;
+                }
+                at += instruction.length;
             }
-            if (instruction.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
-                ++stats.sites;
-                ++stats.no_function;
-            }
-            at += instruction.length;
         }
     };
     for (const auto& segment : layout->segments) {

@@ -17,25 +17,26 @@ namespace ehyve {
 
 struct SyscallPatch {
     uint64_t file_offset = 0;
-    uint8_t length = 0;  // 2, 7 or 9
+    uint8_t length = 0;  // 2 (call *%rax), 5 or 7 (call stub_NR over the mov)
     uint8_t bytes[9]{};  // the new bytes, `length` of them
 };
 
 struct RewriteStats {
     uint64_t sites = 0;        // syscall instructions at decoded instruction boundaries in PF_X segments
-    uint64_t direct = 0;       // rewritten as `call stub_NR; call *%rax`
+    uint64_t direct = 0;       // rewritten as `call stub_NR` (the syscall stays behind it)
     uint64_t through_rax = 0;  // rewritten as `call *%rax` alone
     // Left trapping, by reason:
-    uint64_t red_zone = 0;     // the function may keep data below %rsp
-    uint64_t no_function = 0;  // no symbol or FDE covers the site (found by a linear sweep of the gaps)
-    uint64_t undecodable = 0;  // the function holds bytes Zydis cannot decode
-    uint64_t other = 0;        // writable segment, prefixed syscall, function bounds that disagree
-    uint64_t trapping() const { return red_zone + no_function + undecodable + other; }
+    uint64_t red_zone = 0;        // the function may keep data below %rsp
+    uint64_t number_unknown = 0;  // %rax is not provably in page 0's slide (syscall())
+    uint64_t no_function = 0;     // no symbol or FDE covers the site (found by a linear sweep of the gaps)
+    uint64_t undecodable = 0;     // the function holds bytes Zydis cannot decode
+    uint64_t other = 0;           // writable segment, prefixed syscall, function bounds that disagree
+    uint64_t trapping() const { return red_zone + number_unknown + no_function + undecodable + other; }
 };
 
 struct RewritePlan {
     std::vector<SyscallPatch> patches;  // ascending file offsets, never overlapping
-    std::vector<uint64_t> call_sites;   // link-time addresses of every `ff d0` written, ascending
+    std::vector<uint64_t> call_sites;   // link-time addresses of every `call *%rax` written, ascending
     RewriteStats stats;
 };
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@
 #include "kvm.hpp"
 #include "program_files.hpp"
 #include "sandbox.hpp"
+#include "syscall_rewriter.hpp"
 
 namespace ehyve {
 
@@ -358,6 +360,45 @@ void raise_file_limit() {
 
 }  // namespace
 
+// The load-time syscall rewriting pass, on a read-only host mapping of the app's file:
+// the plan decides how much room the site list takes in guest memory, and is applied to
+// the guest's copy of the file once that is mapped. An empty plan with --no-rewrite, and
+// for a file that is not a valid ELF (validation reports that next).
+RewritePlan plan_rewrites(const Options& options, const AppFile& app) {
+    if (!options.rewrite_syscalls) return {};
+    void* bytes = mmap(nullptr, app.size, PROT_READ, MAP_PRIVATE, app.fd.get(), 0);
+    if (bytes == MAP_FAILED) fail_errno("cannot map " + options.app + " to rewrite its syscalls");
+    RewritePlan plan = plan_syscall_rewrites({static_cast<const uint8_t*>(bytes), app.size});
+    munmap(bytes, app.size);
+    return plan;
+}
+
+void apply_rewrites(const RewritePlan& plan, const GuestMemory& memory, const BootLayout& layout, const AppFile& app,
+                    BootParameters& parameters) {
+    if (plan.call_sites.empty()) return;
+    apply_syscall_rewrites(plan, *memory.span(layout.app, app.size));
+    std::memcpy(memory.span(layout.syscall_sites, layout.syscall_sites_size)->data(), plan.call_sites.data(),
+                layout.syscall_sites_size);
+    parameters.syscall_site_count = static_cast<uint32_t>(plan.call_sites.size());
+    parameters.rewrite_flags = abi::rewrite_page_zero;
+    if (plan.stats.direct) parameters.rewrite_flags |= abi::rewrite_direct_stubs;
+}
+
+void print_rewrite_stats(const Options& options, const RewriteStats& stats) {
+    if (!options.rewrite_syscalls) {
+        std::fprintf(stderr, "  syscall sites not rewritten (--no-rewrite)\n");
+        return;
+    }
+    std::fprintf(stderr,
+                 "  syscall sites %lu: %lu rewritten as direct calls, %lu as call *%%rax, %lu left trapping "
+                 "(%lu red zone, %lu number not known, %lu outside known functions, %lu undecodable, %lu other)\n",
+                 static_cast<unsigned long>(stats.sites), static_cast<unsigned long>(stats.direct),
+                 static_cast<unsigned long>(stats.through_rax), static_cast<unsigned long>(stats.trapping()),
+                 static_cast<unsigned long>(stats.red_zone), static_cast<unsigned long>(stats.number_unknown),
+                 static_cast<unsigned long>(stats.no_function), static_cast<unsigned long>(stats.undecodable),
+                 static_cast<unsigned long>(stats.other));
+}
+
 int run_vm(const Options& options) {
     const auto process_start = Clock::now();
     raise_file_limit();
@@ -374,8 +415,10 @@ int run_vm(const Options& options) {
     std::vector<char> strings =
         pack_strings(app.absolute_path, argv, options.env, mount_paths, options.working_directory);
     std::string memory_text = std::to_string(options.memory >> 20) + "M";
+    RewritePlan rewrites = plan_rewrites(options, app);
+    if (rewrites.call_sites.size() > UINT32_MAX) fail(options.app + ": too many syscall sites to rewrite");
     BootLayout layout = plan_layout(options.memory, kernel.physical_end, app.size, strings.size(), memory_text,
-                                    options.cpus, initrd.size);
+                                    options.cpus, initrd.size, rewrites.call_sites.size() * sizeof(uint64_t));
 
     GuestMemory memory(options.memory);
     HostFiles host_files(memory, options.mounts);
@@ -390,7 +433,9 @@ int run_vm(const Options& options) {
     write_descriptor_tables(memory, layout);
     write_console_ring(memory, layout);
     std::memcpy(memory.span(layout.strings, strings.size())->data(), strings.data(), strings.size());
-    write_boot_info(memory, layout, boot_parameters(options, static_cast<uint32_t>(argv.size())));
+    BootParameters parameters = boot_parameters(options, static_cast<uint32_t>(argv.size()));
+    apply_rewrites(rewrites, memory, layout, app, parameters);
+    write_boot_info(memory, layout, parameters);
 
     set_up_signals();
     Kvm kvm;
@@ -449,6 +494,7 @@ int run_vm(const Options& options) {
         std::fprintf(stderr, "  total         %8.3f ms  (process start to exit)\n",
                      milliseconds(Clock::now() - process_start));
         std::fprintf(stderr, "  console       %8lu bytes\n", static_cast<unsigned long>(console.bytes_drained()));
+        print_rewrite_stats(options, rewrites.stats);
         std::fprintf(stderr, "  VM exits:");
         for (const auto& [reason, count] : running.exits()) std::fprintf(stderr, " %s %lu", reason.c_str(), count);
         std::fprintf(stderr, "\n  hypercalls:");

@@ -16,6 +16,7 @@
 #include "lib/string.hpp"
 #include "linux/process.hpp"
 #include "linux/strace.hpp"
+#include "linux/syscall_rewrite.hpp"
 #include "loader/app_loader.hpp"
 #include "mm/kernel_stacks.hpp"
 #include "mm/memory.hpp"
@@ -134,6 +135,7 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     fs::init(*info, strings.mounts, strings.working_directory);
     boot_mark("file systems");
 
+    if (!linux::init_rewritten_sites(*info)) panic("out of memory for the list of rewritten syscall sites");
     loader::AppLaunch launch{mm::to_virtual<const uint8_t>(PhysAddr{info->app_image}),
                              info->app_image_size,
                              PhysAddr{info->app_image},

@@ -9,7 +9,27 @@ packages=(
     libgtest-dev      # unit tests
     musl-tools        # musl-gcc: differential tests also run musl-linked programs
     cpio              # tests/files: --initrd archives made by cpio -H newc
+    # ehyve's load-time syscall rewriter decodes x86 with Zydis, built from Debian's
+    # source package (cmake/zydis.cmake: Debian ships no static libZydis, and ehyve links
+    # statically); libzycore-dev has the headers it needs, dpkg-dev unpacks the source.
+    libzycore-dev dpkg-dev
 )
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
+# apt-get source (scripts/debian_source.sh) needs a deb-src entry: add one for the
+# suites the machine already uses, once.
+if ! grep -rqsE '^(deb-src|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo "setup: adding a deb-src entry (/etc/apt/sources.list.d/eremite-sources.sources)"
+    uris=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/debian.sources | head -n1 | cut -d' ' -f2-)
+    [ -n "$uris" ] || uris=http://deb.debian.org/debian
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+    printf 'Types: deb-src\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        "$uris" "$codename" "$codename" | $sudo tee /etc/apt/sources.list.d/eremite-sources.sources >/dev/null
+    $sudo apt-get update -qq >/dev/null
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -18,9 +38,6 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "setup: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
 if ! $sudo apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; then
     $sudo apt-get update -qq >/dev/null
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

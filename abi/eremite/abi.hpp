@@ -13,7 +13,7 @@
 namespace eremite::abi {
 
 inline constexpr uint64_t boot_info_magic = 0x4f42455445494d45ull;  // "EMIETEBO"
-inline constexpr uint32_t boot_abi_version = 3;
+inline constexpr uint32_t boot_abi_version = 4;
 
 // ---- Address space shared knowledge -------------------------------------------------
 
@@ -150,6 +150,14 @@ struct BootInfo {
     // `mount_read_only` set when mount i refuses writes (the host enforces it too).
     uint32_t mount_count;
     uint32_t mount_read_only;
+
+    // Syscall rewriting (see "Syscall rewriting" below): what ehyve's load-time pass
+    // changed in the app image. `syscall_sites` (guest-physical, or 0) holds
+    // `syscall_site_count` link-time addresses (uint64_t, ascending) of every
+    // `call *%rax` the pass wrote; `rewrite_flags` says what the kernel must map.
+    uint64_t syscall_sites;
+    uint32_t syscall_site_count;
+    uint32_t rewrite_flags;  // RewriteFlags
 };
 static_assert(offsetof(BootInfo, memory_ranges) == 32);
 static_assert(offsetof(BootInfo, boot_page_table) == 416);
@@ -165,8 +173,48 @@ static_assert(offsetof(BootInfo, tsc_at_app_entry) == 608);
 static_assert(offsetof(BootInfo, cpu_tables) == 616);
 static_assert(offsetof(BootInfo, initrd) == 624);
 static_assert(offsetof(BootInfo, mount_count) == 640);
-static_assert(sizeof(BootInfo) == 648);
+static_assert(offsetof(BootInfo, syscall_sites) == 648);
+static_assert(sizeof(BootInfo) == 664);
 inline constexpr uint32_t max_mounts = 32;
+
+// ---- Syscall rewriting ----------------------------------------------------------------
+//
+// ehyve (and every other image path) rewrites the app's `syscall` instructions that it
+// can prove safe into calls into the kernel, before the kernel maps the image:
+//
+// - `mov $NR,%eax; syscall` (b8 imm32 0f 05) with NR < syscall_stub_count becomes
+//   `call stub_NR; syscall` (e8 rel32 0f 05): only the mov is replaced. The direct stub
+//   for NR lies in the stub region at syscall_stub_region_address(image end) + NR *
+//   stride and returns 2 bytes past the call, over the `syscall`, which stays in place
+//   for any code that jumps straight to it. `mov $NR,%rax; syscall` (48 c7 c0 imm32
+//   0f 05) becomes `66 90 e8 rel32 0f 05` the same way.
+// - a `syscall` (0f 05) whose %rax provably holds a number below syscall_slide_end (set
+//   by a `mov $NR` or a zeroing `xor` earlier in straight-line code that no known jump
+//   enters) becomes `call *%rax` (ff d0): the number is an address in page 0, where the
+//   kernel maps a slide of `nop`s into its entry (as zpoline does). Page 0 is mapped
+//   read and execute only, so a write through a null pointer still faults; the kernel
+//   checks every such call against `syscall_sites`. A site whose number is not known
+//   (glibc's and musl's syscall()) keeps trapping: `call *%rax` with a number such as
+//   0x401000 would run the app's own code.
+//
+// The stub region is syscall_stub_region_size bytes at the first page boundary at or
+// above the end of the app's highest PT_LOAD segment (link-time addresses; the kernel
+// adds its load bias to both, so the rel32 of a call does not depend on where a
+// position-independent app is loaded). The program break starts after it.
+
+inline constexpr uint64_t syscall_stub_stride = 16;
+inline constexpr uint64_t syscall_stub_count = 512;  // numbers with a direct stub: 0..511
+inline constexpr uint64_t syscall_stub_region_size = syscall_stub_stride * syscall_stub_count;
+// Page 0's slide covers these numbers; its last 8 bytes jump into the kernel.
+inline constexpr uint64_t syscall_slide_end = 4096 - 8;
+// Link-time address of the stub region for an app whose PT_LOAD segments end (highest
+// virtual address + memory size) at `image_end`.
+constexpr uint64_t syscall_stub_region_address(uint64_t image_end) { return (image_end + 4095) & ~uint64_t{4095}; }
+
+enum RewriteFlags : uint32_t {
+    rewrite_direct_stubs = 1u << 0,  // map the stub region
+    rewrite_page_zero = 1u << 1,     // map page 0's slide (syscall_sites lists the `call *%rax` sites)
+};
 
 // ---- Console ring -------------------------------------------------------------------
 //
@@ -216,7 +264,7 @@ enum class Hypercall : uint16_t {
 };
 
 struct StartCpuArgs {
-    uint32_t cpu;       // 1 .. cpu_count - 1
+    uint32_t cpu;  // 1 .. cpu_count - 1
     uint32_t reserved0;
     uint64_t entry;     // virtual address; the vCPU starts in 64-bit mode on its CpuTables
     uint64_t argument;  // passed in %rdi

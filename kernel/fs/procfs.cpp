@@ -156,6 +156,7 @@ const char* region_name(const mm::Region& region) {
         case mm::RegionKind::heap: return "[heap]";
         case mm::RegionKind::stack: return "[stack]";
         case mm::RegionKind::anonymous: return nullptr;
+        case mm::RegionKind::syscall_stubs: return "[syscalls]";
         case mm::RegionKind::image:
             if (region.start >= vdso_start() && region.end <= vdso_end()) return "[vdso]";
             if (region.end == vdso_start() && region.start + page_size == region.end) return "[vvar]";

@@ -67,11 +67,14 @@ uint32_t process_group_id() { return group_id; }
 void end_vm(int status) {
     if (report_stats) {
         // Totals over every CPU (they are still running; the counts are a moment's).
-        uint64_t syscalls = 0, interrupts = 0, timer_writes = 0, eois = 0, ipis = 0, flushes = 0, stis = 0, halts = 0;
+        uint64_t syscalls = 0, direct_syscalls = 0, rax_syscalls = 0, interrupts = 0, timer_writes = 0, eois = 0,
+                 ipis = 0, flushes = 0, stis = 0, halts = 0;
         for (uint32_t i = 0; i < 64; ++i) {
             const arch::PerCpu* cpu = arch::cpu_block(i);
             if (!cpu) continue;
             syscalls += cpu->syscall_count;
+            direct_syscalls += cpu->direct_syscall_count;
+            rax_syscalls += cpu->rax_syscall_count;
             interrupts += cpu->interrupt_count;
             timer_writes += cpu->traps.timer_writes;
             eois += cpu->traps.end_of_interrupts;
@@ -82,10 +85,11 @@ void end_vm(int status) {
         }
         mm::Usage usage = mm::usage();
         log::raw(
-            "eremite: stats: %lu syscalls through the syscall instruction, %lu page faults served, "
-            "%lu of %lu KiB of RAM in use\n",
-            syscalls, mm::app_memory().fault_count(), (usage.total_frames - usage.free_frames) * 4,
-            usage.total_frames * 4);
+            "eremite: stats: syscalls: %lu through rewritten direct calls, %lu through call *%%rax, %lu trapping "
+            "(the syscall instruction)\n",
+            direct_syscalls, rax_syscalls, syscalls);
+        log::raw("eremite: stats: %lu page faults served, %lu of %lu KiB of RAM in use\n",
+                 mm::app_memory().fault_count(), (usage.total_frames - usage.free_frames) * 4, usage.total_frames * 4);
         log::raw(
             "eremite: stats: %lu interrupts; trapping instructions: %lu timer arms, %lu EOIs, %lu IPIs sent, "
             "%lu TLB flushes, %lu sti, %lu halts\n",

@@ -18,6 +18,10 @@ struct SyscallFrame {
     uint64_t number, rip, rflags, rsp;
 };
 
+// Runs the syscall that `frame` describes and returns its result; every entry path
+// (the `syscall` instruction, rewritten sites) ends here.
+int64_t dispatch_syscall(SyscallFrame* frame);
+
 // The frame of the syscall the current thread is in: syscall_entry.S pushes it at the
 // very top of the thread's kernel stack.
 SyscallFrame& current_syscall_frame();

@@ -56,34 +56,40 @@ constexpr uint64_t nr_exit = 60, nr_exit_group = 231;
 
 const char* syscall_name(uint64_t number) { return number < syscall_count ? table.entries[number].name : nullptr; }
 
-}  // namespace eremite::linux
-
-using namespace eremite;
-
-extern "C" int64_t syscall_dispatch(linux::SyscallFrame* frame) {
-    ++arch::this_cpu().syscall_count;
-    // The entry masked interrupts (SFMASK); the handler runs with them on, so that a long
-    // or blocking call never delays a timer or a wake-up on this CPU.
+int64_t dispatch_syscall(SyscallFrame* frame) {
+    // The `syscall` entry masked interrupts (SFMASK); the handler runs with them on, so
+    // that a long or blocking call never delays a timer or a wake-up on this CPU.
     arch::enable_interrupts();
-    uint64_t number = frame->number;
-    linux::SyscallArgs args{{frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9}};
-    const linux::SyscallEntry* entry = number < linux::syscall_count ? &linux::table.entries[number] : nullptr;
-    bool tracing = linux::strace_enabled();
-    if (tracing && (number == linux::nr_exit || number == linux::nr_exit_group))
-        linux::trace_syscall(entry ? entry->name : nullptr, number, entry ? entry->formats : "", args, 0, false);
+    // Linux takes the number from the low 32 bits of %rax (do_syscall_64's `int nr`):
+    // 0x100000027 is getpid there too.
+    uint64_t number = static_cast<uint32_t>(frame->number);
+    SyscallArgs args{{frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9}};
+    const SyscallEntry* entry = number < syscall_count ? &table.entries[number] : nullptr;
+    bool tracing = strace_enabled();
+    if (tracing && (number == nr_exit || number == nr_exit_group))
+        trace_syscall(entry ? entry->name : nullptr, number, entry ? entry->formats : "", args, 0, false);
     int64_t result;
     if (entry && entry->handler) {
         result = entry->handler(args);
     } else {
-        linux::report_missing(number);
-        result = linux::failure(Errno::enosys);
+        report_missing(number);
+        result = failure(Errno::enosys);
     }
-    if (tracing)
-        linux::trace_syscall(entry ? entry->name : nullptr, number, entry ? entry->formats : "", args, result, true);
+    if (tracing) trace_syscall(entry ? entry->name : nullptr, number, entry ? entry->formats : "", args, result, true);
     // Preemption at the boundary to the app. Interrupts stay off from the check to the
     // return (syscall_return turns them on from the app's flags), so a slice that ends
     // later is caught by the interrupt that arrives in the app.
     arch::disable_interrupts();
     if (sched::reschedule_pending()) sched::schedule();
     return result;
+}
+
+}  // namespace eremite::linux
+
+using namespace eremite;
+
+// From the `syscall` instruction (the other entries are in linux/syscall_rewrite.cpp).
+extern "C" int64_t syscall_dispatch(linux::SyscallFrame* frame) {
+    ++arch::this_cpu().syscall_count;
+    return linux::dispatch_syscall(frame);
 }

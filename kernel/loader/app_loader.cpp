@@ -5,6 +5,7 @@
 #include "lib/random.hpp"
 #include "lib/string.hpp"
 #include "lib/utility.hpp"
+#include "linux/syscall_rewrite.hpp"
 #include "loader/elf.hpp"
 #include "loader/initial_stack.hpp"
 #include "mm/app_memory.hpp"
@@ -71,7 +72,14 @@ bool load_app(const AppLaunch& launch, StartedApp& started) {
             return false;
         }
     }
-    mm::app_memory().set_break_start(align_up(base + image.highest_address, page_size));
+    // The code that ehyve's rewritten syscall sites call sits right above the image; the
+    // program break starts above it.
+    Result<uint64_t> break_start = linux::map_syscall_stubs(base, image.highest_address);
+    if (!break_start.ok()) {
+        log::error("cannot run the app: out of memory while mapping its syscall stubs");
+        return false;
+    }
+    mm::app_memory().set_break_start(break_start.value());
 
     // The stack: demand-zero below the top, as large as RLIMIT_STACK.
     if (!mm::app_memory()

@@ -132,7 +132,14 @@ Result<void> AppMemory::unmap(uint64_t start, uint64_t end) {
     return unmap_locked(start, end);
 }
 
+bool AppMemory::touches_syscall_stubs(uint64_t start, uint64_t end) const {
+    for (size_t i = regions_.first_ending_after(start); i < regions_.size() && regions_[i].start < end; ++i)
+        if (regions_[i].kind == RegionKind::syscall_stubs) return true;
+    return false;
+}
+
 Result<void> AppMemory::unmap_locked(uint64_t start, uint64_t end) {
+    if (touches_syscall_stubs(start, end)) return error(Errno::einval);
     TRY(regions_.remove(start, end));
     unmap_pages(start, end);
     return {};
@@ -147,6 +154,7 @@ Result<uint64_t> AppMemory::remap(uint64_t start, uint64_t old_size, uint64_t ne
     if (index == regions_.size() || regions_[index].start > start || regions_[index].end < old_end)
         return error(Errno::efault);
     Region region = regions_[index];
+    if (region.kind == RegionKind::syscall_stubs) return error(Errno::einval);
     if (!fixed_target) {
         if (new_size <= old_size) {  // shrinking: the tail goes
             TRY(unmap_locked(start + new_size, old_end));
@@ -191,6 +199,7 @@ Result<uint64_t> AppMemory::remap(uint64_t start, uint64_t old_size, uint64_t ne
 Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protection) {
     SpinGuard guard(lock_);
     if (!regions_.covers(start, end)) return error(Errno::enomem);  // Linux: part of it is not mapped
+    if (touches_syscall_stubs(start, end)) return error(Errno::einval);
     TRY(regions_.protect(start, end, protection));
     arch::PageTable& table = kernel_page_table();
     uint64_t flags = page_flags_for(protection);
@@ -285,6 +294,18 @@ bool AppMemory::accessible(uint64_t address, uint64_t length, bool write) {
         uint32_t protection = region->protection;
         if (!(protection & prot_read) || (write && !(protection & prot_write))) return false;
         cursor = region->end;
+    }
+    return true;
+}
+
+bool AppMemory::present(uint64_t address, uint64_t length) {
+    uint64_t end;
+    if (!length || !checked_add(address, length, end) || end > (1ull << 47)) return false;
+    SpinGuard guard(lock_);
+    arch::PageTable& table = kernel_page_table();
+    for (uint64_t page = align_down(address, page_size); page < end; page += page_size) {
+        uint64_t* entry = table.leaf(page);
+        if (!entry || !(*entry & arch::page_present)) return false;
     }
     return true;
 }

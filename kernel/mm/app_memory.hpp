@@ -60,6 +60,9 @@ public:
 
     // True when every byte of [address, address + length) may be accessed this way.
     bool accessible(uint64_t address, uint64_t length, bool write);
+    // True when every page of [address, address + length) is mapped and present now, so
+    // that reading it cannot fault (for exception handlers, which must not fault).
+    bool present(uint64_t address, uint64_t length);
 
     uint64_t fault_count() const { return fault_count_; }
 
@@ -71,6 +74,9 @@ public:
 private:
     void unmap_pages(uint64_t start, uint64_t end);
     Result<void> unmap_locked(uint64_t start, uint64_t end);
+    // The syscall stubs stay as the kernel mapped them: unmap, mprotect and mremap over
+    // them fail with EINVAL.
+    bool touches_syscall_stubs(uint64_t start, uint64_t end) const;
     Result<void> map_zeroed(uint64_t start, uint64_t end, uint32_t protection);
 
     SpinLock lock_;

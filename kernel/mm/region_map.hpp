@@ -13,7 +13,9 @@ namespace eremite::mm {
 
 enum Protection : uint32_t { prot_none = 0, prot_read = 1, prot_write = 2, prot_exec = 4 };
 
-enum class RegionKind : uint32_t { anonymous, image, stack, heap };
+// syscall_stubs: the code that rewritten syscall sites call (linux/syscall_rewrite.hpp); the
+// app cannot unmap, move or re-protect it.
+enum class RegionKind : uint32_t { anonymous, image, stack, heap, syscall_stubs };
 
 struct Region {
     uint64_t start;  // page aligned

@@ -50,9 +50,20 @@ case $case in
         run --stats "$hello"
         expect_status 0
         for text in "VM set-up" "kernel boot" "app run" "total" "VM exits: io 1" "hypercalls: exit 1" \
-                    "syscalls through the syscall instruction" "trapping instructions:"; do
+                    "syscall sites" "rewritten as direct calls" "through rewritten direct calls" \
+                    "trapping instructions:"; do
             expect_in "$err" "$text"
-        done ;;
+        done
+        # hello's own write and exit_group go through rewritten sites.
+        if ! grep -qE "syscalls: [1-9][0-9]* through rewritten direct calls" "$err"; then
+            echo "FAIL: no syscall took a rewritten path"; cat "$err"; exit 1
+        fi ;;
+    stats_no_rewrite)
+        run --no-rewrite --stats "$hello"
+        expect_status 0
+        expect_in "$out" "Hello from Eremite!"
+        expect_in "$err" "syscall sites not rewritten (--no-rewrite)"
+        expect_in "$err" "syscalls: 0 through rewritten direct calls, 0 through call *%rax" ;;
     log_unimplemented)
         run -v "$hello"
         expect_status 0

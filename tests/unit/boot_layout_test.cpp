@@ -513,6 +513,32 @@ TEST(BootLayout, AllStructuresTogether) {
     EXPECT_EQ(std::memcmp(span->data(), strings.data(), strings.size()), 0);
 }
 
+// The rewritten syscall sites sit 8-aligned between the strings and the CPU tables, and
+// the boot info points at them only when there are any.
+TEST(BootLayout, SyscallSites) {
+    const uint64_t ram = 64 * mib;
+    GuestMemory memory(ram);
+    for (uint64_t strings_size : {uint64_t{1}, uint64_t{77}, page}) {
+        for (uint32_t count : {0u, 1u, 3000u}) {
+            SCOPED_TRACE(testing::Message() << "strings " << strings_size << " sites " << count);
+            BootLayout layout = plan_layout(ram, kernel_end, 12345, strings_size, "x", 2, 0, count * 8);
+            EXPECT_EQ(layout.syscall_sites.value % 8, 0u);
+            EXPECT_GE(layout.syscall_sites.value, layout.strings.value + strings_size);
+            EXPECT_LE(layout.syscall_sites.value + count * 8, layout.cpu_tables.value);
+            EXPECT_EQ(layout.syscall_sites_size, count * 8u);
+            BootParameters p = sample_parameters();
+            p.syscall_site_count = count;
+            p.rewrite_flags = count ? abi::rewrite_page_zero | abi::rewrite_direct_stubs : 0;
+            write_boot_info(memory, layout, p);
+            auto info = memory.read<abi::BootInfo>(layout.boot_info);
+            ASSERT_TRUE(info);
+            EXPECT_EQ(info->syscall_site_count, count);
+            EXPECT_EQ(info->syscall_sites, count ? layout.syscall_sites.value : 0u);
+            EXPECT_EQ(info->rewrite_flags, p.rewrite_flags);
+        }
+    }
+}
+
 TEST(BootLayout, Initrd) {
     for (uint64_t initrd_size : {uint64_t{1}, page, 3 * mib + 7}) {
         SCOPED_TRACE(initrd_size);

@@ -8,6 +8,7 @@
 static_assert(offsetof(eremite::abi::BootInfo, boot_cpu.idt) == 568, "entry.S: BOOT_INFO_IDT_OFFSET");
 
 extern "C" eremite::arch::Vif boot_vif_page;
+extern "C" char syscall_rax_entry[], syscall_direct_entry[];  // syscall_entry.S
 
 namespace eremite::arch {
 namespace {
@@ -38,6 +39,8 @@ PerCpu* cpu_block(uint32_t index) { return index < 64 ? installed_cpus[index] : 
 
 void install_per_cpu(PerCpu& cpu) {
     cpu.self = &cpu;
+    cpu.syscall_rax_entry = reinterpret_cast<uint64_t>(syscall_rax_entry);
+    cpu.syscall_direct_entry = reinterpret_cast<uint64_t>(syscall_direct_entry);
     if (cpu.cpu_index < 64) installed_cpus[cpu.cpu_index] = &cpu;
     if (!cpu.vif) cpu.vif = &boot_vif_page;  // the boot CPU's; the others get theirs from smp.cpp
     write_msr(msr_gs_base, reinterpret_cast<uint64_t>(&cpu));

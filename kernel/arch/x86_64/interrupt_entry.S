@@ -106,10 +106,10 @@ irq_common:
     mov %rax, %rdx
     shr $47, %rdx
     jz 1f
-    lea syscall_entry(%rip), %rdx
+    lea syscall_entry_windows(%rip), %rdx
     cmp %rdx, %rax
     jb 5f
-    lea syscall_entry_window_end(%rip), %rdx
+    lea syscall_entry_windows_end(%rip), %rdx
     cmp %rdx, %rax
     jb 1f
 5:  lea syscall_exit_window(%rip), %rdx

@@ -14,7 +14,7 @@
 
 extern "C" const uint64_t interrupt_stubs[256];
 extern "C" char syscall_exit_window[], syscall_exit_window_end[], idle_wait_window[], idle_wait_window_end[],
-    syscall_entry[], syscall_entry_window_end[];
+    syscall_entry_windows[], syscall_entry_windows_end[];
 
 namespace eremite::arch {
 
@@ -227,7 +227,7 @@ extern "C" void irq_dispatch(arch::InterruptFrame* frame) {
     // overwrite, so no switch happens there (the frame went to the kernel stack anyway).
     bool app_interrupted =
         arch::is_app_address(frame->rip) || (rip >= syscall_exit_window && rip < syscall_exit_window_end);
-    if (rip >= syscall_entry && rip < syscall_entry_window_end) return;
+    if (rip >= syscall_entry_windows && rip < syscall_entry_windows_end) return;
 
     if (app_interrupted && sched::reschedule_pending()) sched::schedule();
 }

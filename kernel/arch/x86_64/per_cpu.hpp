@@ -17,9 +17,16 @@ struct PerCpu {
     Vif* vif;                     // %gs:24
     uint32_t cpu_index;
     uint32_t apic_id;
-    uint64_t syscall_count;    // syscalls taken through the `syscall` instruction
-    uint64_t armed_deadline;   // the TSC deadline the local APIC timer holds, 0 if none
-    uint64_t interrupt_count;  // timer and inter-processor interrupts taken
+    uint64_t syscall_count;  // syscalls taken through the `syscall` instruction
+    // Where rewritten syscall sites enter the kernel (linux/syscall_rewrite.hpp): page 0's
+    // slide ends in `jmp *%gs:48` and every direct stub in `jmp *%gs:56`, so the code in
+    // the app's half needs no kernel address. The same on every CPU.
+    uint64_t syscall_rax_entry;     // %gs:48
+    uint64_t syscall_direct_entry;  // %gs:56
+    uint64_t direct_syscall_count;  // syscalls through a direct stub
+    uint64_t rax_syscall_count;     // syscalls through page 0's slide (`call *%rax`)
+    uint64_t armed_deadline;        // the TSC deadline the local APIC timer holds, 0 if none
+    uint64_t interrupt_count;       // timer and inter-processor interrupts taken
     // What this CPU paid in trapping instructions (each costs microseconds on kvm-pvm),
     // reported by `ehyve --stats`.
     struct {
@@ -29,6 +36,8 @@ struct PerCpu {
 static_assert(offsetof(PerCpu, kernel_stack_top) == 8);
 static_assert(offsetof(PerCpu, user_stack_scratch) == 16);
 static_assert(offsetof(PerCpu, vif) == 24);
+static_assert(offsetof(PerCpu, syscall_rax_entry) == 48);
+static_assert(offsetof(PerCpu, syscall_direct_entry) == 56);
 
 inline PerCpu& this_cpu() {
     PerCpu* self;

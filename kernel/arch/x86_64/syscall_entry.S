@@ -1,9 +1,14 @@
-// The `syscall` entry. The app runs in ring 0 with the kernel, so `syscall` only jumps
-// here with %rcx = return address and %r11 = RFLAGS, on the app's own stack. The app
-// owns the 128-byte red zone below its %rsp: nothing is pushed before the switch to the
-// thread's kernel stack. The return is a plain `jmp *%rcx`: sysretq and swapgs both
-// trap on kvm-pvm and neither is needed in ring 0. No privileged instruction runs on
-// this path unless an interrupt became pending while the flag was clear.
+// The syscall entries. The app runs in ring 0 with the kernel, so a system call never
+// changes privilege: it arrives either through the `syscall` instruction (jumping to
+// LSTAR with %rcx = return address and %r11 = RFLAGS, on the app's own stack) or, where
+// ehyve's load-time pass rewrote the site (abi.hpp, "Syscall rewriting"), as a plain
+// `call` that pushed a return address into the app's red zone, which the pass proved
+// unused there. The app owns the 128-byte red zone below its %rsp: nothing else is
+// pushed before the switch to the thread's kernel stack. Every path builds the same
+// frame and leaves through syscall_return with a plain `jmp *%rcx`, %rcx = return
+// address and %r11 = RFLAGS as Linux leaves them; sysretq and swapgs both trap on kvm-pvm
+// and neither is needed in ring 0. No privileged instruction runs on these paths unless
+// an interrupt became pending while the flag was clear.
 //
 // Frame (SyscallFrame in linux/syscall.hpp), from the lowest address:
 //   r15 r14 r13 r12 rbp rbx r9 r8 r10 rdx rsi rdi number rip rflags rsp
@@ -14,21 +19,64 @@
 #define RFLAGS_IF 0x200
 
     .text
-    .globl syscall_entry
     .balign 64
-syscall_entry:
-    // Until the stack switch below the stack pointer is the app's. The interrupt flag is
-    // already clear here (SFMASK), but should an interrupt still be delivered at these
-    // two instructions, interrupt_entry.S treats it as an interrupt of the app
-    // (syscall_entry_window), so nothing is written into the app's red zone.
-    .globl syscall_entry_window_end
+// The entry windows: the first two instructions of each entry run on the app's stack
+// with its pointer parked in per-CPU scratch. An interrupt anywhere in
+// [syscall_entry_windows, syscall_entry_windows_end) is taken as an interrupt of the
+// app (interrupt_entry.S) and never switches threads (interrupts.cpp), so nothing lands
+// in the app's red zone and the scratch slot stays this thread's. The `syscall`
+// instruction clears the interrupt flag (SFMASK); the called entries keep the app's
+// (on) and rely on the window rule alone.
+    .globl syscall_entry_windows, syscall_entry_windows_end
+    .globl syscall_entry, syscall_direct_entry, syscall_rax_entry
+syscall_entry_windows:
+syscall_entry:                  // the `syscall` instruction (LSTAR)
     mov %rsp, %gs:PER_CPU_USER_STACK
     mov %gs:PER_CPU_KERNEL_STACK, %rsp
-syscall_entry_window_end:
+    jmp syscall_trapped
+syscall_direct_entry:           // from a direct stub: %eax = number, [%rsp] = return address
+    mov %rsp, %gs:PER_CPU_USER_STACK
+    mov %gs:PER_CPU_KERNEL_STACK, %rsp
+    jmp syscall_called_direct
+syscall_rax_entry:              // from page 0's slide after `call *%rax`
+    mov %rsp, %gs:PER_CPU_USER_STACK
+    mov %gs:PER_CPU_KERNEL_STACK, %rsp
+    jmp syscall_called_through_rax
+syscall_entry_windows_end:
+
+// A rewritten site: the call pushed the return address, so the app's own %rsp is 8
+// higher. The return skips the `call *%rax` that follows a direct call (2 bytes). The
+// flags are the app's (arithmetic flags are not preserved across a syscall by any ABI;
+// IF is on).
+syscall_called_direct:
+    mov %gs:PER_CPU_USER_STACK, %rcx
+    lea 8(%rcx), %r11
+    push %r11                   // rsp
+    pushfq                      // rflags
+    mov (%rcx), %rcx
+    add $2, %rcx
+    push %rcx                   // rip
+    push %rax                   // number
+    mov $syscall_dispatch_direct, %r11
+    jmp syscall_save_registers
+
+syscall_called_through_rax:
+    mov %gs:PER_CPU_USER_STACK, %rcx
+    lea 8(%rcx), %r11
+    push %r11
+    pushfq
+    push (%rcx)                 // rip: the call's return address
+    push %rax
+    mov $syscall_dispatch_through_rax, %r11
+    jmp syscall_save_registers
+
+syscall_trapped:
     push %gs:PER_CPU_USER_STACK
     push %r11
     push %rcx
     push %rax
+    mov $syscall_dispatch, %r11
+syscall_save_registers:         // %r11 = the dispatcher to call
     push %rdi
     push %rsi
     push %rdx
@@ -42,7 +90,7 @@ syscall_entry_window_end:
     push %r14
     push %r15
     mov %rsp, %rdi
-    call syscall_dispatch       // returns the result in %rax
+    call *%r11                  // returns the result in %rax
     .globl syscall_return
 syscall_return:
     pop %r15

@@ -1,5 +1,6 @@
 // Ends the way argv[1] says; natively the shell reports 128+signal, and so must Eremite.
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,12 @@ int main(int argc, char** argv) {
     }
     if (!strcmp(how, "text_write")) *(volatile char*)(void*)main = 0;
     if (!strcmp(how, "stack_overflow")) return recurse(NULL, 0);
+    // Calls through a null and a small function pointer: under Eremite page 0 holds the
+    // slide that rewritten syscall sites call into, and it must still end the app.
+    if (!strcmp(how, "null_call") || !strcmp(how, "small_call")) {
+        void (*volatile function)(void) = (void (*)(void))(uintptr_t)(strcmp(how, "null_call") ? 0x27 : 0);
+        function();
+    }
     if (!strcmp(how, "ignored_signal")) {
         signal(SIGUSR1, SIG_IGN);
         raise(SIGUSR1);
