@@ -1,8 +1,9 @@
 // The load-time syscall rewriter: small ELF64 images built in memory around hand-made
 // machine code (function bounds from .symtab, from .eh_frame, or from PT_GNU_EH_FRAME
-// alone), every rewrite pattern and every reason to leave a site trapping, hostile
-// files (truncations, bogus offsets and counts, mutations), and real static binaries
-// when they are installed.
+// alone), every rewrite pattern (direct calls that leave the syscall in place, `call
+// *%rax` only where %rax provably lies in page 0's slide), every reason to leave a site
+// trapping, hostile files (truncations, bogus offsets and counts, mutations), and real
+// static binaries when they are installed.
 #include "syscall_rewriter.hpp"
 
 #include <elf.h>
@@ -279,10 +280,25 @@ Bytes code_before(const Outcome& outcome, size_t offset, size_t length) {
     return Bytes(start, start + static_cast<ptrdiff_t>(length));
 }
 
+// `call stub` at `call_address`: e8 and a rel32 relative to the end of the call.
 Bytes call_stub(uint64_t call_address, uint64_t stub) {
     Bytes bytes{0xe8};
     put_value<int32_t>(bytes, static_cast<int32_t>(stub - (call_address + 5)));
-    put(bytes, {0xff, 0xd0});
+    return bytes;
+}
+// What `mov $NR,%eax; syscall` at `mov_address` becomes: the call over the mov, then the
+// syscall it returns past, still in place.
+Bytes direct_eax(uint64_t mov_address, uint64_t stub) {
+    Bytes bytes = call_stub(mov_address, stub);
+    put(bytes, {0x0f, 0x05});
+    return bytes;
+}
+// What `mov $NR,%rax; syscall` becomes: a 2-byte nop, the call, the syscall.
+Bytes direct_rax(uint64_t mov_address, uint64_t stub) {
+    Bytes bytes{0x66, 0x90};
+    Bytes call = call_stub(mov_address + 2, stub);
+    bytes.insert(bytes.end(), call.begin(), call.end());
+    put(bytes, {0x0f, 0x05});
     return bytes;
 }
 
@@ -291,97 +307,392 @@ Bytes call_stub(uint64_t call_address, uint64_t stub) {
 #define MOV_RAX(n) 0x48, 0xc7, 0xc0, (n)&0xff, ((n) >> 8) & 0xff, 0, 0  // mov $n,%rax
 #define SYSCALL 0x0f, 0x05
 #define RET 0xc3
+#define NOP 0x90
 #define MOV_RDI_RAX 0x48, 0x89, 0xf8  // mov %rdi,%rax
+#define XOR_EAX_EAX 0x31, 0xc0        // xor %eax,%eax
+#define CALL_RAX 0xff, 0xd0           // call *%rax
 
 void expect_untouched(const Outcome& outcome) { EXPECT_EQ(outcome.after, outcome.before); }
+
+// The file with `call *%rax` written over the syscall at each of `sites` (code offsets).
+Bytes with_call_rax(const Outcome& outcome, std::initializer_list<size_t> sites) {
+    Bytes expected = outcome.before;
+    for (size_t site : sites) {
+        expected[text_offset + site] = 0xff;
+        expected[text_offset + site + 1] = 0xd0;
+    }
+    return expected;
+}
+
+// ---- direct calls to the stubs --------------------------------------------------------
 
 TEST(SyscallRewriter, MovEaxThenSyscallAtTheSegmentStartCallsTheDirectStub) {
     TestElf elf;
     elf.code.function({MOV_EAX(1), SYSCALL, RET});
     Outcome out = rewrite(elf);
-    EXPECT_EQ(code_after(out, 0, 8), [&] {
-        Bytes b = call_stub(elf.address(0), elf.stub(1));
-        b.push_back(0xc3);
-        return b;
-    }());
     EXPECT_EQ(elf.stub(1), 0x402000u + 16);
-    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(5)});
+    Bytes expected = direct_eax(elf.address(0), elf.stub(1));
+    expected.push_back(RET);
+    EXPECT_EQ(code_after(out, 0, 8), expected);
+    // The rel32 is relative to the end of the call, the mov's end.
+    int32_t rel32;
+    std::memcpy(&rel32, out.after.data() + text_offset + 1, 4);
+    EXPECT_EQ(elf.address(5) + static_cast<uint64_t>(int64_t{rel32}), elf.stub(1));
+    EXPECT_TRUE(out.plan.call_sites.empty());  // direct sites are not `call *%rax` sites
     EXPECT_EQ(out.plan.stats.sites, 1u);
     EXPECT_EQ(out.plan.stats.direct, 1u);
     EXPECT_EQ(out.plan.stats.through_rax, 0u);
     EXPECT_EQ(out.plan.stats.trapping(), 0u);
     ASSERT_EQ(out.plan.patches.size(), 1u);
     EXPECT_EQ(out.plan.patches[0].file_offset, text_offset);
-    EXPECT_EQ(out.plan.patches[0].length, 7u);
+    EXPECT_EQ(out.plan.patches[0].length, 5u);
 }
 
-TEST(SyscallRewriter, MovRaxThenSyscallBecomesNopCallCall) {
+TEST(SyscallRewriter, MovRaxThenSyscallBecomesNopCallThenTheSyscall) {
     TestElf elf;
     elf.code.function({0x31, 0xff});  // xor %edi,%edi: another function first
     size_t f = elf.code.function({MOV_RAX(60), SYSCALL, RET});
     Outcome out = rewrite(elf);
-    Bytes expected{0x66, 0x90};
-    Bytes call = call_stub(elf.address(f + 2), elf.stub(60));
-    expected.insert(expected.end(), call.begin(), call.end());
-    EXPECT_EQ(code_after(out, f, 9), expected);
-    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(f + 7)});
+    EXPECT_EQ(code_after(out, f, 9), direct_rax(elf.address(f), elf.stub(60)));
+    int32_t rel32;
+    std::memcpy(&rel32, out.after.data() + text_offset + f + 3, 4);
+    EXPECT_EQ(elf.address(f + 7) + static_cast<uint64_t>(int64_t{rel32}), elf.stub(60));
+    EXPECT_TRUE(out.plan.call_sites.empty());
     EXPECT_EQ(out.plan.stats.direct, 1u);
-    EXPECT_EQ(out.plan.patches[0].length, 9u);
+    EXPECT_EQ(out.plan.stats.trapping(), 0u);
+    ASSERT_EQ(out.plan.patches.size(), 1u);
+    EXPECT_EQ(out.plan.patches[0].file_offset, text_offset + f);
+    EXPECT_EQ(out.plan.patches[0].length, 7u);
 }
 
-TEST(SyscallRewriter, SyscallAfterMovRdiRaxBecomesCallRax) {
+TEST(SyscallRewriter, DirectPatchLeavesTheSyscallBytesInPlace) {
     TestElf elf;
-    elf.code.function({MOV_RDI_RAX, SYSCALL, RET});
+    size_t f = elf.code.function({MOV_EAX(39), SYSCALL, RET});
+    size_t g = elf.code.function({MOV_RAX(231), SYSCALL, RET});
     Outcome out = rewrite(elf);
-    EXPECT_EQ(code_after(out, 0, 6), (Bytes{MOV_RDI_RAX, 0xff, 0xd0, RET}));
-    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(3)});
-    EXPECT_EQ(out.plan.stats.through_rax, 1u);
-    EXPECT_EQ(out.plan.stats.direct, 0u);
+    ASSERT_EQ(out.plan.patches.size(), 2u);
+    // Each patch covers exactly the mov and ends where the syscall starts.
+    EXPECT_EQ(out.plan.patches[0].file_offset + out.plan.patches[0].length, text_offset + f + 5);
+    EXPECT_EQ(out.plan.patches[1].file_offset + out.plan.patches[1].length, text_offset + g + 7);
+    EXPECT_EQ(code_after(out, f + 5, 3), (Bytes{SYSCALL, RET}));
+    EXPECT_EQ(code_after(out, g + 7, 3), (Bytes{SYSCALL, RET}));
+    // Everything but the movs is as before.
+    Bytes expected = out.before;
+    Bytes first = call_stub(elf.address(f), elf.stub(39));
+    std::copy(first.begin(), first.end(), expected.begin() + static_cast<ptrdiff_t>(text_offset + f));
+    Bytes second = direct_rax(elf.address(g), elf.stub(231));
+    std::copy(second.begin(), second.begin() + 7, expected.begin() + static_cast<ptrdiff_t>(text_offset + g));
+    EXPECT_EQ(out.after, expected);
+    EXPECT_TRUE(out.plan.call_sites.empty());
+    EXPECT_EQ(out.plan.stats.direct, 2u);
 }
 
-TEST(SyscallRewriter, AdjacentSyscallsAreEachRewritten) {
+TEST(SyscallRewriter, AdjacentSyscallsAreEachJudged) {
+    // A direct pair, a lone site proven by a mov of a number without a stub, one proven
+    // by xor, then one right after a syscall: its %rax is the previous result.
     TestElf elf;
-    elf.code.function({MOV_EAX(39), SYSCALL, SYSCALL, SYSCALL, RET});
+    elf.code.function({MOV_EAX(39), SYSCALL, MOV_EAX(600), SYSCALL, XOR_EAX_EAX, SYSCALL, SYSCALL, RET});
     Outcome out = rewrite(elf);
-    Bytes expected = call_stub(elf.address(0), elf.stub(39));
-    put(expected, {0xff, 0xd0, 0xff, 0xd0, RET});
-    EXPECT_EQ(code_after(out, 0, 12), expected);
-    EXPECT_EQ(out.plan.call_sites, (std::vector<uint64_t>{elf.address(5), elf.address(7), elf.address(9)}));
-    EXPECT_EQ(out.plan.stats.sites, 3u);
+    Bytes expected = direct_eax(elf.address(0), elf.stub(39));
+    put(expected, {MOV_EAX(600), CALL_RAX, XOR_EAX_EAX, CALL_RAX, SYSCALL, RET});
+    EXPECT_EQ(code_after(out, 0, 21), expected);
+    EXPECT_EQ(out.plan.call_sites, (std::vector<uint64_t>{elf.address(12), elf.address(16)}));
+    EXPECT_EQ(out.plan.stats.sites, 4u);
     EXPECT_EQ(out.plan.stats.direct, 1u);
     EXPECT_EQ(out.plan.stats.through_rax, 2u);
+    EXPECT_EQ(out.plan.stats.number_unknown, 1u);
 }
 
 TEST(SyscallRewriter, SyscallAsTheLastBytesOfTheSegment) {
     TestElf elf;
     elf.code.function({RET});
     size_t f = elf.code.function({MOV_EAX(60), SYSCALL});
+    size_t g = elf.code.function({MOV_EAX(1000), SYSCALL});
     Outcome out = rewrite(elf);
-    EXPECT_EQ(code_after(out, f, 7), call_stub(elf.address(f), elf.stub(60)));
-    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(f + 5)});
-    EXPECT_EQ(out.plan.patches[0].file_offset + out.plan.patches[0].length, text_offset + elf.code.size());
+    EXPECT_EQ(code_after(out, f, 7), direct_eax(elf.address(f), elf.stub(60)));
+    EXPECT_EQ(code_after(out, g, 7), (Bytes{MOV_EAX(1000), CALL_RAX}));
+    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(g + 5)});
+    ASSERT_EQ(out.plan.patches.size(), 2u);
+    EXPECT_EQ(out.plan.patches[1].file_offset + out.plan.patches[1].length, text_offset + elf.code.size());
 }
 
-TEST(SyscallRewriter, MovSeparatedFromSyscallIsNotAPair) {
+TEST(SyscallRewriter, MovSeparatedFromSyscallIsNotAPairButProvesTheNumber) {
     TestElf elf;
     elf.code.function({MOV_EAX(1), 0x31, 0xff, SYSCALL, RET});  // xor %edi,%edi between
     Outcome out = rewrite(elf);
-    EXPECT_EQ(code_after(out, 0, 10), (Bytes{MOV_EAX(1), 0x31, 0xff, 0xff, 0xd0, RET}));
+    EXPECT_EQ(code_after(out, 0, 10), (Bytes{MOV_EAX(1), 0x31, 0xff, CALL_RAX, RET}));
     EXPECT_EQ(out.plan.stats.through_rax, 1u);
+    EXPECT_EQ(out.plan.stats.direct, 0u);
     EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(7)});
 }
 
-TEST(SyscallRewriter, NumbersWithoutAStubGoThroughRax) {
+TEST(SyscallRewriter, NumbersWithoutAStubGoThroughRaxWhenInTheSlide) {
     TestElf elf;
-    elf.code.function({MOV_EAX(512), SYSCALL, MOV_EAX(600), SYSCALL, 0x48, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff, SYSCALL,
-                       MOV_EAX(511), SYSCALL, RET});
+    elf.code.function({MOV_EAX(512),  SYSCALL,                                            // 0
+                       MOV_EAX(600),  SYSCALL,                                            // 7
+                       MOV_EAX(4087), SYSCALL,                                            // 14
+                       MOV_RAX(1000), SYSCALL,                                            // 21
+                       MOV_EAX(4088), SYSCALL,                                            // 30
+                       0x48,          0xc7,    0xc0, 0xff, 0xff, 0xff,    0xff, SYSCALL,  // 37: mov $-1,%rax
+                       0xb8,          0xff,    0xff, 0xff, 0xff, SYSCALL,                 // 46: $0xffffffff
+                       MOV_EAX(511),  SYSCALL, RET});                                     // 53
     Outcome out = rewrite(elf);
-    EXPECT_EQ(code_after(out, 0, 7), (Bytes{MOV_EAX(512), 0xff, 0xd0}));
-    EXPECT_EQ(code_after(out, 7, 7), (Bytes{MOV_EAX(600), 0xff, 0xd0}));
-    EXPECT_EQ(code_after(out, 14, 9), (Bytes{0x48, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xd0}));  // -1
-    EXPECT_EQ(code_after(out, 23, 7), call_stub(elf.address(23), elf.stub(511)));
-    EXPECT_EQ(out.plan.stats.through_rax, 3u);
+    Bytes expected = with_call_rax(out, {5, 12, 19, 28});
+    Bytes direct = direct_eax(elf.address(53), elf.stub(511));
+    std::copy(direct.begin(), direct.end(), expected.begin() + static_cast<ptrdiff_t>(text_offset + 53));
+    EXPECT_EQ(out.after, expected);
+    EXPECT_EQ(out.plan.call_sites,
+              (std::vector<uint64_t>{elf.address(5), elf.address(12), elf.address(19), elf.address(28)}));
+    EXPECT_EQ(out.plan.stats.sites, 8u);
+    EXPECT_EQ(out.plan.stats.through_rax, 4u);
     EXPECT_EQ(out.plan.stats.direct, 1u);
+    EXPECT_EQ(out.plan.stats.number_unknown, 3u);
+}
+
+TEST(SyscallRewriter, SiteReachedBothAsDirectPairAndByAJumpIsDirect) {
+    // The jne goes straight to the syscall with %rax = 0; the mov's path calls the stub.
+    // The syscall stays in place for the jump, so the site is direct and not a call site.
+    TestElf elf;
+    elf.code.function({XOR_EAX_EAX,  // 0
+                       0x75, 0x05,   // 2: jne 9
+                       MOV_EAX(1),   // 4
+                       SYSCALL,      // 9
+                       RET});
+    Outcome out = rewrite(elf);
+    Bytes expected{XOR_EAX_EAX, 0x75, 0x05};
+    Bytes direct = direct_eax(elf.address(4), elf.stub(1));
+    expected.insert(expected.end(), direct.begin(), direct.end());
+    expected.push_back(RET);
+    EXPECT_EQ(code_after(out, 0, 12), expected);
+    EXPECT_TRUE(out.plan.call_sites.empty());
+    EXPECT_EQ(out.plan.stats.direct, 1u);
+    EXPECT_EQ(out.plan.stats.trapping(), 0u);
+}
+
+TEST(SyscallRewriter, LoopBackToADirectPairsSyscallKeepsItDirect) {
+    TestElf elf;
+    elf.code.function({MOV_EAX(1),  // 0
+                       SYSCALL,     // 5
+                       0x75, 0xfc,  // 7: jne 5
+                       RET});
+    Outcome out = rewrite(elf);
+    Bytes expected = direct_eax(elf.address(0), elf.stub(1));
+    put(expected, {0x75, 0xfc, RET});
+    EXPECT_EQ(code_after(out, 0, 10), expected);
+    EXPECT_TRUE(out.plan.call_sites.empty());
+    EXPECT_EQ(out.plan.stats.direct, 1u);
+}
+
+// ---- the %rax proof of lone sites ---------------------------------------------------
+
+// `body` as the only function; its syscall at `site` is either rewritten to `call *%rax`
+// (and listed) or left trapping as number_unknown.
+void expect_lone(const Bytes& body, size_t site, bool proven) {
+    SCOPED_TRACE(testing::PrintToString(body));
+    TestElf elf;
+    elf.code.bytes = body;
+    elf.code.functions.push_back({0, body.size()});
+    Outcome out = rewrite(elf);
+    EXPECT_EQ(out.plan.stats.sites, 1u);
+    EXPECT_EQ(out.plan.stats.direct, 0u);
+    if (proven) {
+        EXPECT_EQ(out.after, with_call_rax(out, {site}));
+        EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(site)});
+        EXPECT_EQ(out.plan.stats.through_rax, 1u);
+        EXPECT_EQ(out.plan.stats.trapping(), 0u);
+    } else {
+        expect_untouched(out);
+        EXPECT_TRUE(out.plan.call_sites.empty());
+        EXPECT_EQ(out.plan.stats.through_rax, 0u);
+        EXPECT_EQ(out.plan.stats.number_unknown, 1u);
+        EXPECT_EQ(out.plan.stats.trapping(), 1u);
+    }
+}
+
+TEST(SyscallRewriterRaxProof, DefinitionsOfRax) {
+    struct Case {
+        Bytes definition;
+        bool proven;
+    };
+    std::vector<Case> cases = {
+        {{MOV_EAX(1)}, true},
+        {{MOV_EAX(0)}, true},
+        {{MOV_EAX(4087)}, true},                              // the slide's last number
+        {{MOV_EAX(4088)}, false},                             // syscall_slide_end
+        {{MOV_EAX(5000)}, false},                             //
+        {{0xb8, 0x00, 0x10, 0x40, 0x00}, false},              // mov $0x401000,%eax
+        {{0xb8, 0xff, 0xff, 0xff, 0xff}, false},              // mov $0xffffffff,%eax
+        {{MOV_RAX(1000)}, true},                              // mov $1000,%rax
+        {{0x48, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff}, false},  // mov $-1,%rax
+        {{0x48, 0xc7, 0xc0, 0x00, 0x00, 0x00, 0x80}, false},  // mov $-0x80000000,%rax
+        {{0x48, 0xb8, 7, 0, 0, 0, 0, 0, 0, 0}, true},         // movabs $7,%rax
+        {{0x48, 0xb8, 7, 0, 0, 0, 1, 0, 0, 0}, false},        // movabs $0x100000007,%rax
+        {{XOR_EAX_EAX}, true},                                // xor %eax,%eax: 0
+        {{0x33, 0xc0}, true},                                 // xor %eax,%eax (other encoding)
+        {{0x48, 0x31, 0xc0}, true},                           // xor %rax,%rax
+        {{0x29, 0xc0}, true},                                 // sub %eax,%eax
+        {{0x48, 0x29, 0xc0}, true},                           // sub %rax,%rax
+        {{0x31, 0xc8}, false},                                // xor %ecx,%eax
+        {{0x66, 0x31, 0xc0}, false},                          // xor %ax,%ax: upper bits kept
+        {{0x66, 0xb8, 0x01, 0x00}, false},                    // mov $1,%ax
+        {{0xb0, 0x01}, false},                                // mov $1,%al
+        {{0xb9, 0x01, 0x00, 0x00, 0x00}, false},              // mov $1,%ecx
+        {{MOV_RDI_RAX}, false},                               // mov %rdi,%rax
+        {{0x8b, 0x07}, false},                                // mov (%rdi),%eax
+        {{}, false},                                          // nothing: the range start
+    };
+    for (const Case& c : cases) {
+        // A nop keeps the mov from pairing with the syscall.
+        Bytes body = c.definition;
+        put(body, {NOP, SYSCALL, RET});
+        expect_lone(body, c.definition.size() + 1, c.proven);
+    }
+}
+
+TEST(SyscallRewriterRaxProof, WhatLiesBetweenTheDefinitionAndTheSyscall) {
+    struct Case {
+        Bytes between;
+        bool proven;
+    };
+    std::vector<Case> cases = {
+        // Instructions that leave %rax alone.
+        {{NOP}, true},
+        {{0x31, 0xff}, true},                          // xor %edi,%edi
+        {{0x48, 0x89, 0xc7}, true},                    // mov %rax,%rdi: a read
+        {{0x48, 0x89, 0x07}, true},                    // mov %rax,(%rdi)
+        {{0xba, 0x05, 0x00, 0x00, 0x00}, true},        // mov $5,%edx
+        {{0x50, 0x59}, true},                          // push %rax; pop %rcx
+        {{0x83, 0xf8, 0x01}, true},                    // cmp $1,%eax
+        {{0x85, 0xc0}, true},                          // test %eax,%eax
+        {{0x48, 0x8d, 0x74, 0x24, 0x08}, true},        // lea 8(%rsp),%rsi
+        {{0x75, 0x02}, true},                          // jne past the syscall: falls through
+        {{0x0f, 0x85, 0x02, 0x00, 0x00, 0x00}, true},  // jne rel32 past the syscall
+        {{0x74, 0x7f}, true},                          // je out of the function
+        {{MOV_EAX(5000), MOV_EAX(7), NOP}, true},      // the last definition counts
+        // Writes to %rax or one of its parts.
+        {{MOV_EAX(5000)}, false},
+        {{0xb0, 0x55}, false},              // mov $0x55,%al after mov $1,%eax: clobbered
+        {{0xb4, 0x12}, false},              // mov $0x12,%ah
+        {{0x66, 0xb8, 0x02, 0x00}, false},  // mov $2,%ax
+        {{0x89, 0xc8}, false},              // mov %ecx,%eax
+        {{MOV_RDI_RAX}, false},             // mov %rdi,%rax
+        {{0x58}, false},                    // pop %rax
+        {{0xff, 0xc0}, false},              // inc %eax
+        {{0x83, 0xc0, 0x01}, false},        // add $1,%eax
+        {{0x31, 0xc8}, false},              // xor %ecx,%eax
+        {{0x48, 0x98}, false},              // cltq
+        {{0x91}, false},                    // xchg %eax,%ecx
+        {{0x0f, 0x44, 0xc1}, false},        // cmove %ecx,%eax
+        {{0x0f, 0xa2}, false},              // cpuid: hidden write
+        {{0x0f, 0x31}, false},              // rdtsc: hidden write
+        {{0xac}, false},                    // lodsb: hidden write of %al
+        // Calls and the ends of straight-line code.
+        {{0xff, 0xd2}, false},                    // call *%rdx
+        {{0xe8, 0x40, 0x00, 0x00, 0x00}, false},  // call out of the function
+        {{0xc3}, false},                          // ret
+        {{0x0f, 0x0b}, false},                    // ud2
+        {{0xf4}, false},                          // hlt
+        {{0xff, 0xe2}, false},                    // jmp *%rdx
+        {{0xeb, 0x02}, false},                    // jmp past the syscall
+        {{0xeb, 0x00}, false},                    // jmp to the syscall
+        {{0x75, 0x00}, false},                    // jne to the syscall: a branch target
+    };
+    for (const Case& c : cases) {
+        Bytes body{MOV_EAX(1)};
+        body.insert(body.end(), c.between.begin(), c.between.end());
+        put(body, {SYSCALL, RET});
+        expect_lone(body, 5 + c.between.size(), c.proven);
+    }
+}
+
+TEST(SyscallRewriterRaxProof, SyscallAtTheStartOfAFunctionIsUnknown) {
+    // The previous function ends with a mov to %eax, but a range's start knows nothing.
+    TestElf elf;
+    elf.code.function({MOV_EAX(600)});
+    size_t f = elf.code.function({SYSCALL, RET});
+    Outcome out = rewrite(elf);
+    expect_untouched(out);
+    EXPECT_EQ(out.plan.stats.sites, 1u);
+    EXPECT_EQ(out.plan.stats.number_unknown, 1u);
+    EXPECT_EQ(elf.code.functions[1].start, f);
+}
+
+TEST(SyscallRewriterRaxProof, BranchTargetsBetweenTheDefinitionAndTheSyscall) {
+    // A jcc before the mov into the instruction after it.
+    expect_lone({0x75, 0x05,  // 0: jne 7
+                 MOV_EAX(1),  // 2
+                 NOP,         // 7
+                 SYSCALL,     // 8
+                 RET},
+                8, false);
+    // A jcc before the mov straight to the syscall.
+    expect_lone({0x75, 0x06, MOV_EAX(1), NOP, SYSCALL, RET}, 8, false);
+    // A jcc before the mov to the mov itself: the definition runs on both paths.
+    expect_lone({0x75, 0x00, MOV_EAX(1), NOP, SYSCALL, RET}, 8, true);
+    // A jcc to the ret after the syscall.
+    expect_lone({0x75, 0x08, MOV_EAX(1), NOP, SYSCALL, RET}, 8, true);
+}
+
+TEST(SyscallRewriterRaxProof, BackwardLoopEdges) {
+    // mov $600,%eax; nop; syscall; test %eax,%eax; jne <target>; ret
+    auto loop = [](uint8_t displacement) {
+        return Bytes{MOV_EAX(600), NOP, SYSCALL, 0x85, 0xc0, 0x75, displacement, RET};
+    };
+    expect_lone(loop(0xfa), 6, false);  // to the syscall: %rax is its result
+    expect_lone(loop(0xf9), 6, false);  // to the nop between
+    expect_lone(loop(0xf4), 6, true);   // to the mov: it runs again
+}
+
+TEST(SyscallRewriterRaxProof, EveryRangeMustProveTheNumber) {
+    {
+        // An inner range starts between the mov and the syscall.
+        TestElf elf;
+        elf.code.function({MOV_EAX(600), NOP, SYSCALL, RET});
+        elf.code.functions.push_back({5, 9});
+        Outcome out = rewrite(elf);
+        expect_untouched(out);
+        EXPECT_EQ(out.plan.stats.number_unknown, 1u);
+    }
+    {
+        // Both ranges see the mov: proven once, listed once.
+        TestElf elf;
+        elf.code.function({MOV_EAX(600), NOP, SYSCALL, RET});
+        elf.code.functions.push_back({0, 8});
+        Outcome out = rewrite(elf);
+        EXPECT_EQ(out.after, with_call_rax(out, {6}));
+        EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(6)});
+        EXPECT_EQ(out.plan.stats.through_rax, 1u);
+    }
+}
+
+TEST(SyscallRewriterRaxProof, RedZoneComesBeforeTheNumber) {
+    // mov %rdi,-0x10(%rsp) makes the function unsafe, whatever %rax holds.
+    for (Bytes tail : {Bytes{MOV_EAX(600), NOP, SYSCALL, RET}, Bytes{MOV_RDI_RAX, SYSCALL, RET}}) {
+        TestElf elf;
+        Bytes body{0x48, 0x89, 0x7c, 0x24, 0xf0};
+        body.insert(body.end(), tail.begin(), tail.end());
+        elf.code.bytes = body;
+        elf.code.functions.push_back({0, body.size()});
+        Outcome out = rewrite(elf);
+        expect_untouched(out);
+        EXPECT_EQ(out.plan.stats.red_zone, 1u);
+        EXPECT_EQ(out.plan.stats.number_unknown, 0u);
+    }
+}
+
+// ---- sites left trapping, function bounds ---------------------------------------------
+
+TEST(SyscallRewriter, SyscallAfterMovRdiRaxStaysTrapping) {
+    // syscall()'s shape: the number is whatever the caller passed, maybe an address.
+    TestElf elf;
+    elf.code.function({MOV_RDI_RAX, SYSCALL, RET});
+    Outcome out = rewrite(elf);
+    expect_untouched(out);
+    EXPECT_TRUE(out.plan.call_sites.empty());
+    EXPECT_TRUE(out.plan.patches.empty());
+    EXPECT_EQ(out.plan.stats.sites, 1u);
+    EXPECT_EQ(out.plan.stats.number_unknown, 1u);
+    EXPECT_EQ(out.plan.stats.trapping(), 1u);
 }
 
 TEST(SyscallRewriter, RedZoneDataAcrossASyscallStaysTrapping) {
@@ -449,7 +760,7 @@ TEST(SyscallRewriter, StackUsesAtOrAboveRspAreSafe) {
         Outcome out = rewrite(elf);
         SCOPED_TRACE(testing::PrintToString(prefix));
         EXPECT_EQ(out.plan.stats.direct, 1u);
-        EXPECT_EQ(code_after(out, prefix.size(), 7), call_stub(elf.address(prefix.size()), elf.stub(1)));
+        EXPECT_EQ(code_after(out, prefix.size(), 7), direct_eax(elf.address(prefix.size()), elf.stub(1)));
     }
 }
 
@@ -466,11 +777,12 @@ TEST(SyscallRewriter, FramePointerCodeUsingNegativeOffsetsStaysTrapping) {
 
 TEST(SyscallRewriter, OneUnsafeFunctionDoesNotTaintItsNeighbour) {
     TestElf elf;
-    elf.code.function({0x48, 0x89, 0x7c, 0x24, 0xf0, MOV_RDI_RAX, SYSCALL, RET});
-    size_t safe = elf.code.function({MOV_RDI_RAX, SYSCALL, RET});
+    elf.code.function({0x48, 0x89, 0x7c, 0x24, 0xf0, MOV_EAX(600), NOP, SYSCALL, RET});
+    size_t safe = elf.code.function({MOV_EAX(600), NOP, SYSCALL, RET});
     Outcome out = rewrite(elf);
     EXPECT_EQ(code_before(out, 0, safe), code_after(out, 0, safe));
-    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(safe + 3)});
+    EXPECT_EQ(out.after, with_call_rax(out, {safe + 6}));
+    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(safe + 6)});
     EXPECT_EQ(out.plan.stats.sites, 2u);
     EXPECT_EQ(out.plan.stats.red_zone, 1u);
     EXPECT_EQ(out.plan.stats.through_rax, 1u);
@@ -541,14 +853,32 @@ TEST(SyscallRewriter, FunctionBoundsThatDisagreeOnInstructionsLeaveTheSiteTrappi
 }
 
 TEST(SyscallRewriter, NestedRangesMustAllAgreeOnThePair) {
-    // An outer symbol covers both; an inner one starts at the syscall: the mov is not
-    // in the inner function, so the site goes through %rax.
-    TestElf elf;
-    elf.code.function({MOV_EAX(1), SYSCALL, RET});
-    elf.code.functions.push_back({5, 8});
-    Outcome out = rewrite(elf);
-    EXPECT_EQ(code_after(out, 0, 8), (Bytes{MOV_EAX(1), 0xff, 0xd0, RET}));
-    EXPECT_EQ(out.plan.stats.through_rax, 1u);
+    {
+        // An outer symbol covers both; an inner one starts at the syscall: the mov is not
+        // in the inner function, which knows nothing of %rax at its start, so the site
+        // keeps trapping.
+        TestElf elf;
+        elf.code.function({MOV_EAX(1), SYSCALL, RET});
+        elf.code.functions.push_back({5, 8});
+        Outcome out = rewrite(elf);
+        expect_untouched(out);
+        EXPECT_EQ(out.plan.stats.sites, 1u);
+        EXPECT_EQ(out.plan.stats.number_unknown, 1u);
+    }
+    {
+        // The inner range holds the pair too: direct.
+        TestElf elf;
+        elf.code.function({MOV_EAX(1), SYSCALL, RET});
+        elf.code.functions.push_back({0, 7});
+        Outcome out = rewrite(elf);
+        EXPECT_EQ(code_after(out, 0, 8), [&] {
+            Bytes b = direct_eax(elf.address(0), elf.stub(1));
+            b.push_back(RET);
+            return b;
+        }());
+        EXPECT_EQ(out.plan.stats.direct, 1u);
+        EXPECT_TRUE(out.plan.call_sites.empty());
+    }
 }
 
 TEST(SyscallRewriter, EhFrameGivesTheFunctionBounds) {
@@ -557,16 +887,17 @@ TEST(SyscallRewriter, EhFrameGivesTheFunctionBounds) {
     elf.eh_frame = true;
     elf.code.function({MOV_EAX(1), SYSCALL, RET});
     elf.code.loose({0xcc, 0xcc});
-    size_t g = elf.code.function({MOV_RDI_RAX, SYSCALL, RET});
+    size_t g = elf.code.function({XOR_EAX_EAX, SYSCALL, RET});
     Bytes file = elf.build();
     auto layout = ehyve::read_elf_layout(file);
     ASSERT_TRUE(layout);
     EXPECT_EQ(ehyve::eh_frame_function_ranges(file, *layout),
-              (std::vector<AddressRange>{{elf.address(0), elf.address(8)}, {elf.address(g), elf.address(g + 6)}}));
+              (std::vector<AddressRange>{{elf.address(0), elf.address(8)}, {elf.address(g), elf.address(g + 5)}}));
     EXPECT_TRUE(ehyve::symbol_function_ranges(file).empty());
     Outcome out = rewrite(elf);
-    EXPECT_EQ(out.plan.call_sites, (std::vector<uint64_t>{elf.address(5), elf.address(g + 3)}));
-    EXPECT_EQ(code_after(out, 0, 7), call_stub(elf.address(0), elf.stub(1)));
+    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(g + 2)});
+    EXPECT_EQ(code_after(out, 0, 7), direct_eax(elf.address(0), elf.stub(1)));
+    EXPECT_EQ(code_after(out, g, 5), (Bytes{XOR_EAX_EAX, CALL_RAX, RET}));
     EXPECT_EQ(out.plan.stats.direct, 1u);
     EXPECT_EQ(out.plan.stats.through_rax, 1u);
 }
@@ -582,7 +913,8 @@ TEST(SyscallRewriter, EhFrameHeaderWithoutSectionHeaders) {
     auto layout = ehyve::read_elf_layout(out.before);
     ASSERT_TRUE(layout);
     EXPECT_EQ(ehyve::eh_frame_function_ranges(out.before, *layout).size(), 2u);
-    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{elf.address(f + 7)});
+    EXPECT_EQ(code_after(out, f, 9), direct_rax(elf.address(f), elf.stub(1)));
+    EXPECT_TRUE(out.plan.call_sites.empty());
     EXPECT_EQ(out.plan.stats.direct, 1u);
 }
 
@@ -593,8 +925,9 @@ TEST(SyscallRewriter, StaticPieUsesLinkTimeAddresses) {
     elf.code.function({MOV_EAX(1), SYSCALL, RET});
     Outcome out = rewrite(elf);
     EXPECT_EQ(elf.stub(1), 0x2000u + 16);
-    EXPECT_EQ(code_after(out, 0, 7), call_stub(0x1000, 0x2010));
-    EXPECT_EQ(out.plan.call_sites, std::vector<uint64_t>{0x1005});
+    EXPECT_EQ(code_after(out, 0, 7), direct_eax(0x1000, 0x2010));
+    EXPECT_EQ(code_after(out, 1, 4), (Bytes{0x0b, 0x10, 0x00, 0x00}));  // 0x2010 - 0x1005
+    EXPECT_TRUE(out.plan.call_sites.empty());
 }
 
 // ---- hostile files -------------------------------------------------------------------
@@ -602,8 +935,9 @@ TEST(SyscallRewriter, StaticPieUsesLinkTimeAddresses) {
 TestElf typical() {
     TestElf elf;
     elf.eh_frame = true;
-    elf.code.function({MOV_EAX(1), SYSCALL, RET});
-    elf.code.function({MOV_RDI_RAX, SYSCALL, RET});
+    elf.code.function({MOV_EAX(1), SYSCALL, RET});   // direct
+    elf.code.function({XOR_EAX_EAX, SYSCALL, RET});  // through %rax
+    elf.code.function({MOV_RDI_RAX, SYSCALL, RET});  // number unknown
     return elf;
 }
 
@@ -614,8 +948,10 @@ void plan_is_contained(const Bytes& file) {
     if (!file.empty()) std::memcpy(copy.get(), file.data(), file.size());
     RewritePlan plan = plan_syscall_rewrites({copy.get(), file.size()});
     for (const auto& patch : plan.patches) ASSERT_LE(patch.file_offset + patch.length, file.size());
-    EXPECT_EQ(plan.patches.size(), plan.call_sites.size());
+    EXPECT_EQ(plan.call_sites.size(), plan.stats.through_rax);
     EXPECT_EQ(plan.patches.size(), plan.stats.direct + plan.stats.through_rax);
+    EXPECT_EQ(plan.stats.sites, plan.stats.direct + plan.stats.through_rax + plan.stats.trapping());
+    for (const auto& patch : plan.patches) EXPECT_TRUE(patch.length == 2 || patch.length == 5 || patch.length == 7);
     EXPECT_TRUE(std::is_sorted(plan.call_sites.begin(), plan.call_sites.end()));
     apply_syscall_rewrites(plan, {copy.get(), file.size()});
 }
@@ -631,6 +967,11 @@ TEST(SyscallRewriterHostile, NotAnElfGivesAnEmptyPlan) {
 TEST(SyscallRewriterHostile, EveryTruncation) {
     TestElf elf = typical();
     Bytes file = elf.build();
+    RewritePlan whole = plan_syscall_rewrites(file);
+    EXPECT_EQ(whole.stats.sites, 3u);
+    EXPECT_EQ(whole.stats.direct, 1u);
+    EXPECT_EQ(whole.stats.through_rax, 1u);
+    EXPECT_EQ(whole.stats.number_unknown, 1u);
     for (size_t size = 0; size <= file.size(); ++size) plan_is_contained(Bytes(file.begin(), file.begin() + size));
 }
 
@@ -676,7 +1017,7 @@ TEST(SyscallRewriterHostile, BogusEhFrameMeansNoRanges) {
     Bytes file = elf.build();
     auto layout = ehyve::read_elf_layout(file);
     ASSERT_TRUE(layout);
-    ASSERT_EQ(ehyve::eh_frame_function_ranges(file, *layout).size(), 2u);
+    ASSERT_EQ(ehyve::eh_frame_function_ranges(file, *layout).size(), 3u);
     // Find .eh_frame through its section header (the third).
     Elf64_Ehdr header;
     std::memcpy(&header, file.data(), sizeof header);
@@ -704,7 +1045,7 @@ TEST(SyscallRewriterHostile, BogusEhFrameMeansNoRanges) {
         EXPECT_TRUE(ehyve::eh_frame_function_ranges(bad, *bad_layout).empty());
         RewritePlan plan = plan_syscall_rewrites(bad);
         EXPECT_TRUE(plan.patches.empty());
-        EXPECT_EQ(plan.stats.no_function, 2u);
+        EXPECT_EQ(plan.stats.no_function, 3u);
     }
 }
 
@@ -776,8 +1117,10 @@ TEST(SyscallRewriterHostile, ApplySkipsPatchesOutsideTheFile) {
 
 // ---- real binaries -------------------------------------------------------------------
 
-// Every call site holds ff d0 after the rewrite, the file is otherwise the same outside
-// the patches, and each direct call lands in the stub region on a stub boundary.
+// Every patch either writes ff d0 over a syscall that is listed in call_sites, or
+// replaces a `mov $NR,%eax` (b8) / `mov $NR,%rax` (48 c7 c0) with a call (e8 rel32,
+// after 66 90 for the latter) to stub NR, and the syscall behind it stays in the
+// patched file.
 void check_real_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) GTEST_SKIP() << path << " is not installed";
@@ -790,36 +1133,69 @@ void check_real_file(const std::string& path) {
     EXPECT_GT(s.direct, 0u);
     EXPECT_EQ(s.sites, s.direct + s.through_rax + s.trapping());
     EXPECT_EQ(plan.patches.size(), s.direct + s.through_rax);
+    EXPECT_EQ(plan.call_sites.size(), s.through_rax);
+    EXPECT_TRUE(std::is_sorted(plan.call_sites.begin(), plan.call_sites.end()));
     Bytes after = file;
     apply_syscall_rewrites(plan, after);
     const uint64_t stubs = eremite::abi::syscall_stub_region_address(layout->image_end);
-    for (uint64_t site : plan.call_sites) {
-        auto offset = ehyve::file_offset_of(*layout, site, 2);
-        ASSERT_TRUE(offset);
-        EXPECT_EQ(after[*offset], 0xff);
-        EXPECT_EQ(after[*offset + 1], 0xd0);
-        EXPECT_EQ(file[*offset], 0x0f);
-        EXPECT_EQ(file[*offset + 1], 0x05);
-    }
-    for (const auto& patch : plan.patches) {
-        if (patch.length == 2) continue;
-        size_t call = patch.length == 9 ? 2 : 0;
-        int32_t rel32;
-        std::memcpy(&rel32, patch.bytes + call + 1, 4);
-        uint64_t call_end = 0;
+    auto address_of = [&](uint64_t file_offset) -> uint64_t {
         for (const auto& segment : layout->segments)
-            if (patch.file_offset >= segment.file_offset && patch.file_offset < segment.file_offset + segment.file_size)
-                call_end = segment.address + (patch.file_offset - segment.file_offset) + call + 5;
-        uint64_t target = call_end + static_cast<uint64_t>(int64_t{rel32});
-        EXPECT_GE(target, stubs);
-        EXPECT_LT(target, stubs + eremite::abi::syscall_stub_region_size);
-        EXPECT_EQ((target - stubs) % eremite::abi::syscall_stub_stride, 0u);
+            if ((segment.flags & PF_X) && file_offset >= segment.file_offset &&
+                file_offset < segment.file_offset + segment.file_size)
+                return segment.address + (file_offset - segment.file_offset);
+        ADD_FAILURE() << "patch at file offset " << file_offset << " outside every executable segment";
+        return 0;
+    };
+    std::vector<uint64_t> lone_sites;
+    uint64_t written_up_to = 0, direct = 0;
+    for (const auto& patch : plan.patches) {
+        const uint64_t at = patch.file_offset;
+        EXPECT_GE(at, written_up_to);  // ascending, never overlapping
+        written_up_to = at + patch.length;
+        ASSERT_LE(at + patch.length + 2, file.size());
+        const uint64_t address = address_of(at);
+        if (patch.length == 2) {
+            lone_sites.push_back(address);
+            EXPECT_EQ(file[at], 0x0f);
+            EXPECT_EQ(file[at + 1], 0x05);
+            EXPECT_EQ(after[at], 0xff);
+            EXPECT_EQ(after[at + 1], 0xd0);
+            continue;
+        }
+        ASSERT_TRUE(patch.length == 5 || patch.length == 7) << int{patch.length};
+        ++direct;
+        const size_t call = patch.length == 7 ? 2 : 0;
+        uint32_t number;
+        if (call) {
+            EXPECT_EQ(Bytes(file.begin() + static_cast<ptrdiff_t>(at), file.begin() + static_cast<ptrdiff_t>(at + 3)),
+                      (Bytes{0x48, 0xc7, 0xc0}));
+            std::memcpy(&number, file.data() + at + 3, 4);
+            EXPECT_EQ(after[at], 0x66);
+            EXPECT_EQ(after[at + 1], 0x90);
+        } else {
+            EXPECT_EQ(file[at], 0xb8);
+            std::memcpy(&number, file.data() + at + 1, 4);
+        }
+        EXPECT_LT(number, eremite::abi::syscall_stub_count);
+        EXPECT_EQ(after[at + call], 0xe8);
+        int32_t rel32;
+        std::memcpy(&rel32, after.data() + at + call + 1, 4);
+        const uint64_t target = address + call + 5 + static_cast<uint64_t>(int64_t{rel32});
+        EXPECT_EQ(target, stubs + number * eremite::abi::syscall_stub_stride);
+        // The syscall after the mov is still there, in both files.
+        EXPECT_EQ(file[at + patch.length], 0x0f);
+        EXPECT_EQ(file[at + patch.length + 1], 0x05);
+        EXPECT_EQ(after[at + patch.length], 0x0f);
+        EXPECT_EQ(after[at + patch.length + 1], 0x05);
     }
+    EXPECT_EQ(direct, s.direct);
+    std::sort(lone_sites.begin(), lone_sites.end());
+    EXPECT_EQ(lone_sites, plan.call_sites);
     std::printf(
-        "%s: %lu sites, %lu direct, %lu through %%rax, %lu trapping (red zone %lu, no function %lu, "
-        "undecodable %lu, other %lu)\n",
-        path.c_str(), s.sites, s.direct, s.through_rax, s.trapping(), s.red_zone, s.no_function, s.undecodable,
-        s.other);
+        "%s: %lu sites, %lu direct, %lu through %%rax, %lu trapping (red zone %lu, number unknown %lu, no function "
+        "%lu, undecodable %lu, other %lu)\n",
+        path.c_str(), s.sites, s.direct, s.through_rax, s.trapping(), s.red_zone, s.number_unknown, s.no_function,
+        s.undecodable, s.other);
 }
 
 TEST(SyscallRewriterRealFiles, Busybox) { check_real_file("/bin/busybox"); }
