@@ -280,17 +280,22 @@ RaxStep rax_step(const ZydisDecodedInstruction& instruction, const ZydisDecodedO
         step.effect = RaxStep::Effect::constant;
         step.value = 0;
     }
+    auto note_target = [&] {
+        ZyanU64 target;
+        if (first.type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+            ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&instruction, &first, address, &target)))
+            branch_targets.push_back(target);
+    };
     switch (instruction.meta.category) {
         case ZYDIS_CATEGORY_COND_BR:
-        case ZYDIS_CATEGORY_UNCOND_BR: {
-            ZyanU64 target;
-            if (first.type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
-                ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&instruction, &first, address, &target)))
-                branch_targets.push_back(target);
+        case ZYDIS_CATEGORY_UNCOND_BR:
+            note_target();
             step.barrier = instruction.meta.category == ZYDIS_CATEGORY_UNCOND_BR;
             break;
-        }
-        case ZYDIS_CATEGORY_CALL:
+        case ZYDIS_CATEGORY_CALL:  // a call into the function is a way in, like a jump
+            note_target();
+            step.effect = RaxStep::Effect::clobber;
+            break;
         case ZYDIS_CATEGORY_SYSCALL: step.effect = RaxStep::Effect::clobber; break;
         case ZYDIS_CATEGORY_RET:
         case ZYDIS_CATEGORY_INTERRUPT: step.barrier = true; break;
@@ -301,13 +306,19 @@ RaxStep rax_step(const ZydisDecodedInstruction& instruction, const ZydisDecodedO
 }
 
 // Which sites have %rax provably in page 0's slide: straight-line code from a constant
-// write, entered by no direct jump of the range in between.
+// write, entered by no direct jump or call of the range in between: neither at an
+// instruction nor into the middle of one (which would run other instructions).
 void prove_numbers(FunctionAnalysis& analysis, const std::vector<RaxStep>& steps, std::vector<uint64_t>& targets) {
     std::sort(targets.begin(), targets.end());
     bool known = false;  // at the range's start nothing is known
     uint64_t value = 0;
+    uint64_t previous = 0;
+    auto next_target = targets.begin();
     for (const RaxStep& step : steps) {
-        if (std::binary_search(targets.begin(), targets.end(), step.address)) known = false;
+        // Targets in (previous instruction, this one]: this instruction has other ways in.
+        for (; next_target != targets.end() && *next_target <= step.address; ++next_target)
+            if (*next_target > previous) known = false;
+        previous = step.address;
         if (step.site >= 0) analysis.sites[step.site].number_in_slide = known && value < abi::syscall_slide_end;
         if (step.effect == RaxStep::Effect::constant) {
             known = true;

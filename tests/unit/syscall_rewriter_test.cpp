@@ -633,6 +633,22 @@ TEST(SyscallRewriterRaxProof, BranchTargetsBetweenTheDefinitionAndTheSyscall) {
     expect_lone({0x75, 0x08, MOV_EAX(1), NOP, SYSCALL, RET}, 8, true);
 }
 
+TEST(SyscallRewriterRaxProof, CallsIntoTheStraightLineCode) {
+    // 0: jmp 7; 2: call 13; 7: mov $1,%eax; 12: nop; 13: syscall; 15: ret. The call
+    // reaches the syscall with %rax unknown.
+    expect_lone({0xeb, 0x05, 0xe8, 0x06, 0x00, 0x00, 0x00, MOV_EAX(1), NOP, SYSCALL, RET}, 13, false);
+}
+
+TEST(SyscallRewriterRaxProof, JumpsIntoTheMiddleOfAnInstruction) {
+    // 0: jne 8; 2: mov $1,%eax; 7: mov $0x90909058,%ecx; 12: syscall. Jumping to 8 runs
+    // pop %rax; nop; nop; nop; syscall.
+    expect_lone({0x75, 0x06, MOV_EAX(1), 0xb9, 0x58, 0x90, 0x90, 0x90, SYSCALL, RET}, 12, false);
+    // Jumping to 7, the start of the mov to %ecx, skips the definition too; jumping to
+    // the definition keeps the proof.
+    expect_lone({0x75, 0x05, MOV_EAX(1), 0xb9, 0x58, 0x90, 0x90, 0x90, SYSCALL, RET}, 12, false);
+    expect_lone({0x75, 0x00, MOV_EAX(1), 0xb9, 0x58, 0x90, 0x90, 0x90, SYSCALL, RET}, 12, true);
+}
+
 TEST(SyscallRewriterRaxProof, BackwardLoopEdges) {
     // mov $600,%eax; nop; syscall; test %eax,%eax; jne <target>; ret
     auto loop = [](uint8_t displacement) {
