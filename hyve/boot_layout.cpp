@@ -158,6 +158,10 @@ void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const 
         info.syscall_sites = layout.syscall_sites.value;
         info.syscall_site_count = p.syscall_site_count;
     }
+    if (p.syscall_site_stubs_size) {
+        info.syscall_site_stubs = layout.syscall_sites.value + uint64_t{p.syscall_site_count} * sizeof(uint64_t);
+        info.syscall_site_stubs_size = p.syscall_site_stubs_size;
+    }
     info.rewrite_flags = p.rewrite_flags;
     info.argc = p.argc;
     info.envc = p.envc;

@@ -54,7 +54,7 @@ struct BootLayout {
     uint64_t initrd_size = 0;  // the file's size; 0 without --initrd
     GuestPhysAddr strings{0};
     uint64_t strings_size = 0;
-    GuestPhysAddr syscall_sites{0};  // uint64_t[], abi::BootInfo::syscall_sites
+    GuestPhysAddr syscall_sites{0};  // uint64_t[] (abi::BootInfo::syscall_sites), then the site stubs
     uint64_t syscall_sites_size = 0;
     uint32_t cpu_count = 1;
     GuestPhysAddr cpu_tables{0};     // abi::CpuTables[cpu_count]
@@ -100,8 +100,9 @@ struct BootParameters {
     uint32_t mount_read_only = 0;  // bit i: mount i refuses writes
     uint8_t random_seed[32] = {};
     uint32_t boot_abi_version = eremite::abi::boot_abi_version;
-    uint32_t syscall_site_count = 0;  // written at layout.syscall_sites
-    uint32_t rewrite_flags = 0;       // abi::RewriteFlags
+    uint32_t syscall_site_count = 0;       // written at layout.syscall_sites
+    uint64_t syscall_site_stubs_size = 0;  // written right after the sites
+    uint32_t rewrite_flags = 0;            // abi::RewriteFlags
 };
 
 // The descriptor tables of one CPU, as the kernel and KVM_SET_SREGS see them.

@@ -85,6 +85,10 @@ struct FunctionAnalysis {
         uint8_t mov_length = 0;
         uint32_t number = 0;
         bool number_in_slide = false;  // %rax provably below abi::syscall_slide_end
+        // The instructions right before the syscall that a site stub can run instead
+        // (displaced_from: their first address, 0 when there are none); the stub's code.
+        uint64_t displaced_from = 0;
+        std::vector<uint8_t> stub_code;
     };
     bool decodable = true;
     bool red_zone_safe = true;
@@ -305,6 +309,66 @@ RaxStep rax_step(const ZydisDecodedInstruction& instruction, const ZydisDecodedO
     return step;
 }
 
+// An instruction as a site stub could run it instead, at a different address and with
+// %rsp 8 lower (the call pushed its return address): its bytes with any %rsp-based
+// displacement raised by 8. Not relocatable: branches, calls and other control flow,
+// %rip-relative operands, any other use of %rsp (push, pop, copies of %rsp), a %rsp
+// base without an encoded displacement or whose displacement would overflow.
+struct Relocated {
+    uint64_t address = 0;
+    uint8_t length = 0;
+    bool relocatable = false;
+    uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH]{};
+};
+
+Relocated relocate(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands,
+                   const uint8_t* bytes, uint64_t address) {
+    Relocated r;
+    r.address = address;
+    r.length = instruction.length;
+    std::memcpy(r.bytes, bytes, instruction.length);
+    switch (instruction.meta.category) {
+        case ZYDIS_CATEGORY_COND_BR:
+        case ZYDIS_CATEGORY_UNCOND_BR:
+        case ZYDIS_CATEGORY_CALL:
+        case ZYDIS_CATEGORY_RET:
+        case ZYDIS_CATEGORY_SYSCALL:
+        case ZYDIS_CATEGORY_INTERRUPT:
+        case ZYDIS_CATEGORY_SYSTEM: return r;
+        default: break;
+    }
+    bool rsp_base = false;
+    for (unsigned i = 0; i < instruction.operand_count; ++i) {
+        const ZydisDecodedOperand& op = operands[i];
+        if (op.type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, op.reg.value) == ZYDIS_REGISTER_RSP)
+            return r;
+        if (op.type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
+        if (op.mem.base == ZYDIS_REGISTER_RIP || op.mem.base == ZYDIS_REGISTER_EIP) return r;
+        if (op.mem.index == ZYDIS_REGISTER_RSP) return r;
+        if (op.mem.base == ZYDIS_REGISTER_RSP) {
+            if (op.visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT || op.type == ZYDIS_OPERAND_TYPE_POINTER) return r;
+            rsp_base = true;
+        } else if (op.mem.base == ZYDIS_REGISTER_ESP) {
+            return r;
+        }
+    }
+    if (rsp_base) {
+        const auto& disp = instruction.raw.disp;
+        int64_t raised = disp.value + 8;
+        if (disp.size == 8 && raised <= INT8_MAX) {
+            r.bytes[disp.offset] = static_cast<uint8_t>(static_cast<int8_t>(raised));
+        } else if (disp.size == 32 && raised <= INT32_MAX) {
+            auto value = static_cast<int32_t>(raised);
+            std::memcpy(r.bytes + disp.offset, &value, 4);
+        } else {
+            return r;
+        }
+    }
+    r.relocatable = true;
+    return r;
+}
+
 // Which sites have %rax provably in page 0's slide: straight-line code from a constant
 // write, entered by no direct jump or call of the range in between: neither at an
 // instruction nor into the middle of one (which would run other instructions).
@@ -330,6 +394,38 @@ void prove_numbers(FunctionAnalysis& analysis, const std::vector<RaxStep>& steps
     }
 }
 
+// For each site: the instructions right before it (at least 5 bytes, so that a call fits
+// over them) that a site stub can run instead, then enter the kernel. The call replaces
+// their first 5 bytes and the syscall stays; the kernel returns 2 bytes past the call,
+// which is the end of the syscall when they are exactly 5 bytes long (glibc's syscall()
+// ends in `mov 0x8(%rsp),%r9; syscall`), and otherwise a `jmp` there skips the rest, so
+// they must be 9 bytes or more. No jump of the range may enter them after their start
+// (`branch_targets` is sorted).
+void plan_site_stubs(FunctionAnalysis& analysis, const std::vector<Relocated>& instructions,
+                     const std::vector<uint64_t>& branch_targets) {
+    constexpr uint8_t jump_via_direct_entry[] = {0x65, 0xff, 0x24, 0x25, 0x38, 0x00, 0x00, 0x00};  // jmp *%gs:56
+    for (auto& site : analysis.sites) {
+        auto at = std::lower_bound(instructions.begin(), instructions.end(), site.address,
+                                   [](const Relocated& r, uint64_t address) { return r.address < address; });
+        if (at == instructions.end() || at->address != site.address) continue;
+        // Take instructions backwards until they are 5 bytes, or 9 and more.
+        uint64_t length = 0;
+        auto first = at;
+        while (first != instructions.begin() && (length < 5 || (length > 5 && length < 9))) {
+            auto previous = first - 1;
+            if (!previous->relocatable || previous->address + previous->length != first->address) break;
+            first = previous;
+            length += first->length;
+        }
+        if (length < 5 || (length > 5 && length < 9)) continue;
+        auto target = std::upper_bound(branch_targets.begin(), branch_targets.end(), first->address);
+        if (target != branch_targets.end() && *target < site.address) continue;
+        for (auto i = first; i != at; ++i) site.stub_code.insert(site.stub_code.end(), i->bytes, i->bytes + i->length);
+        site.stub_code.insert(site.stub_code.end(), std::begin(jump_via_direct_entry), std::end(jump_via_direct_entry));
+        site.displaced_from = first->address;
+    }
+}
+
 FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const uint8_t> code, uint64_t address) {
     FunctionAnalysis analysis;
     RedZoneCheck red_zone;
@@ -340,6 +436,7 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
     size_t offset = 0;
     std::vector<RaxStep> steps;
     std::vector<uint64_t> branch_targets;
+    std::vector<Relocated> relocated;  // every decoded instruction, in order
     while (offset < code.size()) {
         if (!ZYAN_SUCCESS(
                 ZydisDecoderDecodeFull(&decoder, code.data() + offset, code.size() - offset, &instruction, operands))) {
@@ -351,6 +448,7 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
         }
         red_zone.instruction(instruction, operands);
         steps.push_back(rax_step(instruction, operands, address + offset, branch_targets));
+        relocated.push_back(relocate(instruction, operands, code.data() + offset, address + offset));
         if (instruction.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
             FunctionAnalysis::Site site;
             site.address = address + offset;
@@ -380,6 +478,7 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
     }
     analysis.red_zone_safe = red_zone.safe();
     prove_numbers(analysis, steps, branch_targets);
+    plan_site_stubs(analysis, relocated, branch_targets);
     return analysis;
 }
 
@@ -415,6 +514,9 @@ struct SiteVotes {
     uint64_t mov_address = 0;
     uint8_t mov_length = 0;
     uint32_t number = 0;
+    size_t displaced = 0;  // ranges that agree on the instructions a site stub runs
+    uint64_t displaced_from = 0;
+    std::vector<uint8_t> stub_code;
 };
 
 const LoadSegment* executable_segment_holding(const ElfLayout& layout, uint64_t start, uint64_t end) {
@@ -444,6 +546,7 @@ struct Rewrite {
     SyscallPatch patch;
     uint64_t call_site = 0;
     bool direct = false;
+    std::vector<uint8_t> stub_code;  // a site stub's code (the call's rel32 is set once it has a place)
 };
 
 }  // namespace
@@ -488,6 +591,15 @@ RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
             vote.plain = vote.plain && site.plain;
             if (site.mov_address) ++vote.paired;
             if (site.number_in_slide) ++vote.number_in_slide;
+            if (site.displaced_from) {
+                if (vote.displaced == 0) {
+                    vote.displaced_from = site.displaced_from;
+                    vote.stub_code = site.stub_code;
+                    ++vote.displaced;
+                } else if (vote.displaced_from == site.displaced_from && vote.stub_code == site.stub_code) {
+                    ++vote.displaced;
+                }
+            }
         }
     }
 
@@ -532,7 +644,26 @@ RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
                 }
             }
             if (!paired && vote.number_in_slide != containing) {
-                ++stats.number_unknown;
+                // The number is not known: a site stub that runs the instructions before
+                // the syscall in place of the call (its rel32 is set below).
+                uint64_t length = address - vote.displaced_from;
+                if (vote.displaced != containing || length > sizeof rewrite.patch.bytes) {
+                    ++stats.number_unknown;
+                    continue;
+                }
+                uint8_t* bytes = rewrite.patch.bytes;
+                std::memset(bytes, 0xcc, length);  // int3: never run
+                bytes[0] = 0xe8;
+                if (length > 5) {  // the kernel returns to the call's end + 2: jump over the rest
+                    bytes[7] = 0xeb;
+                    bytes[8] = static_cast<uint8_t>(length - 7);  // to the syscall's end
+                }
+                rewrite.address = vote.displaced_from;
+                rewrite.patch.length = static_cast<uint8_t>(length);
+                rewrite.stub_code = vote.stub_code;
+                rewrite.direct = true;
+                rewrite.patch.file_offset = segment->file_offset + (rewrite.address - segment->address);
+                rewrites.push_back(rewrite);
                 continue;
             }
             if (!paired) {
@@ -557,9 +688,25 @@ RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
             continue;
         }
         written_up_to = rewrite.patch.file_offset + rewrite.patch.length;
-        plan.patches.push_back(rewrite.patch);
+        SyscallPatch patch = rewrite.patch;
+        if (!rewrite.stub_code.empty()) {
+            // Site stubs follow the direct stubs, 16-byte aligned, int3 between them.
+            uint64_t stub = stub_region + abi::syscall_stub_region_size + plan.site_stubs.size();
+            int64_t displacement = static_cast<int64_t>(stub - (rewrite.address + 5));
+            if (displacement < INT32_MIN || displacement > INT32_MAX) {
+                ++stats.other;
+                continue;
+            }
+            auto rel32 = static_cast<int32_t>(displacement);
+            std::memcpy(patch.bytes + 1, &rel32, 4);
+            plan.site_stubs.insert(plan.site_stubs.end(), rewrite.stub_code.begin(), rewrite.stub_code.end());
+            plan.site_stubs.resize((plan.site_stubs.size() + 15) & ~size_t{15}, 0xcc);
+            ++stats.site_stub;
+        } else {
+            ++(rewrite.direct ? stats.direct : stats.through_rax);
+        }
+        plan.patches.push_back(patch);
         if (!rewrite.direct) plan.call_sites.push_back(rewrite.call_site);
-        ++(rewrite.direct ? stats.direct : stats.through_rax);
     }
     std::sort(plan.call_sites.begin(), plan.call_sites.end());
 

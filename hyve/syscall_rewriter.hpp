@@ -17,14 +17,15 @@ namespace ehyve {
 
 struct SyscallPatch {
     uint64_t file_offset = 0;
-    uint8_t length = 0;  // 2 (call *%rax), 5 or 7 (call stub_NR over the mov)
-    uint8_t bytes[9]{};  // the new bytes, `length` of them
+    uint8_t length = 0;   // 2 (call *%rax), 5 or 7 (call stub_NR over the mov), 5 to 24 (a site stub)
+    uint8_t bytes[24]{};  // the new bytes, `length` of them
 };
 
 struct RewriteStats {
     uint64_t sites = 0;        // syscall instructions at decoded instruction boundaries in PF_X segments
     uint64_t direct = 0;       // rewritten as `call stub_NR` (the syscall stays behind it)
     uint64_t through_rax = 0;  // rewritten as `call *%rax` alone
+    uint64_t site_stub = 0;    // rewritten as a call to a site stub (the number is not known)
     // Left trapping, by reason:
     uint64_t red_zone = 0;        // the function may keep data below %rsp
     uint64_t number_unknown = 0;  // %rax is not provably in page 0's slide (syscall())
@@ -37,6 +38,8 @@ struct RewriteStats {
 struct RewritePlan {
     std::vector<SyscallPatch> patches;  // ascending file offsets, never overlapping
     std::vector<uint64_t> call_sites;   // link-time addresses of every `call *%rax` written, ascending
+    // The site stubs' code, mapped right after the direct stubs (abi.hpp).
+    std::vector<uint8_t> site_stubs;
     RewriteStats stats;
 };
 

@@ -373,15 +373,24 @@ RewritePlan plan_rewrites(const Options& options, const AppFile& app) {
     return plan;
 }
 
+// Bytes the plan needs in guest memory: the call sites, then the site stubs' code.
+uint64_t rewrite_data_size(const RewritePlan& plan) {
+    return plan.call_sites.size() * sizeof(uint64_t) + plan.site_stubs.size();
+}
+
 void apply_rewrites(const RewritePlan& plan, const GuestMemory& memory, const BootLayout& layout, const AppFile& app,
                     BootParameters& parameters) {
-    if (plan.call_sites.empty()) return;
+    if (plan.patches.empty()) return;
     apply_syscall_rewrites(plan, *memory.span(layout.app, app.size));
-    std::memcpy(memory.span(layout.syscall_sites, layout.syscall_sites_size)->data(), plan.call_sites.data(),
-                layout.syscall_sites_size);
+    uint8_t* data = memory.span(layout.syscall_sites, layout.syscall_sites_size)->data();
+    uint64_t sites_size = plan.call_sites.size() * sizeof(uint64_t);
+    std::memcpy(data, plan.call_sites.data(), sites_size);
+    std::memcpy(data + sites_size, plan.site_stubs.data(), plan.site_stubs.size());
     parameters.syscall_site_count = static_cast<uint32_t>(plan.call_sites.size());
-    parameters.rewrite_flags = abi::rewrite_page_zero;
+    parameters.syscall_site_stubs_size = plan.site_stubs.size();
+    if (!plan.call_sites.empty()) parameters.rewrite_flags |= abi::rewrite_page_zero;
     if (plan.stats.direct) parameters.rewrite_flags |= abi::rewrite_direct_stubs;
+    if (!plan.site_stubs.empty()) parameters.rewrite_flags |= abi::rewrite_site_stubs;
 }
 
 void print_rewrite_stats(const Options& options, const RewriteStats& stats) {
@@ -390,13 +399,14 @@ void print_rewrite_stats(const Options& options, const RewriteStats& stats) {
         return;
     }
     std::fprintf(stderr,
-                 "  syscall sites %lu: %lu rewritten as direct calls, %lu as call *%%rax, %lu left trapping "
+                 "  syscall sites %lu: %lu rewritten as direct calls, %lu as call *%%rax, %lu through site stubs, "
+                 "%lu left trapping "
                  "(%lu red zone, %lu number not known, %lu outside known functions, %lu undecodable, %lu other)\n",
                  static_cast<unsigned long>(stats.sites), static_cast<unsigned long>(stats.direct),
-                 static_cast<unsigned long>(stats.through_rax), static_cast<unsigned long>(stats.trapping()),
-                 static_cast<unsigned long>(stats.red_zone), static_cast<unsigned long>(stats.number_unknown),
-                 static_cast<unsigned long>(stats.no_function), static_cast<unsigned long>(stats.undecodable),
-                 static_cast<unsigned long>(stats.other));
+                 static_cast<unsigned long>(stats.through_rax), static_cast<unsigned long>(stats.site_stub),
+                 static_cast<unsigned long>(stats.trapping()), static_cast<unsigned long>(stats.red_zone),
+                 static_cast<unsigned long>(stats.number_unknown), static_cast<unsigned long>(stats.no_function),
+                 static_cast<unsigned long>(stats.undecodable), static_cast<unsigned long>(stats.other));
 }
 
 int run_vm(const Options& options) {
@@ -418,7 +428,7 @@ int run_vm(const Options& options) {
     RewritePlan rewrites = plan_rewrites(options, app);
     if (rewrites.call_sites.size() > UINT32_MAX) fail(options.app + ": too many syscall sites to rewrite");
     BootLayout layout = plan_layout(options.memory, kernel.physical_end, app.size, strings.size(), memory_text,
-                                    options.cpus, initrd.size, rewrites.call_sites.size() * sizeof(uint64_t));
+                                    options.cpus, initrd.size, rewrite_data_size(rewrites));
 
     GuestMemory memory(options.memory);
     HostFiles host_files(memory, options.mounts);

@@ -158,6 +158,9 @@ struct BootInfo {
     uint64_t syscall_sites;
     uint32_t syscall_site_count;
     uint32_t rewrite_flags;  // RewriteFlags
+    // The site stubs' code (guest-physical, or 0) and its size in bytes.
+    uint64_t syscall_site_stubs;
+    uint64_t syscall_site_stubs_size;
 };
 static_assert(offsetof(BootInfo, memory_ranges) == 32);
 static_assert(offsetof(BootInfo, boot_page_table) == 416);
@@ -174,7 +177,8 @@ static_assert(offsetof(BootInfo, cpu_tables) == 616);
 static_assert(offsetof(BootInfo, initrd) == 624);
 static_assert(offsetof(BootInfo, mount_count) == 640);
 static_assert(offsetof(BootInfo, syscall_sites) == 648);
-static_assert(sizeof(BootInfo) == 664);
+static_assert(offsetof(BootInfo, syscall_site_stubs) == 664);
+static_assert(sizeof(BootInfo) == 680);
 inline constexpr uint32_t max_mounts = 32;
 
 // ---- Syscall rewriting ----------------------------------------------------------------
@@ -193,14 +197,21 @@ inline constexpr uint32_t max_mounts = 32;
 //   enters) becomes `call *%rax` (ff d0): the number is an address in page 0, where the
 //   kernel maps a slide of `nop`s into its entry (as zpoline does). Page 0 is mapped
 //   read and execute only, so a write through a null pointer still faults; the kernel
-//   checks every such call against `syscall_sites`. A site whose number is not known
-//   (glibc's and musl's syscall()) keeps trapping: `call *%rax` with a number such as
-//   0x401000 would run the app's own code.
+//   checks every such call against `syscall_sites`.
+// - a `syscall` whose number is not known (glibc's syscall()): `call *%rax` with a
+//   number such as 0x401000 would run the app's own code. Instead the instructions right
+//   before it (5 bytes, or 9 and more, none of them entered by a jump, none using %rip or
+//   %rsp other than as a base) move into a site stub that runs them (%rsp-based
+//   displacements raised by 8) and enters the kernel like a direct stub; the call takes
+//   their first 5 bytes, a `jmp` over the rest follows when they are longer, and the
+//   `syscall` stays. ehyve writes the stubs' code (`syscall_site_stubs`); the kernel maps
+//   it right after the direct stubs (syscall_stub_region_size bytes into the region).
 //
 // The stub region is syscall_stub_region_size bytes at the first page boundary at or
 // above the end of the app's highest PT_LOAD segment (link-time addresses; the kernel
 // adds its load bias to both, so the rel32 of a call does not depend on where a
-// position-independent app is loaded). The program break starts after it.
+// position-independent app is loaded). The site stubs follow it, and the program break
+// starts after them.
 
 inline constexpr uint64_t syscall_stub_stride = 16;
 inline constexpr uint64_t syscall_stub_count = 512;  // numbers with a direct stub: 0..511
@@ -214,6 +225,7 @@ constexpr uint64_t syscall_stub_region_address(uint64_t image_end) { return (ima
 enum RewriteFlags : uint32_t {
     rewrite_direct_stubs = 1u << 0,  // map the stub region
     rewrite_page_zero = 1u << 1,     // map page 0's slide (syscall_sites lists the `call *%rax` sites)
+    rewrite_site_stubs = 1u << 2,    // map the site stubs after the direct stubs
 };
 
 // ---- Console ring -------------------------------------------------------------------

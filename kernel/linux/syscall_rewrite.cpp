@@ -18,6 +18,9 @@ const uint64_t* sites;
 uint64_t site_count;
 uint64_t load_bias;
 uint32_t rewrite_flags;
+// ehyve's site stubs (guest-physical; boot memory, read once at load).
+PhysAddr site_stubs{0};
+uint64_t site_stubs_size;
 
 // `jmp *%gs:disp32` (65 ff 24 25 disp32), the tail of the slide and of every stub.
 void write_gs_jump(uint8_t* at, uint32_t per_cpu_offset) {
@@ -42,6 +45,10 @@ Result<void> map_slide() {
 
 bool init_rewritten_sites(const abi::BootInfo& info) {
     rewrite_flags = info.rewrite_flags;
+    if (rewrite_flags & abi::rewrite_site_stubs) {
+        site_stubs = PhysAddr{info.syscall_site_stubs};
+        site_stubs_size = info.syscall_site_stubs_size;
+    }
     if (!info.syscall_sites || !info.syscall_site_count) return true;
     uint64_t bytes = uint64_t{info.syscall_site_count} * sizeof(uint64_t);
     auto* copy = static_cast<uint64_t*>(mm::allocate(bytes));
@@ -58,23 +65,35 @@ Result<uint64_t> map_syscall_stubs(uint64_t bias, uint64_t image_end) {
     mm::AppMemory& memory = mm::app_memory();
     constexpr uint32_t read_execute = mm::prot_read | mm::prot_exec;
     if (rewrite_flags & abi::rewrite_page_zero) TRY(map_slide());
-    if (!(rewrite_flags & abi::rewrite_direct_stubs)) return region;
-
-    // The direct stubs: `mov $NR,%eax; jmp *%gs:56`, padded with int3.
-    for (uint64_t page = 0; page < abi::syscall_stub_region_size / page_size; ++page) {
-        PhysAddr frame = TRY(code_frame());
-        auto* bytes = mm::to_virtual<uint8_t>(frame);
-        memset(bytes, 0xcc, page_size);
-        for (uint64_t offset = 0; offset < page_size; offset += abi::syscall_stub_stride) {
-            auto number = static_cast<uint32_t>((page * page_size + offset) / abi::syscall_stub_stride);
-            bytes[offset] = 0xb8;
-            memcpy(bytes + offset + 1, &number, sizeof number);
-            write_gs_jump(bytes + offset + 5, offsetof(arch::PerCpu, syscall_direct_entry));
+    if (rewrite_flags & abi::rewrite_direct_stubs) {
+        // `mov $NR,%eax; jmp *%gs:56` for every number, padded with int3.
+        for (uint64_t page = 0; page < abi::syscall_stub_region_size / page_size; ++page) {
+            PhysAddr frame = TRY(code_frame());
+            auto* bytes = mm::to_virtual<uint8_t>(frame);
+            memset(bytes, 0xcc, page_size);
+            for (uint64_t offset = 0; offset < page_size; offset += abi::syscall_stub_stride) {
+                auto number = static_cast<uint32_t>((page * page_size + offset) / abi::syscall_stub_stride);
+                bytes[offset] = 0xb8;
+                memcpy(bytes + offset + 1, &number, sizeof number);
+                write_gs_jump(bytes + offset + 5, offsetof(arch::PerCpu, syscall_direct_entry));
+            }
+            uint64_t start = region + page * page_size;
+            TRY(memory.map_frames(start, start + page_size, frame, read_execute, mm::RegionKind::syscall_stubs));
         }
-        uint64_t start = region + page * page_size;
-        TRY(memory.map_frames(start, start + page_size, frame, read_execute, mm::RegionKind::syscall_stubs));
     }
-    return region + abi::syscall_stub_region_size;
+    uint64_t end = region + abi::syscall_stub_region_size;
+    if (rewrite_flags & abi::rewrite_site_stubs) {
+        // ehyve's site stubs, copied out of boot memory.
+        for (uint64_t offset = 0; offset < site_stubs_size; offset += page_size) {
+            PhysAddr frame = TRY(code_frame());
+            auto* bytes = mm::to_virtual<uint8_t>(frame);
+            memset(bytes, 0xcc, page_size);
+            memcpy(bytes, mm::to_virtual<uint8_t>(site_stubs) + offset, min(page_size, site_stubs_size - offset));
+            TRY(memory.map_frames(end, end + page_size, frame, read_execute, mm::RegionKind::syscall_stubs));
+            end += page_size;
+        }
+    }
+    return end;
 }
 
 bool is_rewritten_site(uint64_t address) {
