@@ -24,7 +24,7 @@ namespace ehyve {
 
 inline constexpr uint64_t page = 4096;
 inline constexpr uint64_t kernel_load_address = 0x200000;
-inline constexpr uint64_t console_ring_capacity = 128 * 1024;
+inline constexpr uint64_t console_ring_capacity = 1024 * 1024;
 // RAM the kernel needs beyond what ehyve places: its heap, page tables, the app's
 // stack, heap and bss.
 inline constexpr uint64_t working_memory = 8ull << 20;

@@ -29,6 +29,7 @@
 #include "hypercalls.hpp"
 #include "kvm.hpp"
 #include "program_files.hpp"
+#include "rewrite_cache.hpp"
 #include "sandbox.hpp"
 #include "syscall_rewriter.hpp"
 
@@ -364,13 +365,27 @@ void raise_file_limit() {
 // the plan decides how much room the site list takes in guest memory, and is applied to
 // the guest's copy of the file once that is mapped. An empty plan with --no-rewrite, and
 // for a file that is not a valid ELF (validation reports that next).
-RewritePlan plan_rewrites(const Options& options, const AppFile& app) {
+struct Rewrites {
+    RewritePlan plan;
+    bool from_cache = false;
+};
+
+Rewrites plan_rewrites(const Options& options, const AppFile& app) {
     if (!options.rewrite_syscalls) return {};
     void* bytes = mmap(nullptr, app.size, PROT_READ, MAP_PRIVATE, app.fd.get(), 0);
     if (bytes == MAP_FAILED) fail_errno("cannot map " + options.app + " to rewrite its syscalls");
-    RewritePlan plan = plan_syscall_rewrites({static_cast<const uint8_t*>(bytes), app.size});
+    std::span<const uint8_t> file{static_cast<const uint8_t*>(bytes), app.size};
+    RewriteCache cache(app.fd.get());
+    Rewrites rewrites;
+    if (std::optional<RewritePlan> cached = cache.load(file)) {
+        rewrites.plan = std::move(*cached);
+        rewrites.from_cache = true;
+    } else {
+        rewrites.plan = plan_syscall_rewrites(file);
+        if (!rewrites.plan.patches.empty()) cache.store(rewrites.plan);
+    }
     munmap(bytes, app.size);
-    return plan;
+    return rewrites;
 }
 
 // Bytes the plan needs in guest memory: the call sites, then the site stubs' code.
@@ -393,7 +408,7 @@ void apply_rewrites(const RewritePlan& plan, const GuestMemory& memory, const Bo
     if (!plan.site_stubs.empty()) parameters.rewrite_flags |= abi::rewrite_site_stubs;
 }
 
-void print_rewrite_stats(const Options& options, const RewriteStats& stats) {
+void print_rewrite_stats(const Options& options, const RewriteStats& stats, bool from_cache) {
     if (!options.rewrite_syscalls) {
         std::fprintf(stderr, "  syscall sites not rewritten (--no-rewrite)\n");
         return;
@@ -401,12 +416,13 @@ void print_rewrite_stats(const Options& options, const RewriteStats& stats) {
     std::fprintf(stderr,
                  "  syscall sites %lu: %lu rewritten as direct calls, %lu as call *%%rax, %lu through site stubs, "
                  "%lu left trapping "
-                 "(%lu red zone, %lu number not known, %lu outside known functions, %lu undecodable, %lu other)\n",
+                 "(%lu red zone, %lu number not known, %lu outside known functions, %lu undecodable, %lu other)%s\n",
                  static_cast<unsigned long>(stats.sites), static_cast<unsigned long>(stats.direct),
                  static_cast<unsigned long>(stats.through_rax), static_cast<unsigned long>(stats.site_stub),
                  static_cast<unsigned long>(stats.trapping()), static_cast<unsigned long>(stats.red_zone),
                  static_cast<unsigned long>(stats.number_unknown), static_cast<unsigned long>(stats.no_function),
-                 static_cast<unsigned long>(stats.undecodable), static_cast<unsigned long>(stats.other));
+                 static_cast<unsigned long>(stats.undecodable), static_cast<unsigned long>(stats.other),
+                 from_cache ? "; plan from the cache" : "");
 }
 
 int run_vm(const Options& options) {
@@ -425,10 +441,10 @@ int run_vm(const Options& options) {
     std::vector<char> strings =
         pack_strings(app.absolute_path, argv, options.env, mount_paths, options.working_directory);
     std::string memory_text = std::to_string(options.memory >> 20) + "M";
-    RewritePlan rewrites = plan_rewrites(options, app);
-    if (rewrites.call_sites.size() > UINT32_MAX) fail(options.app + ": too many syscall sites to rewrite");
+    Rewrites rewrites = plan_rewrites(options, app);
+    if (rewrites.plan.call_sites.size() > UINT32_MAX) fail(options.app + ": too many syscall sites to rewrite");
     BootLayout layout = plan_layout(options.memory, kernel.physical_end, app.size, strings.size(), memory_text,
-                                    options.cpus, initrd.size, rewrite_data_size(rewrites));
+                                    options.cpus, initrd.size, rewrite_data_size(rewrites.plan));
 
     GuestMemory memory(options.memory);
     HostFiles host_files(memory, options.mounts);
@@ -444,7 +460,7 @@ int run_vm(const Options& options) {
     write_console_ring(memory, layout);
     std::memcpy(memory.span(layout.strings, strings.size())->data(), strings.data(), strings.size());
     BootParameters parameters = boot_parameters(options, static_cast<uint32_t>(argv.size()));
-    apply_rewrites(rewrites, memory, layout, app, parameters);
+    apply_rewrites(rewrites.plan, memory, layout, app, parameters);
     write_boot_info(memory, layout, parameters);
 
     set_up_signals();
@@ -504,7 +520,7 @@ int run_vm(const Options& options) {
         std::fprintf(stderr, "  total         %8.3f ms  (process start to exit)\n",
                      milliseconds(Clock::now() - process_start));
         std::fprintf(stderr, "  console       %8lu bytes\n", static_cast<unsigned long>(console.bytes_drained()));
-        print_rewrite_stats(options, rewrites.stats);
+        print_rewrite_stats(options, rewrites.plan.stats, rewrites.from_cache);
         std::fprintf(stderr, "  VM exits:");
         for (const auto& [reason, count] : running.exits()) std::fprintf(stderr, " %s %lu", reason.c_str(), count);
         std::fprintf(stderr, "\n  hypercalls:");

@@ -58,6 +58,20 @@ case $case in
         if ! grep -qE "syscalls: [1-9][0-9]* through rewritten direct calls" "$err"; then
             echo "FAIL: no syscall took a rewritten path"; cat "$err"; exit 1
         fi ;;
+    rewrite_cache)
+        # The first run analyses and stores the plan, the second takes it from the cache
+        # and behaves the same; a damaged cache file is ignored.
+        export XDG_CACHE_HOME=$scratch/cache
+        run --stats "$hello" first; expect_status 0; expect_in "$out" "Hello from Eremite! first"
+        if grep -q "plan from the cache" "$err"; then echo "FAIL: a cache hit on an empty cache"; exit 1; fi
+        sites=$(grep -o "syscall sites [^;]*" "$err")
+        run --stats "$hello" second; expect_status 0; expect_in "$out" "Hello from Eremite! second"
+        expect_in "$err" "plan from the cache"
+        expect_in "$err" "$sites"
+        for file in "$scratch"/cache/eremite/rewrites/*; do printf 'garbage' >"$file"; done
+        run --stats "$hello" third; expect_status 0; expect_in "$out" "Hello from Eremite! third"
+        if grep -q "plan from the cache" "$err"; then echo "FAIL: a damaged cache file was used"; exit 1; fi
+        expect_in "$err" "$sites" ;;
     stats_no_rewrite)
         run --no-rewrite --stats "$hello"
         expect_status 0
