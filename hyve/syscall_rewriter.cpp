@@ -354,6 +354,11 @@ Relocated relocate(const ZydisDecodedInstruction& instruction, const ZydisDecode
         }
     }
     if (rsp_base) {
+        // EVEX scales a one-byte displacement by the operand size: raising the raw byte
+        // by 8 would move the access by 8 times that. Such instructions stay.
+        if (instruction.encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX ||
+            instruction.encoding == ZYDIS_INSTRUCTION_ENCODING_MVEX)
+            return r;
         const auto& disp = instruction.raw.disp;
         int64_t raised = disp.value + 8;
         if (disp.size == 8 && raised <= INT8_MAX) {
@@ -492,6 +497,11 @@ public:
         }
         std::sort(starts_.begin(), starts_.end());
         std::sort(ends_.begin(), ends_.end());
+    }
+    // Whether some range starts in (after, before): a way into the middle of that span.
+    bool starts_inside(uint64_t after, uint64_t before) const {
+        auto first = std::upper_bound(starts_.begin(), starts_.end(), after);
+        return first != starts_.end() && *first < before;
     }
     size_t containing(uint64_t address) const {
         auto started = std::upper_bound(starts_.begin(), starts_.end(), address) - starts_.begin();
@@ -647,7 +657,8 @@ RewritePlan plan_syscall_rewrites(std::span<const uint8_t> elf_file) {
                 // The number is not known: a site stub that runs the instructions before
                 // the syscall in place of the call (its rel32 is set below).
                 uint64_t length = address - vote.displaced_from;
-                if (vote.displaced != containing || length > sizeof rewrite.patch.bytes) {
+                if (vote.displaced != containing || length > sizeof rewrite.patch.bytes ||
+                    all.starts_inside(vote.displaced_from, address)) {
                     ++stats.number_unknown;
                     continue;
                 }

@@ -1293,7 +1293,7 @@ TEST(SyscallRewriterSiteStub, InstructionsThatCannotMove) {
 // scales a disp8 by the operand size N (disp8*N), so the stub accesses 8*N bytes further
 // up instead of 8 (vmovdqu64 0x10(%rsp): disp8 1 becomes 9, 0x90(%rsp)). Enable once
 // relocate() handles compressed displacements (or refuses them).
-TEST(SyscallRewriterSiteStub, DISABLED_EvexCompressedDisplacements) {
+TEST(SyscallRewriterSiteStub, EvexCompressedDisplacements) {
     struct Case {
         Bytes instruction;
         int64_t displacement;  // what the stub must access: the original's + 8
@@ -1504,6 +1504,21 @@ TEST(SyscallRewriterSiteStub, EveryRangeMustAgree) {
             EXPECT_EQ(out.plan.stats.number_unknown, 1u);
         }
     }
+}
+
+// A function that starts inside the moved instructions and ends before the syscall is a
+// way into their middle (a call to it would land inside the call's rel32).
+TEST(SyscallRewriterSiteStub, ARangeStartingInsideTheMovedInstructions) {
+    const Bytes body{0x31, 0xc9, MOV_RDI_RAX, 0x48, 0x89, 0xf7, 0x48, 0x89, 0xd6, SYSCALL, RET};
+    TestElf elf;
+    elf.code.bytes = body;
+    elf.code.functions.push_back({0, body.size()});
+    elf.code.functions.push_back({5, 8});  // [5, 8): the middle mov, then it ends
+    Outcome out = rewrite(elf);
+    EXPECT_EQ(out.plan.stats.sites, 1u);
+    expect_untouched(out);
+    EXPECT_TRUE(out.plan.site_stubs.empty());
+    EXPECT_EQ(out.plan.stats.number_unknown, 1u);
 }
 
 TEST(SyscallRewriterSiteStub, TheFunctionStartLimitsTheInstructions) {
