@@ -329,6 +329,41 @@ if [[ -n $stats_text ]]; then
     echo '```'
 fi
 
+# Rewritten-site coverage: what the load-time pass did to each program (from a cold
+# plan cache, so the analysis really runs), and what the analysis costs at start-up.
+coverage_programs=("$build/examples/hello" "$build/examples/hello-cxx" "$bindir/syscall_latency"
+    "$build/tests/apps/syscall_paths.glibc" "$build/tests/apps/syscall_paths.musl"
+    "$build/tests/apps/threads_cxx.glibc" "$build/tests/apps/openmp.glibc" /bin/busybox)
+if [[ -x $ehyve && -w /dev/kvm ]]; then
+    echo
+    echo "## Rewritten syscall sites"
+    echo
+    echo "| program | sites | direct calls | call *%rax | site stubs | trapping: red zone | number not known | outside functions | other |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for program in "${coverage_programs[@]}"; do
+        [[ -x $program ]] || continue
+        line=$(XDG_CACHE_HOME=$tmp/coverage-cache timeout "$run_timeout" "$ehyve" --stats "$program" true \
+            2>&1 >/dev/null </dev/null | grep -m1 'syscall sites')
+        read -r -a n <<<"$(grep -oE '[0-9]+' <<<"$line" | tr '\n' ' ')"
+        [[ ${#n[@]} -ge 10 ]] || continue
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${program#"$build"/}" "${n[0]}" "${n[1]}" \
+            "${n[2]}" "${n[3]}" "${n[5]}" "${n[6]}" "${n[7]}" "$((n[8] + n[9]))"
+    done
+    # The analysis at start-up: VM set-up with the plan cache cold, then warm, then without.
+    setup_ms() { grep -m1 'VM set-up' | grep -oE '[0-9]+\.[0-9]+'; }
+    cold=() warm=() off=()
+    for round in 1 2 3 4 5; do
+        rm -rf "$tmp/setup-cache"
+        cold+=("$(XDG_CACHE_HOME=$tmp/setup-cache "$ehyve" --stats "$build/examples/hello-cxx" 2>&1 >/dev/null | setup_ms)")
+        warm+=("$(XDG_CACHE_HOME=$tmp/setup-cache "$ehyve" --stats "$build/examples/hello-cxx" 2>&1 >/dev/null | setup_ms)")
+        off+=("$(XDG_CACHE_HOME=$tmp/setup-cache "$ehyve" --stats --no-rewrite "$build/examples/hello-cxx" 2>&1 >/dev/null | setup_ms)")
+    done
+    median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
+    echo
+    echo "ehyve's VM set-up for hello-cxx (median of 5): $(median "${cold[@]}") ms when the pass runs" \
+        "(cold plan cache), $(median "${warm[@]}") ms with the plan from the cache, $(median "${off[@]}") ms with --no-rewrite."
+fi
+
 echo
 echo "## Commands, in order"
 echo
