@@ -34,6 +34,7 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -101,7 +102,179 @@ struct FunctionAnalysis {
 // %rsp in any other way.
 class RedZoneCheck {
 public:
-    void instruction(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands) {
+    void instruction(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands,
+                     uint64_t address) {
+        Step step;
+        step.address = address;
+        step.first_use = static_cast<uint32_t>(uses_.size());
+        record(instruction, operands, step);
+        step.last_use = static_cast<uint32_t>(uses_.size());
+        ZyanU64 target;
+        const bool direct = operands[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+                            ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&instruction, &operands[0], address, &target));
+        switch (instruction.meta.category) {
+            case ZYDIS_CATEGORY_COND_BR:
+                step.ends_block = true;
+                step.has_target = direct;
+                step.target = direct ? target : 0;
+                break;
+            case ZYDIS_CATEGORY_RET:
+            case ZYDIS_CATEGORY_INTERRUPT:
+                step.ends_block = true;
+                step.falls_through = instruction.mnemonic != ZYDIS_MNEMONIC_RET;  // int3/int n return
+                break;
+            case ZYDIS_CATEGORY_UNCOND_BR:
+                step.ends_block = true;
+                step.falls_through = false;
+                step.has_target = direct;
+                step.target = direct ? target : 0;
+                // A jump through a register or memory may land anywhere: no block is safe
+                // from it, so every instruction is treated as a possible block start.
+                if (!direct) indirect_jump_ = true;
+                break;
+            default: break;
+        }
+        if (instruction.mnemonic == ZYDIS_MNEMONIC_UD2 || instruction.mnemonic == ZYDIS_MNEMONIC_HLT) {
+            step.ends_block = true;
+            step.falls_through = false;
+        }
+        steps_.push_back(step);
+    }
+
+    // The verdict, once every instruction has been seen; `branch_targets` (sorted) are
+    // where the range's direct jumps and calls land.
+    //
+    // Flow-sensitive over the range's control-flow graph: a write gives its register a
+    // new class, and a block starts with the join of what its predecessors (direct jumps,
+    // fall-through) leave. A block no known edge reaches (an exception landing pad, a
+    // jump-table target) starts with the join of every block's exit. With an indirect
+    // jump anywhere, every instruction may start a block and gets that join too.
+    bool safe(const std::vector<uint64_t>& branch_targets) {
+        if (!safe_) return false;
+        if (steps_.empty()) return true;
+        // Blocks: [first, end) step indices.
+        std::vector<size_t> starts{0};
+        for (size_t i = 1; i < steps_.size(); ++i)
+            if (indirect_jump_ || steps_[i - 1].ends_block || steps_[i - 1].falls_through == false ||
+                std::binary_search(branch_targets.begin(), branch_targets.end(), steps_[i].address))
+                starts.push_back(i);
+        const size_t count = starts.size();
+        auto block_at = [&](uint64_t address) -> size_t {
+            auto it = std::lower_bound(starts.begin(), starts.end(), address,
+                                       [&](size_t step, uint64_t a) { return steps_[step].address < a; });
+            if (it == starts.end() || steps_[*it].address != address) return SIZE_MAX;
+            return static_cast<size_t>(it - starts.begin());
+        };
+        std::vector<std::vector<size_t>> successors(count);
+        std::vector<bool> has_predecessor(count, false);
+        for (size_t b = 0; b < count; ++b) {
+            size_t last = (b + 1 < count ? starts[b + 1] : steps_.size()) - 1;
+            const Step& step = steps_[last];
+            if (step.falls_through && b + 1 < count) successors[b].push_back(b + 1);
+            if (step.has_target) {
+                size_t target = block_at(step.target);
+                if (target != SIZE_MAX) successors[b].push_back(target);
+            }
+            for (size_t next : successors[b]) has_predecessor[next] = true;
+        }
+        Classes initial{};
+        initial[rsp_index] = Class::at_or_above;
+        std::vector<Classes> in(count, Classes{}), out(count, Classes{});
+        in[0] = initial;
+        Classes everywhere = initial;  // the join of every block's exit
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (size_t b = 0; b < count; ++b) {
+                Classes state = in[b];
+                if (b == 0) join(state, initial);
+                if (indirect_jump_ || (b != 0 && !has_predecessor[b])) join(state, everywhere);
+                size_t end = b + 1 < count ? starts[b + 1] : steps_.size();
+                for (size_t i = starts[b]; i < end; ++i) apply(steps_[i], state);
+                if (state != out[b]) {
+                    out[b] = state;
+                    changed = true;
+                }
+                changed |= join(everywhere, state);
+                for (size_t next : successors[b]) changed |= join(in[next], state);
+            }
+        }
+        for (size_t b = 0; b < count; ++b) {
+            Classes state = in[b];
+            if (b == 0) join(state, initial);
+            if (indirect_jump_ || (b != 0 && !has_predecessor[b])) join(state, everywhere);
+            size_t end = b + 1 < count ? starts[b + 1] : steps_.size();
+            for (size_t i = starts[b]; i < end; ++i) {
+                for (uint32_t u = steps_[i].first_use; u < steps_[i].last_use; ++u)
+                    if (!use_is_safe(uses_[u], state)) return false;
+                apply(steps_[i], state);
+            }
+        }
+        return true;
+    }
+
+private:
+    enum class Class : uint8_t { none, at_or_above, unknown };
+    using Classes = std::array<Class, 16>;
+    // What an instruction does to the classes of the registers it writes.
+    enum class Effect : uint8_t { none, copy, compute, keep, clear };
+    // A memory operand's address, checked against the classes where it is used.
+    struct AddressUse {
+        int base;
+        int index;
+        bool negative;
+        bool address_only;  // lea: nothing is accessed
+    };
+    struct Step {
+        uint64_t address = 0;
+        uint32_t reads = 0, writes = 0;
+        Effect effect = Effect::none;
+        int source = no_register;  // of a copy
+        uint32_t first_use = 0, last_use = 0;
+        bool ends_block = false;    // a jump, branch or return: the next instruction starts a block
+        bool falls_through = true;  // the next instruction can follow (not after jmp, ret, ud2)
+        bool has_target = false;    // a direct jump or branch to `target`
+        uint64_t target = 0;
+    };
+
+    // Raises `into` to at least `from`, register by register; true when anything changed.
+    static bool join(Classes& into, const Classes& from) {
+        bool changed = false;
+        for (int r = 0; r < 16; ++r) {
+            if (from[r] > into[r]) {
+                into[r] = from[r];
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    static void apply(const Step& step, Classes& state) {
+        Class result = Class::none;
+        switch (step.effect) {
+            case Effect::none:
+            case Effect::keep: return;
+            case Effect::clear: break;
+            case Effect::copy: result = state[step.source]; break;
+            case Effect::compute:
+                for (int r = 0; r < 16; ++r)
+                    if ((step.reads & bit(r)) && state[r] != Class::none) result = Class::unknown;
+                break;
+        }
+        for (int r = 0; r < 16; ++r)
+            if (r != rsp_index && (step.writes & bit(r))) state[r] = result;
+    }
+
+    static bool use_is_safe(const AddressUse& use, const Classes& state) {
+        // %rsp's own uses were checked instruction by instruction.
+        Class base = use.base == no_register || use.base == rsp_index ? Class::none : state[use.base];
+        Class index = use.index == no_register ? Class::none : state[use.index];
+        if (index != Class::none) return false;
+        if (base == Class::at_or_above && (use.negative || use.index != no_register)) return false;
+        if (base == Class::unknown && !use.address_only) return false;
+        return true;
+    }
+
+    void record(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands, Step& step) {
         const ZydisMnemonic mnemonic = instruction.mnemonic;
         if (mnemonic == ZYDIS_MNEMONIC_NOP) return;  // its memory operand is not accessed
         const bool stack_operation = is_stack_operation(mnemonic);
@@ -153,77 +326,31 @@ public:
         }
         writes &= ~rsp_bit;
         if (!writes) return;
+        step.writes = writes;
+        step.reads = reads;
 
-        // Copies keep the class of their source; anything else computed from a derived
-        // register is "unknown".
-        Flow flow{reads, writes, Flow::compute, no_register};
+        // Copies keep the class of their source; anything computed from a derived register
+        // is "unknown"; a value from elsewhere (memory, a constant) is not derived.
         if ((mnemonic == ZYDIS_MNEMONIC_XOR || mnemonic == ZYDIS_MNEMONIC_SUB) &&
             operands[0].type == ZYDIS_OPERAND_TYPE_REGISTER && operands[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            operands[0].reg.value == operands[1].reg.value)
-            return;  // xor %reg,%reg: zero, whatever %reg held
-        if (mnemonic == ZYDIS_MNEMONIC_MOV && operands[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
-            flow = {0, writes, Flow::copy, gpr_index(operands[1].reg.value)};
+            operands[0].reg.value == operands[1].reg.value) {
+            step.effect = Effect::clear;  // xor %reg,%reg: zero, whatever %reg held
+        } else if (mnemonic == ZYDIS_MNEMONIC_MOV && operands[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            step.effect = Effect::copy;
+            step.source = gpr_index(operands[1].reg.value);
+            if (step.source == no_register) step.effect = Effect::clear;  // from a segment register
         } else if (mnemonic == ZYDIS_MNEMONIC_LEA && operands[1].mem.index == ZYDIS_REGISTER_NONE &&
                    !(operands[1].mem.disp.has_displacement && operands[1].mem.disp.value < 0)) {
-            flow = {0, writes, Flow::copy, gpr_index(operands[1].mem.base)};
+            step.effect = Effect::copy;
+            step.source = gpr_index(operands[1].mem.base);
+            if (step.source == no_register) step.effect = Effect::clear;  // lea of an absolute or %rip address
         } else if (mnemonic == ZYDIS_MNEMONIC_ADD && operands[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
                    operands[1].imm.value.s >= 0) {
-            return;  // %reg + c, c >= 0: keeps its class
+            step.effect = Effect::keep;  // %reg + c, c >= 0: keeps its class
+        } else {
+            step.effect = reads ? Effect::compute : Effect::clear;
         }
-        if (flow.kind == Flow::copy && flow.source == no_register) return;
-        if (flow.kind == Flow::compute && !flow.reads) return;
-        flows_.push_back(flow);
     }
-
-    // The verdict, once every instruction has been seen.
-    bool safe() {
-        if (!safe_) return false;
-        Class classes[16]{};
-        classes[rsp_index] = Class::at_or_above;
-        for (bool changed = true; changed;) {
-            changed = false;
-            for (const auto& flow : flows_) {
-                Class result = Class::none;
-                if (flow.kind == Flow::copy) {
-                    result = classes[flow.source];
-                } else {
-                    for (int r = 0; r < 16; ++r)
-                        if ((flow.reads & bit(r)) && classes[r] != Class::none) result = Class::unknown;
-                }
-                if (result == Class::none) continue;
-                for (int r = 0; r < 16; ++r) {
-                    if (r == rsp_index || !(flow.writes & bit(r)) || classes[r] >= result) continue;
-                    classes[r] = result;
-                    changed = true;
-                }
-            }
-        }
-        for (const auto& use : uses_) {
-            // %rsp's own uses were checked instruction by instruction.
-            Class base = use.base == no_register || use.base == rsp_index ? Class::none : classes[use.base];
-            Class index = use.index == no_register ? Class::none : classes[use.index];
-            if (index != Class::none) return false;
-            if (base == Class::at_or_above && (use.negative || use.index != no_register)) return false;
-            if (base == Class::unknown && !use.address_only) return false;
-        }
-        return true;
-    }
-
-private:
-    enum class Class : uint8_t { none, at_or_above, unknown };
-    struct Flow {
-        uint32_t reads;
-        uint32_t writes;
-        enum Kind : uint8_t { copy, compute } kind;
-        int source;  // of a copy
-    };
-    // A memory operand's address, checked once the classes are known.
-    struct AddressUse {
-        int base;
-        int index;
-        bool negative;
-        bool address_only;  // lea: nothing is accessed
-    };
 
     // An explicit read of %rsp that is known to be harmless, or a copy of it into a
     // register (which then has the class "at or above").
@@ -244,7 +371,8 @@ private:
     }
 
     bool safe_ = true;
-    std::vector<Flow> flows_;
+    bool indirect_jump_ = false;
+    std::vector<Step> steps_;
     std::vector<AddressUse> uses_;
 };
 
@@ -451,7 +579,7 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
             ++offset;
             continue;
         }
-        red_zone.instruction(instruction, operands);
+        red_zone.instruction(instruction, operands, address + offset);
         steps.push_back(rax_step(instruction, operands, address + offset, branch_targets));
         relocated.push_back(relocate(instruction, operands, code.data() + offset, address + offset));
         if (instruction.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
@@ -481,8 +609,8 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
         previous = offset;
         offset += instruction.length;
     }
-    analysis.red_zone_safe = red_zone.safe();
-    prove_numbers(analysis, steps, branch_targets);
+    prove_numbers(analysis, steps, branch_targets);  // sorts branch_targets
+    analysis.red_zone_safe = red_zone.safe(branch_targets);
     plan_site_stubs(analysis, relocated, branch_targets);
     return analysis;
 }

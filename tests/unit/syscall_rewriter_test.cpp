@@ -800,6 +800,51 @@ TEST(SyscallRewriter, EachRedZoneUseAloneMakesTheFunctionUnsafe) {
     }
 }
 
+// The red-zone analysis follows control flow: a register computed from %rsp is harmless
+// once overwritten, but not on a path that still carries it.
+TEST(SyscallRewriterRedZoneFlow, ARegisterOverwrittenBeforeItsUseIsSafe) {
+    auto verdict = [](const Bytes& prefix) {
+        TestElf elf;
+        Bytes body = prefix;
+        put(body, {MOV_EAX(1), SYSCALL, RET});
+        elf.code.bytes = body;
+        elf.code.functions.push_back({0, body.size()});
+        Outcome out = rewrite(elf);
+        SCOPED_TRACE(testing::PrintToString(prefix));
+        return out.plan.stats.red_zone == 0;
+    };
+    // mov %rsp,%rbx; sub $0x20,%rbx; mov (%rdi),%rbx; mov %rax,-0x10(%rbx): %rbx was
+    // reloaded from memory before the negative offset.
+    EXPECT_TRUE(verdict({0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20, 0x48, 0x8b, 0x1f, 0x48, 0x89, 0x43, 0xf0}));
+    // The same without the reload: unsafe.
+    EXPECT_FALSE(verdict({0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20, 0x48, 0x89, 0x43, 0xf0}));
+    // mov %rsp,%rbx; sub $0x20,%rbx; test %rdi,%rdi; je +3; mov (%rdi),%rbx;
+    // mov %rax,-0x10(%rbx): the taken branch skips the reload, so the use may see the
+    // derived value.
+    EXPECT_FALSE(verdict({0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20, 0x48, 0x85, 0xff, 0x74, 0x03, 0x48, 0x8b, 0x1f,
+                          0x48, 0x89, 0x43, 0xf0}));
+    // The branch goes past the use instead: the reload always comes first on the path
+    // that reaches the use.
+    EXPECT_TRUE(verdict({0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20, 0x48, 0x85, 0xff, 0x74, 0x07, 0x48, 0x8b, 0x1f, 0x48,
+                         0x89, 0x43, 0xf0}));
+    // A backward edge carries the derived value into a block that uses it: unsafe.
+    // 0: mov (%rdi),%rbx; 3: mov %rax,-0x10(%rbx); 7: mov %rsp,%rbx; 10: sub $0x20,%rbx;
+    // 14: test %rdi,%rdi; 17: jne 3
+    EXPECT_FALSE(verdict({0x48, 0x8b, 0x1f, 0x48, 0x89, 0x43, 0xf0, 0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20, 0x48,
+                          0x85, 0xff, 0x75, 0xf0}));
+    // An indirect jump may land anywhere: the reload no longer protects the use.
+    // mov %rsp,%rbx; sub $0x20,%rbx; mov (%rdi),%rbx; mov %rax,-0x10(%rbx); test %rdi,%rdi;
+    // je +2; jmp *%rsi
+    EXPECT_FALSE(verdict({0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20, 0x48, 0x8b, 0x1f, 0x48,
+                          0x89, 0x43, 0xf0, 0x48, 0x85, 0xff, 0x74, 0x02, 0xff, 0xe6}));
+    // A block no edge reaches (a landing pad) starts with whatever any block leaves:
+    // jmp +7 over it; the skipped block uses %rbx at a negative offset; %rbx is derived
+    // from %rsp at the end. 0: jmp 9; 2: mov %rax,-0x10(%rbx); 6: nop; 7: nop; 8: nop;
+    // 9: mov %rsp,%rbx; 12: sub $0x20,%rbx
+    EXPECT_FALSE(
+        verdict({0xeb, 0x07, 0x48, 0x89, 0x43, 0xf0, 0x90, 0x90, 0x90, 0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20}));
+}
+
 TEST(SyscallRewriter, StackUsesAtOrAboveRspAreSafe) {
     std::vector<Bytes> safe = {
         {0x48, 0x83, 0xec, 0x18, 0x48, 0x89, 0x7c, 0x24, 0x08, 0x48, 0x8d, 0x74, 0x24, 0x08, 0x48, 0x83, 0xc4,
