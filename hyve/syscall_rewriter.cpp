@@ -4,19 +4,22 @@
 //    (function_bounds.hpp). Each distinct range is decoded on its own with Zydis, from its
 //    start, so a `syscall` is only ever found at an instruction boundary; bytes 0f 05
 //    inside other instructions or in data are never seen as sites.
-// 2. Each range gets a red-zone verdict (analyse_function). It is flow-insensitive and
-//    conservative: the function is unsafe when any instruction
+// 2. Each range gets a red-zone verdict (RedZoneCheck). The function is unsafe when any
+//    instruction
 //    - accesses memory at a negative displacement from %rsp, or at %rsp plus an index
 //      register (explicit operands; the implicit stack accesses of push, pop, call, ret,
 //      enter and leave are fine), or forms such an address with `lea`;
-//    - does the same through an "rsp-derived" register: one that receives %rsp (`mov
-//      %rsp,%reg`, `lea d(%rsp),%reg` with d >= 0) or, transitively, a value computed
-//      from such a register;
-//    - stores %rsp or an rsp-derived register to memory (the pointer escapes);
-//    - reads %rsp in any other way (xchg, arithmetic into another register, hidden
-//      uses by instructions that are not plain stack operations, enter with a nesting
-//      level).
-//    `add/sub/and ...,%rsp`, `mov/lea ...,%rsp`, `cmp/test` on %rsp and `push %rsp` are fine.
+//    - does the same through an "rsp-derived" register: one that holds %rsp plus a
+//      non-negative constant (`mov %rsp,%reg`, `lea d(%rsp),%reg` with d >= 0, copies),
+//      or anything else computed from such a register, which may point anywhere;
+//    - stores %rsp itself to memory, or reads %rsp in any other unclassified way (xchg,
+//      arithmetic into another register, hidden uses by instructions that are not plain
+//      stack operations, enter with a nesting level).
+//    `add/sub/and ...,%rsp`, `mov/lea ...,%rsp`, `cmp/test` on %rsp and `push %rsp` are
+//    fine. Which registers are rsp-derived is followed over the range's control-flow
+//    graph (see RedZoneCheck::safe): a register reloaded before its use is harmless.
+//    Not followed: a derived pointer stored to memory and loaded back, or returned by a
+//    callee (compilers do not keep red-zone data that way).
 // 3. A site is rewritten only if every range that contains it decoded completely, found
 //    the site at a boundary, and is red-zone safe, and the site's segment is PF_X
 //    without PF_W. A `mov $NR,%eax` / `mov $NR,%rax` right before it, in every such
@@ -24,8 +27,10 @@
 //    (the `syscall` itself stays, for code that jumps to it). Otherwise the site becomes
 //    `call *%rax` only when every range proves %rax below abi::syscall_slide_end there:
 //    set by `mov $imm` or a zeroing xor/sub earlier in straight-line code that no direct
-//    jump of the range enters, with no call, jump or write to %rax in between. A number
-//    that is not known (syscall()) could be any address, such as the app's own code.
+//    jump or call of the range enters, with no call, jump or write to %rax in between.
+//    A number that is not known (syscall()) could be any address, such as the app's own
+//    code: such a site gets a site stub when the instructions before it can move there
+//    (plan_site_stubs), and otherwise keeps trapping.
 // 4. Code that no range covers is swept linearly only to count its sites (no_function);
 //    they are never rewritten.
 #include "syscall_rewriter.hpp"
