@@ -41,6 +41,7 @@ void install_per_cpu(PerCpu& cpu) {
     cpu.self = &cpu;
     cpu.syscall_rax_entry = reinterpret_cast<uint64_t>(syscall_rax_entry);
     cpu.syscall_direct_entry = reinterpret_cast<uint64_t>(syscall_direct_entry);
+    cpu.host_is_kvm_pvm = kvm_pvm;
     if (cpu.cpu_index < 64) installed_cpus[cpu.cpu_index] = &cpu;
     if (!cpu.vif) cpu.vif = &boot_vif_page;  // the boot CPU's; the others get theirs from smp.cpp
     write_msr(msr_gs_base, reinterpret_cast<uint64_t>(&cpu));

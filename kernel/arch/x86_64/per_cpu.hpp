@@ -25,6 +25,7 @@ struct PerCpu {
     uint64_t syscall_direct_entry;  // %gs:56
     uint64_t direct_syscall_count;  // syscalls through a direct stub
     uint64_t rax_syscall_count;     // syscalls through page 0's slide (`call *%rax`)
+    uint64_t host_is_kvm_pvm;       // %gs:80, for the syscall return path
     uint64_t armed_deadline;        // the TSC deadline the local APIC timer holds, 0 if none
     uint64_t interrupt_count;       // timer and inter-processor interrupts taken
     // What this CPU paid in trapping instructions (each costs microseconds on kvm-pvm),
@@ -38,6 +39,7 @@ static_assert(offsetof(PerCpu, user_stack_scratch) == 16);
 static_assert(offsetof(PerCpu, vif) == 24);
 static_assert(offsetof(PerCpu, syscall_rax_entry) == 48);
 static_assert(offsetof(PerCpu, syscall_direct_entry) == 56);
+static_assert(offsetof(PerCpu, host_is_kvm_pvm) == 80);
 
 inline PerCpu& this_cpu() {
     PerCpu* self;

@@ -16,7 +16,40 @@
 #define PER_CPU_KERNEL_STACK 8
 #define PER_CPU_USER_STACK 16
 #define PER_CPU_VIF 24
+#define PER_CPU_HOST_IS_KVM_PVM 80
 #define RFLAGS_IF 0x200
+#define RFLAGS_CALLED 0x202         /* IF and the reserved bit: what a called entry records */
+
+// The general registers of a SyscallFrame below the number (lowest address last pushed).
+.macro SAVE_ARGUMENTS_AND_CALLEE_SAVED
+    push %rdi
+    push %rsi
+    push %rdx
+    push %r10
+    push %r8
+    push %r9
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+.endm
+
+.macro RESTORE_ARGUMENTS_AND_CALLEE_SAVED
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    pop %r9
+    pop %r8
+    pop %r10
+    pop %rdx
+    pop %rsi
+    pop %rdi
+.endm
 
     .text
     .balign 64
@@ -45,66 +78,46 @@ syscall_rax_entry:              // from page 0's slide after `call *%rax`
 syscall_entry_windows_end:
 
 // A rewritten site: the call pushed the return address, so the app's own %rsp is 8
-// higher. The return skips the `call *%rax` that follows a direct call (2 bytes). The
-// flags are the app's (arithmetic flags are not preserved across a syscall by any ABI;
-// IF is on).
+// higher. The return skips the `syscall` that follows a direct call (2 bytes). The app
+// called with interrupts on, and no ABI keeps the arithmetic flags across a syscall: the
+// frame records RFLAGS_CALLED, and the return (syscall_return_called) needs no popfq.
 syscall_called_direct:
     mov %gs:PER_CPU_USER_STACK, %rcx
     lea 8(%rcx), %r11
     push %r11                   // rsp
-    pushfq                      // rflags
+    push $RFLAGS_CALLED         // rflags
     mov (%rcx), %rcx
     add $2, %rcx
     push %rcx                   // rip
     push %rax                   // number
-    mov $syscall_dispatch_direct, %r11
-    jmp syscall_save_registers
+    SAVE_ARGUMENTS_AND_CALLEE_SAVED
+    mov %rsp, %rdi
+    call syscall_dispatch_direct
+    jmp syscall_return_called
 
 syscall_called_through_rax:
     mov %gs:PER_CPU_USER_STACK, %rcx
     lea 8(%rcx), %r11
     push %r11
-    pushfq
+    push $RFLAGS_CALLED
     push (%rcx)                 // rip: the call's return address
     push %rax
-    mov $syscall_dispatch_through_rax, %r11
-    jmp syscall_save_registers
+    SAVE_ARGUMENTS_AND_CALLEE_SAVED
+    mov %rsp, %rdi
+    call syscall_dispatch_through_rax
+    jmp syscall_return_called
 
 syscall_trapped:
     push %gs:PER_CPU_USER_STACK
     push %r11
     push %rcx
     push %rax
-    mov $syscall_dispatch, %r11
-syscall_save_registers:         // %r11 = the dispatcher to call
-    push %rdi
-    push %rsi
-    push %rdx
-    push %r10
-    push %r8
-    push %r9
-    push %rbx
-    push %rbp
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    SAVE_ARGUMENTS_AND_CALLEE_SAVED
     mov %rsp, %rdi
-    call *%r11                  // returns the result in %rax
+    call syscall_dispatch       // returns the result in %rax
     .globl syscall_return
 syscall_return:
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbp
-    pop %rbx
-    pop %r9
-    pop %r8
-    pop %r10
-    pop %rdx
-    pop %rsi
-    pop %rdi
+    RESTORE_ARGUMENTS_AND_CALLEE_SAVED
     add $8, %rsp                // the syscall number
     pop %rcx                    // return address
     // Restore the app's interrupt flag. On kvm-pvm `popfq` cannot set IF (the vCPU
@@ -128,4 +141,31 @@ syscall_return:
     .globl syscall_exit_window, syscall_exit_window_end
 syscall_exit_window:
     jmp *%rcx
+// The called entries' return, on the app's stack with interrupts still off: it turns them
+// on (the vif byte on kvm-pvm, plus one trapping `sti` only when an interrupt is pending;
+// `sti`, whose shadow covers the jump, on plain x86). An interrupt here is an interrupt of
+// the app: its frame goes to the (now empty) kernel stack, and it may switch threads; the
+// pending check may then read the old CPU's vif, which is harmless (the interrupt's own
+// return turned the flag on where the thread resumes).
+syscall_called_exit:
+    cmpq $0, %gs:PER_CPU_HOST_IS_KVM_PVM
+    je 2f
+    mov %gs:PER_CPU_VIF, %r11
+    movb $1, (%r11)
+    cmpb $0, 1(%r11)
+    je 1f
+    sti
+1:  mov $RFLAGS_CALLED, %r11d       // as Linux leaves %r11
+    jmp *%rcx
+2:  mov $RFLAGS_CALLED, %r11d
+    sti
+    jmp *%rcx
 syscall_exit_window_end:
+
+syscall_return_called:
+    RESTORE_ARGUMENTS_AND_CALLEE_SAVED
+    add $8, %rsp                // the syscall number
+    pop %rcx                    // return address
+    add $8, %rsp                // rflags (RFLAGS_CALLED)
+    pop %rsp                    // interrupts stay off until syscall_called_exit
+    jmp syscall_called_exit
