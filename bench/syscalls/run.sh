@@ -33,25 +33,11 @@
 # Each run is stopped after EREMITE_BENCH_TIMEOUT seconds (default 60).
 set -u
 
-usage() {
-    echo "usage: $0 BUILD_DIR" >&2
-    exit 2
-}
-[[ $# -eq 1 ]] || usage
-build=${1%/}
+source "$(dirname "$0")/../lib.sh"
+bench_paths syscalls "$@"
 
-bindir=$build/bench/syscalls
-ehyve=$build/bin/ehyve
-floor=$build/bin/bare-kvm-floor
 run_timeout=${EREMITE_BENCH_TIMEOUT:-60} # seconds per program run
 guest_dir=/tmp                           # Eremite's root is a tmpfs
-
-if [[ ! -d $bindir ]]; then
-    echo "$0: $bindir not found; build first (cmake --build $build)" >&2
-    exit 1
-fi
-
-source "$(dirname "$0")/../lib.sh"
 
 tmp=""        # this script's own scratch files (outputs of the runs)
 native_dir="" # DIR for the native runs
@@ -74,19 +60,7 @@ native_fs=$(stat -f -c %T "$native_dir" 2>/dev/null || echo '?')
 
 # ---------------------------------------------------------------- the machine
 describe_machine
-load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
-
-# Is /dev/kvm usable? bench/boot's bare-kvm-floor (if built) is the most direct test.
-kvm_skip=""
-if [[ ! -e /dev/kvm ]]; then
-    kvm_skip="no /dev/kvm"
-elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
-    kvm_skip="/dev/kvm not readable and writable by $(id -un)"
-elif [[ -x $floor ]] && ! "$floor" >/dev/null 2>"$tmp/kvm-probe" </dev/null; then
-    kvm_skip="/dev/kvm not usable: $(head -n 1 "$tmp/kvm-probe")"
-fi
-kvm_usable=yes
-[[ -n $kvm_skip ]] && kvm_usable="no ($kvm_skip)"
+probe_kvm
 
 # Does this ehyve know --no-rewrite? (Before the rewriter landed it did not.)
 no_rewrite_skip=""
@@ -94,10 +68,7 @@ if [[ -x $ehyve ]] && ! "$ehyve" --help 2>&1 | grep -q -- '--no-rewrite'; then
     no_rewrite_skip="this ehyve has no --no-rewrite option"
 fi
 
-read -r busy_start steal_start < <(cpu_jiffies)
-times >"$tmp/times-start"
-children_start=$(children_cpu_s "$tmp/times-start")
-wall_start=$(date +%s.%N)
+host_usage_start
 
 # ---------------------------------------------------------------- running
 # Configurations: n native, e `ehyve --stats` (rewriting on), r `ehyve --stats
@@ -169,70 +140,9 @@ run_set syscall_latency DIR
 run_set printf_loop
 run_set wc_lines DIR
 
-load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
-read -r busy_end steal_end < <(cpu_jiffies)
-times >"$tmp/times-end"
-children_end=$(children_cpu_s "$tmp/times-end")
-wall_end=$(date +%s.%N)
-# Percentages of wall time x cores: "OTHERS STEAL", or empty if unknown.
-read -r others_pct steal_pct < <(awk -v b0="${busy_start:-0}" -v b1="${busy_end:-0}" \
-    -v s0="${steal_start:-0}" -v s1="${steal_end:-0}" \
-    -v c0="${children_start:-0}" -v c1="${children_end:-0}" -v w0="$wall_start" -v w1="$wall_end" \
-    -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" -v n="$cores" 'BEGIN {
-        cap = (w1 - w0) * n
-        if (cap <= 0 || b1 <= b0) exit
-        others = ((b1 - b0) / hz - (c1 - c0)) / cap * 100
-        if (others < 0) others = 0
-        printf "%.0f %.0f\n", others, (s1 - s0) / hz / cap * 100
-    }')
-host_busy=unknown
-if [[ -n ${others_pct:-} ]]; then
-    host_busy="${others_pct}% of the host's CPU time went to other processes, ${steal_pct}% was stolen by the hypervisor below"
-fi
-run_seconds=$(awk -v a="$wall_start" -v b="$wall_end" 'BEGIN { printf "%.0f", b - a }')
+host_usage_end
 
 # ---------------------------------------------------------------- the table
-fmt() { # NUMBER -> 3 or 4 significant digits, no exponent
-    awk -v v="$1" 'BEGIN {
-        a = v < 0 ? -v : v
-        if (a >= 100) printf "%.0f", v
-        else if (a >= 10) printf "%.1f", v
-        else if (a >= 1) printf "%.2f", v
-        else printf "%.3f", v
-    }'
-}
-ratio_of() { # A B -> "A/B" as "0.93x"
-    awk -v a="$1" -v b="$2" 'BEGIN {
-        if (b == 0) { printf "n/a"; exit }
-        r = a / b
-        if (r >= 10) printf "%.1fx", r
-        else if (r >= 0.1) printf "%.2fx", r
-        else printf "%.3fx", r
-    }'
-}
-
-declare -A missing_reported
-# cell KEY NAME UNIT: sets cell_text (the table cell) and cell_value (the number,
-# empty unless the run succeeded and printed the result).
-cell() {
-    local key=$1 name=$2 unit=$3
-    cell_value=""
-    case ${run_state[$key]:-failed} in
-        skipped) cell_text="skipped"; return ;;
-        failed) cell_text="**FAILED**"; return ;;
-    esac
-    cell_value=$(value "$key" "$name")
-    if [[ -z $cell_value ]]; then
-        if [[ -z ${missing_reported[$key.$name]:-} ]]; then
-            missing_reported[$key.$name]=1
-            add_error "$key: no result $name" "command: ${run_cmd[$key]}"$'\n'"stdout:"$'\n'"$(cat "$tmp/$key.out")"
-        fi
-        cell_text="**FAILED**"
-        return
-    fi
-    cell_text="$(fmt "$cell_value") $unit"
-}
-
 table=""
 # row LABEL UNIT PROGRAM RESULT_NAME
 row() {
@@ -364,19 +274,4 @@ if [[ -x $ehyve && -w /dev/kvm ]]; then
         "(cold plan cache), $(median "${warm[@]}") ms with the plan from the cache, $(median "${off[@]}") ms with --no-rewrite."
 fi
 
-echo
-echo "## Commands, in order"
-echo
-echo '```'
-for key in "${run_order[@]}"; do
-    printf '%-20s %s\n' "$key" "${run_cmd[$key]}"
-done
-echo '```'
-
-if [[ -n $errors ]]; then
-    echo
-    echo "## Errors"
-    echo "$errors"
-fi
-
-exit "$failed"
+report_end "Commands, in order" 20 "${run_order[@]}"

@@ -18,49 +18,19 @@
 # Each run is stopped after EREMITE_BENCH_TIMEOUT seconds (default 30).
 set -u
 
-usage() {
-    echo "usage: $0 BUILD_DIR" >&2
-    exit 2
-}
-[[ $# -eq 1 ]] || usage
-build=${1%/}
+source "$(dirname "$0")/../lib.sh"
+bench_paths threads "$@"
 
-bindir=$build/bench/threads
-ehyve=$build/bin/ehyve
-floor=$build/bin/bare-kvm-floor
 run_timeout=${EREMITE_BENCH_TIMEOUT:-30}   # seconds per program run
 fwq_samples=200000
-
-if [[ ! -d $bindir ]]; then
-    echo "$0: $bindir not found; build first (cmake --build $build)" >&2
-    exit 1
-fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/eremite-bench-threads.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-source "$(dirname "$0")/../lib.sh"
-
 # ---------------------------------------------------------------- the machine
 describe_machine
-load_start=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
-
-# Is /dev/kvm usable? bench/boot's bare-kvm-floor (if built) is the most direct test.
-kvm_skip=""
-if [[ ! -e /dev/kvm ]]; then
-    kvm_skip="no /dev/kvm"
-elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
-    kvm_skip="/dev/kvm not readable and writable by $(id -un)"
-elif [[ -x $floor ]] && ! "$floor" >/dev/null 2>"$tmp/kvm-probe" </dev/null; then
-    kvm_skip="/dev/kvm not usable: $(head -n 1 "$tmp/kvm-probe")"
-fi
-kvm_usable=yes
-[[ -n $kvm_skip ]] && kvm_usable="no ($kvm_skip)"
-
-read -r busy_start steal_start < <(cpu_jiffies)
-times >"$tmp/times-start"
-children_start=$(children_cpu_s "$tmp/times-start")
-wall_start=$(date +%s.%N)
+probe_kvm
+host_usage_start
 
 pin=(taskset -c 0)
 pin_note="taskset -c 0"
@@ -151,60 +121,9 @@ if [[ -z $kvm_skip && -x $ehyve && -x $bindir/futex_pingpong ]]; then
         add_error "ehyve --stats run failed" "command: $stats_cmd"$'\n'"exit status: $rc"$'\n'"$stats_text"
     fi
 fi
-load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
-read -r busy_end steal_end < <(cpu_jiffies)
-times >"$tmp/times-end"
-children_end=$(children_cpu_s "$tmp/times-end")
-wall_end=$(date +%s.%N)
-# Percentages of wall time x cores: "OTHERS STEAL", or empty if unknown.
-read -r others_pct steal_pct < <(awk -v b0="${busy_start:-0}" -v b1="${busy_end:-0}" \
-    -v s0="${steal_start:-0}" -v s1="${steal_end:-0}" \
-    -v c0="${children_start:-0}" -v c1="${children_end:-0}" -v w0="$wall_start" -v w1="$wall_end" \
-    -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" -v n="$cores" 'BEGIN {
-        cap = (w1 - w0) * n
-        if (cap <= 0 || b1 <= b0) exit
-        others = ((b1 - b0) / hz - (c1 - c0)) / cap * 100
-        if (others < 0) others = 0
-        printf "%.0f %.0f\n", others, (s1 - s0) / hz / cap * 100
-    }')
-host_busy=unknown
-if [[ -n ${others_pct:-} ]]; then
-    host_busy="${others_pct}% of the host's CPU time went to other processes, ${steal_pct}% was stolen by the hypervisor below"
-fi
+host_usage_end
 
 # ---------------------------------------------------------------- the table
-fmt() { # NUMBER -> 3 or 4 significant digits, no exponent
-    awk -v v="$1" 'BEGIN {
-        a = v < 0 ? -v : v
-        if (a >= 100) printf "%.0f", v
-        else if (a >= 10) printf "%.1f", v
-        else if (a >= 1) printf "%.2f", v
-        else printf "%.3f", v
-    }'
-}
-
-declare -A missing_reported
-# cell KEY NAME UNIT: sets cell_text (the table cell) and cell_value (the number,
-# empty unless the run succeeded and printed the result).
-cell() {
-    local key=$1 name=$2 unit=$3
-    cell_value=""
-    case ${run_state[$key]:-failed} in
-        skipped) cell_text="skipped"; return ;;
-        failed) cell_text="failed"; return ;;
-    esac
-    cell_value=$(value "$key" "$name")
-    if [[ -z $cell_value ]]; then
-        if [[ -z ${missing_reported[$key.$name]:-} ]]; then
-            missing_reported[$key.$name]=1
-            add_error "$key: no result $name" "command: ${run_cmd[$key]}"$'\n'"stdout:"$'\n'"$(cat "$tmp/$key.out")"
-        fi
-        cell_text="failed"
-        return
-    fi
-    if [[ $unit == x ]]; then cell_text="$(fmt "$cell_value")x"; else cell_text="$(fmt "$cell_value") $unit"; fi
-}
-
 table=""
 # row LABEL UNIT PROGRAM RESULT_NAME CPUS
 row() {
@@ -366,19 +285,5 @@ if [[ -n $stats_text ]]; then
     echo '```'
 fi
 
-echo
-echo "## Commands"
-echo
-echo '```'
-for key in $(printf '%s\n' "${!run_cmd[@]}" | sort); do
-    printf '%-22s %s\n' "$key" "${run_cmd[$key]}"
-done
-echo '```'
-
-if [[ -n $errors ]]; then
-    echo
-    echo "## Errors"
-    echo "$errors"
-fi
-
-exit "$failed"
+# shellcheck disable=SC2046 # the keys are PROGRAM.CONFIG, no spaces
+report_end Commands 22 $(printf '%s\n' "${!run_cmd[@]}" | sort)
