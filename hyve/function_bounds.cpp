@@ -51,31 +51,16 @@ public:
         position_ += count;
     }
     uint64_t uleb128() {
-        uint64_t result = 0;
-        for (unsigned shift = 0;; shift += 7) {
-            uint8_t byte = fixed<uint8_t>();
-            if (!ok_ || shift > 63) {
-                ok_ = false;
-                return 0;
-            }
-            result |= uint64_t{byte & 0x7fu} << shift;
-            if (!(byte & 0x80)) return result;
-        }
+        unsigned bits;
+        uint8_t last;
+        return leb128(bits, last);
     }
     int64_t sleb128() {
-        uint64_t result = 0;
-        for (unsigned shift = 0;; shift += 7) {
-            uint8_t byte = fixed<uint8_t>();
-            if (!ok_ || shift > 63) {
-                ok_ = false;
-                return 0;
-            }
-            result |= uint64_t{byte & 0x7fu} << shift;
-            if (!(byte & 0x80)) {
-                if (shift + 7 < 64 && (byte & 0x40)) result |= ~uint64_t{0} << (shift + 7);
-                return static_cast<int64_t>(result);
-            }
-        }
+        unsigned bits;
+        uint8_t last;
+        uint64_t result = leb128(bits, last);
+        if (bits < 64 && (last & 0x40)) result |= ~uint64_t{0} << bits;  // sign-extend
+        return static_cast<int64_t>(result);
     }
     std::string_view c_string() {
         if (!ok_) return {};
@@ -123,6 +108,23 @@ public:
     }
 
 private:
+    // LEB128's 7-bit groups, low first; `bits` is how many it held, `last` its last byte.
+    uint64_t leb128(unsigned& bits, uint8_t& last) {
+        uint64_t result = 0;
+        for (bits = 0;; bits += 7) {
+            last = fixed<uint8_t>();
+            if (!ok_ || bits > 63) {
+                ok_ = false;
+                return 0;
+            }
+            result |= uint64_t{last & 0x7fu} << bits;
+            if (!(last & 0x80)) {
+                bits += 7;
+                return result;
+            }
+        }
+    }
+
     std::span<const uint8_t> bytes_;
     uint64_t address_;
     size_t position_;

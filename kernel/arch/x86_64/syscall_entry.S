@@ -36,6 +36,17 @@
     push %r15
 .endm
 
+// Interrupts on again on kvm-pvm: the vif byte, and one trapping `sti` only when an
+// interrupt became pending while they were off (%r11 is scratch).
+.macro VIF_ENABLE_INTERRUPTS
+    mov %gs:PER_CPU_VIF, %r11
+    movb $1, (%r11)
+    cmpb $0, 1(%r11)
+    je 9f
+    sti
+9:
+.endm
+
 .macro RESTORE_ARGUMENTS_AND_CALLEE_SAVED
     pop %r15
     pop %r14
@@ -127,11 +138,7 @@ syscall_return:
     // restores IF itself.
     testl $RFLAGS_IF, (%rsp)
     jz 1f
-    mov %gs:PER_CPU_VIF, %r11
-    movb $1, (%r11)
-    cmpb $0, 1(%r11)
-    je 1f
-    sti
+    VIF_ENABLE_INTERRUPTS
 1:
     mov (%rsp), %r11            // Linux returns RFLAGS in %r11
     popfq
@@ -150,12 +157,8 @@ syscall_exit_window:
 syscall_called_exit:
     cmpq $0, %gs:PER_CPU_HOST_IS_KVM_PVM
     je 2f
-    mov %gs:PER_CPU_VIF, %r11
-    movb $1, (%r11)
-    cmpb $0, 1(%r11)
-    je 1f
-    sti
-1:  mov $RFLAGS_CALLED, %r11d       // as Linux leaves %r11
+    VIF_ENABLE_INTERRUPTS
+    mov $RFLAGS_CALLED, %r11d       // as Linux leaves %r11
     jmp *%rcx
 2:  mov $RFLAGS_CALLED, %r11d
     sti
