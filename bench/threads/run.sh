@@ -158,6 +158,7 @@ row "sched_yield ping-pong, 2 threads, ns/round trip (lower is better)" ns sched
 row "sched_yield ping-pong, 2 threads, ns/round trip (lower is better)" ns sched_yield yield_pingpong_ns 1
 row "futex ping-pong, µs/round trip (lower is better)" µs futex_pingpong futex_roundtrip_us 2
 row "futex ping-pong, µs/round trip (lower is better)" µs futex_pingpong futex_roundtrip_us 1
+row "futex ping-pong, threads pinned to two CPUs, µs/round trip (lower is better)" µs futex_pingpong futex_roundtrip_cross_cpu_us 2
 row "futex ping-pong, thousand round trips/s (higher is better)" k/s futex_pingpong futex_roundtrips_k_per_s 2
 row "futex ping-pong, thousand round trips/s (higher is better)" k/s futex_pingpong futex_roundtrips_k_per_s 1
 row "mutex, 1 thread, M lock+inc+unlock/s (higher is better)" M/s mutex_contention mutex_1t_mops 2
