@@ -235,4 +235,61 @@ int64_t sys_futex(const SyscallArgs& args) {
     }
 }
 
+namespace {
+
+constexpr uint32_t futex_waiters = 0x80000000, futex_owner_died = 0x40000000, futex_tid_mask = 0x3fffffff;
+constexpr int robust_list_limit = 2048;  // ROBUST_LIST_LIMIT: a circular list ends here
+
+// handle_futex_death: the word at `address` of a dead owner `tid`.
+void release_robust_futex(uint64_t address, int32_t tid, bool pending) {
+    auto* word = reinterpret_cast<uint32_t*>(address);
+    uint32_t value;
+    if ((address & 3) || !load_app_u32(word, value)) return;
+    // A lock the thread was taking or releasing when it died: its waiters may not know.
+    if (pending && value == 0) {
+        futex_wake(word, 1, 0xffffffff);
+        return;
+    }
+    for (;;) {
+        if ((value & futex_tid_mask) != static_cast<uint32_t>(tid)) return;
+        uint32_t died = (value & futex_waiters) | futex_owner_died;
+        bool faulted;
+        if (compare_exchange_app_u32(word, value, died, faulted)) break;
+        if (faulted) return;
+    }
+    if (value & futex_waiters) futex_wake(word, 1, 0xffffffff);
+}
+
+// An entry's address with the PI flag (bit 0) taken off; PI futexes are not supported.
+uint64_t entry_address(uint64_t entry, bool& pi) {
+    pi = entry & 1;
+    return entry & ~uint64_t{1};
+}
+
+}  // namespace
+
+void release_robust_futexes(uint64_t head, int32_t tid) {
+    if (!head) return;
+    struct {
+        uint64_t next;
+        int64_t futex_offset;
+        uint64_t pending;
+    } list;
+    static_assert(sizeof list == robust_list_head_size);
+    if (!copy_from_app(&list, reinterpret_cast<const void*>(head), sizeof list)) return;
+    bool pi;
+    uint64_t pending = entry_address(list.pending, pi);
+    uint64_t entry = entry_address(list.next, pi);
+    for (int left = robust_list_limit; entry != head && left > 0; --left) {
+        bool entry_pi = pi;
+        uint64_t next;
+        if (!read_app(next, reinterpret_cast<const void*>(entry))) return;
+        // The pending entry is handled last, once (Linux: it may also be on the list).
+        if (entry != pending && !entry_pi) release_robust_futex(entry + list.futex_offset, tid, false);
+        entry = entry_address(next, pi);
+    }
+    bool pending_pi = list.pending & 1;
+    if (pending && !pending_pi) release_robust_futex(pending + list.futex_offset, tid, true);
+}
+
 }  // namespace eremite::linux

@@ -7,6 +7,7 @@
 #include "fs/vfs.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
+#include "linux/futex.hpp"
 #include "linux/syscall.hpp"
 #include "mm/app_memory.hpp"
 #include "mm/memory.hpp"
@@ -18,7 +19,6 @@ namespace {
 
 uint32_t user_id = 0, group_id = 0;
 const char* exe_path = "";
-uint64_t robust_list_head = 0, robust_list_length = 0;
 bool report_stats = false;
 
 struct Rlimit {
@@ -108,10 +108,20 @@ int64_t sys_getgid(const SyscallArgs&) { return group_id; }
 int64_t sys_getegid(const SyscallArgs&) { return group_id; }
 
 int64_t sys_set_robust_list(const SyscallArgs& args) {
-    constexpr uint64_t robust_list_head_size = 24;  // sizeof(struct robust_list_head)
     if (args[1] != robust_list_head_size) return failure(Errno::einval);
-    robust_list_head = args[0];
-    robust_list_length = args[1];
+    sched::current()->robust_list = args[0];
+    return 0;
+}
+
+int64_t sys_get_robust_list(const SyscallArgs& args) {
+    // Only the caller's own list: other threads are not found by tid yet (ESRCH, as for
+    // a thread that does not exist).
+    int32_t tid = args.integer(0);
+    sched::Thread* self = sched::current();
+    if (tid != 0 && tid != self->tid) return failure(Errno::esrch);
+    uint64_t length = robust_list_head_size;
+    if (!write_app(args.pointer<void>(1), self->robust_list) || !write_app(args.pointer<void>(2), length))
+        return failure(Errno::efault);
     return 0;
 }
 

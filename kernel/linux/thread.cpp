@@ -110,6 +110,7 @@ int64_t sys_clone3(const SyscallArgs& args) {
 
 int64_t sys_exit(const SyscallArgs& args) {
     sched::Thread* self = sched::current();
+    release_robust_futexes(self->robust_list, self->tid);
     // What pthread_join waits for: the tid word cleared and a futex wake on it.
     if (self->clear_child_tid && write_tid(self->clear_child_tid, 0))
         futex_wake(reinterpret_cast<const uint32_t*>(self->clear_child_tid), 1, 0xffffffff);

@@ -34,6 +34,7 @@ struct Thread {
     uint64_t affinity = ~0ull;     // CPUs it may run on
     int8_t nice = 0;               // -20 .. 19: sets the length of its time slices (queues.hpp)
     uint64_t clear_child_tid = 0;  // CLONE_CHILD_CLEARTID / set_tid_address
+    uint64_t robust_list = 0;      // set_robust_list: walked when the thread exits
     uint64_t wake_deadline = 0;    // TSC; 0 = no timeout
     uint64_t slice_end = 0;        // TSC at which its time slice ends
     Thread* queue_next = nullptr;  // run queue or sleep list link
