@@ -18,8 +18,9 @@
 //    `add/sub/and ...,%rsp`, `mov/lea ...,%rsp`, `cmp/test` on %rsp and `push %rsp` are
 //    fine. Which registers are rsp-derived is followed over the range's control-flow
 //    graph (see RedZoneCheck::safe): a register reloaded before its use is harmless.
-//    Not followed: a derived pointer stored to memory and loaded back, or returned by a
-//    callee (compilers do not keep red-zone data that way).
+//    After a call the caller-saved registers count as not derived (the callee's values).
+//    Not followed: a derived pointer stored to memory and loaded back (compilers do not
+//    keep red-zone data that way).
 // 3. A site is rewritten only if every range that contains it decoded completely, found
 //    the site at a boundary, and is red-zone safe, and the site's segment is PF_X
 //    without PF_W. A `mov $NR,%eax` / `mov $NR,%rax` right before it, in every such
@@ -221,7 +222,7 @@ private:
     enum class Class : uint8_t { none, at_or_above, unknown };
     using Classes = std::array<Class, 16>;
     // What an instruction does to the classes of the registers it writes.
-    enum class Effect : uint8_t { none, copy, compute, keep, clear };
+    enum class Effect : uint8_t { none, copy, compute, keep, clear, call };
     // A memory operand's address, checked against the classes where it is used.
     struct AddressUse {
         int base;
@@ -258,6 +259,14 @@ private:
         switch (step.effect) {
             case Effect::none:
             case Effect::keep: return;
+            case Effect::call:
+                // After a call the caller-saved registers hold what the callee left: a
+                // result, or nothing the caller may use (the System V ABI). A result that
+                // points into the caller's frame points at or above its %rsp (the callee's
+                // own frame is gone), and C forbids stepping below the object it points
+                // into; so none of them is derived from %rsp in a way that matters here.
+                for (int r : {0, 1, 2, 6, 7, 8, 9, 10, 11}) state[r] = Class::none;  // rax rcx rdx rsi rdi r8-r11
+                return;
             case Effect::clear: break;
             case Effect::copy: result = state[step.source]; break;
             case Effect::compute:
@@ -282,6 +291,7 @@ private:
     void record(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands, Step& step) {
         const ZydisMnemonic mnemonic = instruction.mnemonic;
         if (mnemonic == ZYDIS_MNEMONIC_NOP) return;  // its memory operand is not accessed
+        if (instruction.meta.category == ZYDIS_CATEGORY_CALL) step.effect = Effect::call;
         const bool stack_operation = is_stack_operation(mnemonic);
         if (mnemonic == ZYDIS_MNEMONIC_ENTER && instruction.operand_count_visible >= 2 &&
             operands[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && operands[1].imm.value.u != 0)
