@@ -28,7 +28,9 @@
 //    (the `syscall` itself stays, for code that jumps to it). Otherwise the site becomes
 //    `call *%rax` only when every range proves %rax below abi::syscall_slide_end there:
 //    set by `mov $imm` or a zeroing xor/sub earlier in straight-line code that no direct
-//    jump or call of the range enters, with no call, jump or write to %rax in between.
+//    jump or call of the range enters, with no call, jump or write to %rax in between; or
+//    by constant propagation over the range's control-flow graph (NumberProof), which
+//    follows numbers copied between registers across branches and loops.
 //    A number that is not known (syscall()) could be any address, such as the app's own
 //    code: such a site gets a site stub when the instructions before it can move there
 //    (plan_site_stubs), and otherwise keeps trapping.
@@ -542,6 +544,222 @@ void prove_numbers(FunctionAnalysis& analysis, const std::vector<RaxStep>& steps
     }
 }
 
+// Constant propagation of the general registers over a range's control-flow graph: proves
+// the number in %rax where it was copied from a register set before a branch or a loop
+// (libgomp's and glibc's futex wrappers), which the straight-line proof above cannot. A
+// block that no direct edge reaches, or a range with an indirect jump or a jump into the
+// middle of an instruction, knows nothing.
+class NumberProof {
+public:
+    void instruction(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands, uint64_t address,
+                     bool is_site) {
+        Step step;
+        step.address = address;
+        step.site = is_site;
+        for (unsigned i = 0; i < instruction.operand_count; ++i) {
+            const ZydisDecodedOperand& op = operands[i];
+            if (op.type == ZYDIS_OPERAND_TYPE_REGISTER && (op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) {
+                int reg = gpr_index(op.reg.value);
+                if (reg != no_register) step.writes |= bit(reg);
+            }
+        }
+        const ZydisDecodedOperand& first = operands[0];
+        const ZydisDecodedOperand& second = operands[1];
+        auto full_width = [](ZydisRegister reg) {
+            return ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, reg) >= 32;
+        };
+        if (instruction.operand_count_visible == 2 && first.type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            gpr_index(first.reg.value) != no_register && full_width(first.reg.value)) {
+            step.destination = static_cast<int8_t>(gpr_index(first.reg.value));
+            step.narrow = ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, first.reg.value) == 32;
+            if (instruction.mnemonic == ZYDIS_MNEMONIC_MOV && second.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+                step.has_value = true;
+                step.value = second.imm.value.u;
+            } else if ((instruction.mnemonic == ZYDIS_MNEMONIC_XOR || instruction.mnemonic == ZYDIS_MNEMONIC_SUB) &&
+                       second.type == ZYDIS_OPERAND_TYPE_REGISTER && second.reg.value == first.reg.value) {
+                step.has_value = true;
+                step.value = 0;
+            } else if (instruction.mnemonic == ZYDIS_MNEMONIC_MOV && second.type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                       gpr_index(second.reg.value) != no_register &&
+                       ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, second.reg.value) ==
+                           ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, first.reg.value)) {
+                step.source = static_cast<int8_t>(gpr_index(second.reg.value));
+            }
+        }
+        ZyanU64 target;
+        const bool direct = first.type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+                            ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&instruction, &first, address, &target));
+        switch (instruction.meta.category) {
+            case ZYDIS_CATEGORY_COND_BR:
+            case ZYDIS_CATEGORY_UNCOND_BR:
+                step.ends_block = true;
+                step.falls_through = instruction.meta.category == ZYDIS_CATEGORY_COND_BR;
+                step.has_target = direct;
+                step.target = direct ? target : 0;
+                if (!direct) indirect_jump_ = true;
+                break;
+            case ZYDIS_CATEGORY_RET:
+                step.ends_block = true;
+                step.falls_through = false;
+                break;
+            case ZYDIS_CATEGORY_CALL:
+                if (direct) call_targets_.push_back(target);  // entered from the call: unknown there
+                // What the callee may change: the caller-saved registers.
+                step.writes |= bit(0) | bit(1) | bit(2) | bit(6) | bit(7) | bit(8) | bit(9) | bit(10) | bit(11);
+                step.destination = no_register;
+                step.has_value = false;
+                step.source = no_register;
+                break;
+            case ZYDIS_CATEGORY_SYSCALL:
+                step.writes |= bit(0) | bit(1) | bit(11);  // %rax (the result), %rcx, %r11
+                step.destination = no_register;
+                step.has_value = false;
+                step.source = no_register;
+                break;
+            default: break;
+        }
+        if (instruction.mnemonic == ZYDIS_MNEMONIC_UD2 || instruction.mnemonic == ZYDIS_MNEMONIC_HLT ||
+            instruction.meta.category == ZYDIS_CATEGORY_INTERRUPT) {
+            step.ends_block = true;
+            step.falls_through = false;
+        }
+        steps_.push_back(step);
+    }
+
+    // For each site, in order: whether %rax holds a number below abi::syscall_slide_end.
+    std::vector<bool> prove(const std::vector<uint64_t>& branch_targets) const {
+        std::vector<bool> proven;
+        for (const Step& step : steps_)
+            if (step.site) proven.push_back(false);
+        if (indirect_jump_ || steps_.empty()) return proven;
+        std::vector<size_t> starts{0};
+        auto at_instruction = [&](uint64_t address) {
+            return std::binary_search(steps_.begin(), steps_.end(), address,
+                                      [](const auto& a, const auto& b) { return address_of(a) < address_of(b); });
+        };
+        for (uint64_t target : branch_targets) {
+            bool inside = target > steps_.front().address && target <= steps_.back().address;
+            if (inside && !at_instruction(target)) return proven;  // into the middle of an instruction
+        }
+        for (size_t i = 1; i < steps_.size(); ++i)
+            if (steps_[i - 1].ends_block ||
+                std::binary_search(branch_targets.begin(), branch_targets.end(), steps_[i].address))
+                starts.push_back(i);
+        const size_t count = starts.size();
+        auto block_at = [&](uint64_t address) -> size_t {
+            auto it = std::lower_bound(starts.begin(), starts.end(), address,
+                                       [&](size_t step, uint64_t a) { return steps_[step].address < a; });
+            if (it == starts.end() || steps_[*it].address != address) return SIZE_MAX;
+            return static_cast<size_t>(it - starts.begin());
+        };
+        std::vector<std::vector<size_t>> successors(count);
+        std::vector<bool> reached(count, false);
+        for (size_t b = 0; b < count; ++b) {
+            const Step& last = steps_[(b + 1 < count ? starts[b + 1] : steps_.size()) - 1];
+            if (last.falls_through && b + 1 < count) successors[b].push_back(b + 1);
+            if (last.has_target) {
+                size_t target = block_at(last.target);
+                if (target != SIZE_MAX) successors[b].push_back(target);
+            }
+            for (size_t next : successors[b]) reached[next] = true;
+        }
+        // Unreached (not yet seen), a constant, or unknown, per register.
+        std::vector<Values> in(count, unreached());
+        for (size_t b = 0; b < count; ++b)
+            if (b == 0 || !reached[b]) in[b] = unknown();  // an entry from outside
+        for (uint64_t target : call_targets_) {
+            size_t b = block_at(target);
+            if (b != SIZE_MAX) in[b] = unknown();  // called: whatever the caller had
+        }
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (size_t b = 0; b < count; ++b) {
+                if (is_unreached(in[b])) continue;
+                Values state = in[b];
+                size_t end = b + 1 < count ? starts[b + 1] : steps_.size();
+                for (size_t i = starts[b]; i < end; ++i) apply(steps_[i], state);
+                for (size_t next : successors[b]) changed |= join(in[next], state);
+            }
+        }
+        size_t site = 0;
+        for (size_t b = 0; b < count; ++b) {
+            Values state = in[b];
+            size_t end = b + 1 < count ? starts[b + 1] : steps_.size();
+            for (size_t i = starts[b]; i < end; ++i) {
+                if (steps_[i].site) {
+                    const Value& rax = state[0];
+                    proven[site++] = rax.kind == Value::constant && rax.value < abi::syscall_slide_end;
+                }
+                apply(steps_[i], state);
+            }
+        }
+        return proven;
+    }
+
+private:
+    struct Step {
+        uint64_t address = 0;
+        uint32_t writes = 0;
+        int8_t destination = no_register;  // of a constant or a copy (32 or 64 bits)
+        int8_t source = no_register;       // of a copy
+        bool narrow = false;               // a 32-bit destination: the value is zero-extended
+        bool has_value = false;
+        uint64_t value = 0;
+        bool site = false;
+        bool ends_block = false, falls_through = true, has_target = false;
+        uint64_t target = 0;
+    };
+    struct Value {
+        enum Kind : uint8_t { unreached, constant, unknown } kind = unreached;
+        uint64_t value = 0;
+    };
+    using Values = std::array<Value, 16>;
+
+    static uint64_t address_of(const Step& step) { return step.address; }
+    static uint64_t address_of(uint64_t address) { return address; }
+    static Values unreached() { return Values{}; }
+    static Values unknown() {
+        Values values;
+        for (Value& v : values) v.kind = Value::unknown;
+        return values;
+    }
+    static bool is_unreached(const Values& values) { return values[0].kind == Value::unreached; }
+
+    static bool join(Values& into, const Values& from) {
+        bool changed = false;
+        for (int r = 0; r < 16; ++r) {
+            Value& a = into[r];
+            const Value& b = from[r];
+            if (b.kind == Value::unreached || a.kind == Value::unknown) continue;
+            if (a.kind == Value::unreached) {
+                a = b;
+                changed = true;
+            } else if (b.kind == Value::unknown || b.value != a.value) {
+                a.kind = Value::unknown;
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    static void apply(const Step& step, Values& state) {
+        Value copied{Value::unknown, 0};
+        if (step.source != no_register) copied = state[step.source];
+        for (int r = 0; r < 16; ++r)
+            if (step.writes & bit(r)) state[r] = Value{Value::unknown, 0};
+        if (step.destination == no_register) return;
+        Value result{Value::unknown, 0};
+        if (step.has_value) result = Value{Value::constant, step.value};
+        if (step.source != no_register && copied.kind == Value::constant) result = copied;
+        if (result.kind == Value::constant && step.narrow) result.value &= 0xffffffffu;
+        state[step.destination] = result;
+    }
+
+    std::vector<Step> steps_;
+    std::vector<uint64_t> call_targets_;
+    bool indirect_jump_ = false;
+};
+
 // For each site: the instructions right before it (at least 5 bytes, so that a call fits
 // over them) that a site stub can run instead, then enter the kernel. The call replaces
 // their first 5 bytes and the syscall stays; the kernel returns 2 bytes past the call,
@@ -585,6 +803,7 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
     std::vector<RaxStep> steps;
     std::vector<uint64_t> branch_targets;
     std::vector<Relocated> relocated;  // every decoded instruction, in order
+    NumberProof numbers;
     while (offset < code.size()) {
         if (!ZYAN_SUCCESS(
                 ZydisDecoderDecodeFull(&decoder, code.data() + offset, code.size() - offset, &instruction, operands))) {
@@ -597,6 +816,7 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
         red_zone.instruction(instruction, operands, address + offset);
         steps.push_back(rax_step(instruction, operands, address + offset, branch_targets));
         relocated.push_back(relocate(instruction, operands, code.data() + offset, address + offset));
+        numbers.instruction(instruction, operands, address + offset, instruction.mnemonic == ZYDIS_MNEMONIC_SYSCALL);
         if (instruction.mnemonic == ZYDIS_MNEMONIC_SYSCALL) {
             FunctionAnalysis::Site site;
             site.address = address + offset;
@@ -625,6 +845,9 @@ FunctionAnalysis analyse_function(const ZydisDecoder& decoder, std::span<const u
         offset += instruction.length;
     }
     prove_numbers(analysis, steps, branch_targets);  // sorts branch_targets
+    std::vector<bool> proven = numbers.prove(branch_targets);
+    for (size_t i = 0; i < analysis.sites.size() && i < proven.size(); ++i)
+        analysis.sites[i].number_in_slide = analysis.sites[i].number_in_slide || proven[i];
     analysis.red_zone_safe = red_zone.safe(branch_targets);
     plan_site_stubs(analysis, relocated, branch_targets);
     return analysis;

@@ -641,8 +641,9 @@ TEST(SyscallRewriterRaxProof, WhatLiesBetweenTheDefinitionAndTheSyscall) {
         {{0xff, 0xe2}, false},                    // jmp *%rdx
         {{0xeb, 0x09}, false},                    // jmp past the syscall
         {{0xeb, 0x07}, false},                    // jmp to the syscall
-        {{0x75, 0x07}, false},                    // jne to the syscall: a branch target
-        {{0x75, 0x00}, false},                    // jne to the lea: a branch target
+        // A jne after the definition: both of its paths carry it (the control-flow proof).
+        {{0x75, 0x07}, true},  // jne to the syscall
+        {{0x75, 0x00}, true},  // jne to the lea
     };
     for (const Case& c : cases) {
         // The lea (which leaves %rax alone) keeps the syscall from a site stub.
@@ -679,6 +680,45 @@ TEST(SyscallRewriterRaxProof, BranchTargetsBetweenTheDefinitionAndTheSyscall) {
     expect_lone({0x75, 0x00, MOV_EAX(1), NOP, SYSCALL, RET}, 8, true);
     // A jcc to the ret after the syscall.
     expect_lone({0x75, 0x08, MOV_EAX(1), NOP, SYSCALL, RET}, 8, true);
+}
+
+// The number is copied from a register set before a loop (libgomp's futex wrappers):
+// constant propagation over the control-flow graph proves it when every path agrees.
+TEST(SyscallRewriterRaxProof, ConstantsAcrossBranchesAndLoops) {
+    const Bytes mov_202_r8d{0x41, 0xb8, 0xca, 0x00, 0x00, 0x00};  // mov $202,%r8d
+    const Bytes mov_r8d_eax{0x44, 0x89, 0xc0};                    // mov %r8d,%eax
+    auto append = [](Bytes& to, const Bytes& bytes) { to.insert(to.end(), bytes.begin(), bytes.end()); };
+    // 0: mov $202,%r8d; 6: mov %r8d,%eax; 9: lea; 16: syscall; 18: test %eax,%eax;
+    // 20: jne 6; 22: ret
+    Bytes loop = mov_202_r8d;
+    append(loop, mov_r8d_eax);
+    put(loop, {LEA_RIP_RCX, SYSCALL, 0x85, 0xc0, 0x75, 0xf0, RET});
+    expect_lone(loop, 16, true);
+    // The loop changes %r8d (inc %r8d before the jne): no longer one number.
+    Bytes changing = mov_202_r8d;
+    append(changing, mov_r8d_eax);
+    put(changing, {LEA_RIP_RCX, SYSCALL, 0x41, 0xff, 0xc0, 0x75, 0xed, RET});
+    expect_lone(changing, 16, false);
+    // Set on one path only: 0: test %edi,%edi; 2: je 8; 4: ... mov $202,%r8d at 4 would
+    // be 6 bytes: 0: test; 2: je 10; 4: mov $202,%r8d; 10: mov %r8d,%eax; 13: lea;
+    // 20: syscall
+    Bytes one_path{0x85, 0xff, 0x74, 0x06};
+    append(one_path, mov_202_r8d);
+    append(one_path, mov_r8d_eax);
+    put(one_path, {LEA_RIP_RCX, SYSCALL, RET});
+    expect_lone(one_path, 20, false);
+    // Set on both paths to the same number: proven; to different numbers: not.
+    // 0: test; 2: je 10; 4: mov $202,%r8d; 10: jmp 16; 12: ... use 16-byte layout:
+    // 0: test %edi,%edi; 2: je 12; 4: mov $202,%r8d; 10: jmp 18; 12: mov $N,%r8d;
+    // 18: mov %r8d,%eax; 21: lea; 28: syscall
+    for (uint8_t other : {uint8_t{0xca}, uint8_t{0xcb}}) {
+        Bytes both{0x85, 0xff, 0x74, 0x08};
+        append(both, mov_202_r8d);
+        put(both, {0xeb, 0x06, 0x41, 0xb8, other, 0x00, 0x00, 0x00});
+        append(both, mov_r8d_eax);
+        put(both, {LEA_RIP_RCX, SYSCALL, RET});
+        expect_lone(both, 28, other == 0xca);
+    }
 }
 
 TEST(SyscallRewriterRaxProof, CallsIntoTheStraightLineCode) {
