@@ -108,6 +108,50 @@ struct FunctionAnalysis {
 // joined over the whole function (flow-insensitive): not derived from %rsp, "at or
 // above": a copy of %rsp plus a non-negative constant, or "unknown": computed from
 // %rsp in any other way.
+// The blocks of a decoded range and its direct edges (fall-through, jumps, branches).
+// `Step` has address, ends_block, falls_through, has_target and target.
+struct ControlFlowGraph {
+    std::vector<size_t> starts;  // each block's first step
+    std::vector<std::vector<size_t>> successors;
+    std::vector<bool> has_predecessor;
+    size_t count() const { return starts.size(); }
+    size_t end(size_t block, size_t step_count) const {
+        return block + 1 < starts.size() ? starts[block + 1] : step_count;
+    }
+};
+
+// Blocks start at the first step, after every block end, at every branch target (sorted),
+// and, with `every_step`, at every step.
+template <typename Step>
+ControlFlowGraph build_graph(const std::vector<Step>& steps, const std::vector<uint64_t>& branch_targets,
+                             bool every_step) {
+    ControlFlowGraph graph;
+    graph.starts.push_back(0);
+    for (size_t i = 1; i < steps.size(); ++i)
+        if (every_step || steps[i - 1].ends_block ||
+            std::binary_search(branch_targets.begin(), branch_targets.end(), steps[i].address))
+            graph.starts.push_back(i);
+    const size_t count = graph.count();
+    auto block_at = [&](uint64_t address) -> size_t {
+        auto it = std::lower_bound(graph.starts.begin(), graph.starts.end(), address,
+                                   [&](size_t step, uint64_t a) { return steps[step].address < a; });
+        if (it == graph.starts.end() || steps[*it].address != address) return SIZE_MAX;
+        return static_cast<size_t>(it - graph.starts.begin());
+    };
+    graph.successors.resize(count);
+    graph.has_predecessor.assign(count, false);
+    for (size_t b = 0; b < count; ++b) {
+        const Step& last = steps[graph.end(b, steps.size()) - 1];
+        if (last.falls_through && b + 1 < count) graph.successors[b].push_back(b + 1);
+        if (last.has_target) {
+            size_t target = block_at(last.target);
+            if (target != SIZE_MAX) graph.successors[b].push_back(target);
+        }
+        for (size_t next : graph.successors[b]) graph.has_predecessor[next] = true;
+    }
+    return graph;
+}
+
 class RedZoneCheck {
 public:
     void instruction(const ZydisDecodedInstruction& instruction, const ZydisDecodedOperand* operands,
@@ -160,31 +204,10 @@ public:
     bool safe(const std::vector<uint64_t>& branch_targets) {
         if (!safe_) return false;
         if (steps_.empty()) return true;
-        // Blocks: [first, end) step indices.
-        std::vector<size_t> starts{0};
-        for (size_t i = 1; i < steps_.size(); ++i)
-            if (indirect_jump_ || steps_[i - 1].ends_block || steps_[i - 1].falls_through == false ||
-                std::binary_search(branch_targets.begin(), branch_targets.end(), steps_[i].address))
-                starts.push_back(i);
-        const size_t count = starts.size();
-        auto block_at = [&](uint64_t address) -> size_t {
-            auto it = std::lower_bound(starts.begin(), starts.end(), address,
-                                       [&](size_t step, uint64_t a) { return steps_[step].address < a; });
-            if (it == starts.end() || steps_[*it].address != address) return SIZE_MAX;
-            return static_cast<size_t>(it - starts.begin());
-        };
-        std::vector<std::vector<size_t>> successors(count);
-        std::vector<bool> has_predecessor(count, false);
-        for (size_t b = 0; b < count; ++b) {
-            size_t last = (b + 1 < count ? starts[b + 1] : steps_.size()) - 1;
-            const Step& step = steps_[last];
-            if (step.falls_through && b + 1 < count) successors[b].push_back(b + 1);
-            if (step.has_target) {
-                size_t target = block_at(step.target);
-                if (target != SIZE_MAX) successors[b].push_back(target);
-            }
-            for (size_t next : successors[b]) has_predecessor[next] = true;
-        }
+        const ControlFlowGraph graph = build_graph(steps_, branch_targets, indirect_jump_);
+        const size_t count = graph.count();
+        const auto& successors = graph.successors;
+        const auto& has_predecessor = graph.has_predecessor;
         Classes initial{};
         initial[rsp_index] = Class::at_or_above;
         std::vector<Classes> in(count, Classes{}), out(count, Classes{});
@@ -196,8 +219,7 @@ public:
                 Classes state = in[b];
                 if (b == 0) join(state, initial);
                 if (indirect_jump_ || (b != 0 && !has_predecessor[b])) join(state, everywhere);
-                size_t end = b + 1 < count ? starts[b + 1] : steps_.size();
-                for (size_t i = starts[b]; i < end; ++i) apply(steps_[i], state);
+                for (size_t i = graph.starts[b]; i < graph.end(b, steps_.size()); ++i) apply(steps_[i], state);
                 if (state != out[b]) {
                     out[b] = state;
                     changed = true;
@@ -210,8 +232,7 @@ public:
             Classes state = in[b];
             if (b == 0) join(state, initial);
             if (indirect_jump_ || (b != 0 && !has_predecessor[b])) join(state, everywhere);
-            size_t end = b + 1 < count ? starts[b + 1] : steps_.size();
-            for (size_t i = starts[b]; i < end; ++i) {
+            for (size_t i = graph.starts[b]; i < graph.end(b, steps_.size()); ++i) {
                 for (uint32_t u = steps_[i].first_use; u < steps_[i].last_use; ++u)
                     if (!use_is_safe(uses_[u], state)) return false;
                 apply(steps_[i], state);
@@ -632,7 +653,6 @@ public:
         for (const Step& step : steps_)
             if (step.site) proven.push_back(false);
         if (indirect_jump_ || steps_.empty()) return proven;
-        std::vector<size_t> starts{0};
         auto at_instruction = [&](uint64_t address) {
             return std::binary_search(steps_.begin(), steps_.end(), address,
                                       [](const auto& a, const auto& b) { return address_of(a) < address_of(b); });
@@ -641,32 +661,17 @@ public:
             bool inside = target > steps_.front().address && target <= steps_.back().address;
             if (inside && !at_instruction(target)) return proven;  // into the middle of an instruction
         }
-        for (size_t i = 1; i < steps_.size(); ++i)
-            if (steps_[i - 1].ends_block ||
-                std::binary_search(branch_targets.begin(), branch_targets.end(), steps_[i].address))
-                starts.push_back(i);
-        const size_t count = starts.size();
+        const ControlFlowGraph graph = build_graph(steps_, branch_targets, false);
+        const size_t count = graph.count();
         auto block_at = [&](uint64_t address) -> size_t {
-            auto it = std::lower_bound(starts.begin(), starts.end(), address,
-                                       [&](size_t step, uint64_t a) { return steps_[step].address < a; });
-            if (it == starts.end() || steps_[*it].address != address) return SIZE_MAX;
-            return static_cast<size_t>(it - starts.begin());
+            for (size_t b = 0; b < count; ++b)
+                if (steps_[graph.starts[b]].address == address) return b;
+            return SIZE_MAX;
         };
-        std::vector<std::vector<size_t>> successors(count);
-        std::vector<bool> reached(count, false);
-        for (size_t b = 0; b < count; ++b) {
-            const Step& last = steps_[(b + 1 < count ? starts[b + 1] : steps_.size()) - 1];
-            if (last.falls_through && b + 1 < count) successors[b].push_back(b + 1);
-            if (last.has_target) {
-                size_t target = block_at(last.target);
-                if (target != SIZE_MAX) successors[b].push_back(target);
-            }
-            for (size_t next : successors[b]) reached[next] = true;
-        }
         // Unreached (not yet seen), a constant, or unknown, per register.
         std::vector<Values> in(count, unreached());
         for (size_t b = 0; b < count; ++b)
-            if (b == 0 || !reached[b]) in[b] = unknown();  // an entry from outside
+            if (b == 0 || !graph.has_predecessor[b]) in[b] = unknown();  // an entry from outside
         for (uint64_t target : call_targets_) {
             size_t b = block_at(target);
             if (b != SIZE_MAX) in[b] = unknown();  // called: whatever the caller had
@@ -676,16 +681,14 @@ public:
             for (size_t b = 0; b < count; ++b) {
                 if (is_unreached(in[b])) continue;
                 Values state = in[b];
-                size_t end = b + 1 < count ? starts[b + 1] : steps_.size();
-                for (size_t i = starts[b]; i < end; ++i) apply(steps_[i], state);
-                for (size_t next : successors[b]) changed |= join(in[next], state);
+                for (size_t i = graph.starts[b]; i < graph.end(b, steps_.size()); ++i) apply(steps_[i], state);
+                for (size_t next : graph.successors[b]) changed |= join(in[next], state);
             }
         }
         size_t site = 0;
         for (size_t b = 0; b < count; ++b) {
             Values state = in[b];
-            size_t end = b + 1 < count ? starts[b + 1] : steps_.size();
-            for (size_t i = starts[b]; i < end; ++i) {
+            for (size_t i = graph.starts[b]; i < graph.end(b, steps_.size()); ++i) {
                 if (steps_[i].site) {
                     const Value& rax = state[0];
                     proven[site++] = rax.kind == Value::constant && rax.value < abi::syscall_slide_end;
