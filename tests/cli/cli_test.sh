@@ -72,6 +72,18 @@ case $case in
         run --stats "$hello" third; expect_status 0; expect_in "$out" "Hello from Eremite! third"
         if grep -q "plan from the cache" "$err"; then echo "FAIL: a damaged cache file was used"; exit 1; fi
         expect_in "$err" "$sites" ;;
+    syscall_pages)
+        # With rewriting the slide and the stubs are in the app's address space, listed and
+        # sealed; with --no-rewrite page 0 is unmapped, as on Linux.
+        probe=$(dirname "$sleeper")/syscall_pages
+        run "$probe"; expect_status 0
+        expect_in "$out" "maps lists [syscalls]: yes"
+        expect_in "$out" "munmap of page 0: Invalid argument"
+        expect_in "$out" "mprotect of page 0: Invalid argument"
+        run --no-rewrite "$probe"; expect_status 0
+        expect_in "$out" "maps lists [syscalls]: no"
+        expect_in "$out" "munmap of page 0: 0"
+        expect_in "$out" "mprotect of page 0: Cannot allocate memory" ;;
     stats_no_rewrite)
         run --no-rewrite --stats "$hello"
         expect_status 0
