@@ -41,6 +41,12 @@ static const char* errno_name(long e) {
 // Raw results are -errno on failure (the kernel ABI, without libc's errno).
 static const char* raw_errno_name(long r) { return r < 0 && r >= -4095 ? errno_name(-r) : "none (it succeeded)"; }
 
+// Prints what a raw syscall returned under `what` and counts a failure unless it is `expected`.
+static void expect_raw(const char* what, long r, long expected) {
+    printf("%s: %s\n", what, raw_errno_name(r));
+    if (r != expected) failures++;
+}
+
 // Numbers that are no system call: each must fail with ENOSYS however it is made.
 // 0x40000027 is getpid with the x32 bit; 0x401000 and 0x410000 are addresses in a
 // static non-PIE binary's text, 0x500000 lies beyond its data (where its heap may be),
@@ -325,24 +331,12 @@ static void inline_asm(void) {
     check("100000 x getpid via a lone syscall in a loop sums right", loop_lone_syscall(count) == count * pid);
 
     // Invalid numbers at `mov $NR,%eax; syscall` sites, then at lone sites.
-    r = MOV_SYSCALL0(500);
-    printf("mov $500 + syscall: %s\n", raw_errno_name(r));
-    if (r != -ENOSYS) failures++;
-    r = MOV_SYSCALL0(4095);
-    printf("mov $4095 + syscall: %s\n", raw_errno_name(r));
-    if (r != -ENOSYS) failures++;
-    r = MOV_SYSCALL0(4096);
-    printf("mov $4096 + syscall: %s\n", raw_errno_name(r));
-    if (r != -ENOSYS) failures++;
-    r = MOV_SYSCALL0(0x500000);
-    printf("mov $0x500000 + syscall: %s\n", raw_errno_name(r));
-    if (r != -ENOSYS) failures++;
-    r = MOV_SYSCALL0(0x40000027);
-    printf("mov $0x40000027 + syscall: %s\n", raw_errno_name(r));
-    if (r != -ENOSYS) failures++;
-    r = MOV_SYSCALL0(0x7fffffff);
-    printf("mov $0x7fffffff + syscall: %s\n", raw_errno_name(r));
-    if (r != -ENOSYS) failures++;
+    expect_raw("mov $500 + syscall", MOV_SYSCALL0(500), -ENOSYS);
+    expect_raw("mov $4095 + syscall", MOV_SYSCALL0(4095), -ENOSYS);
+    expect_raw("mov $4096 + syscall", MOV_SYSCALL0(4096), -ENOSYS);
+    expect_raw("mov $0x500000 + syscall", MOV_SYSCALL0(0x500000), -ENOSYS);
+    expect_raw("mov $0x40000027 + syscall", MOV_SYSCALL0(0x40000027), -ENOSYS);
+    expect_raw("mov $0x7fffffff + syscall", MOV_SYSCALL0(0x7fffffff), -ENOSYS);
 
     for (size_t i = 0; i < sizeof invalid_numbers / sizeof invalid_numbers[0]; ++i) {
         volatile long nr = invalid_numbers[i];
@@ -386,12 +380,10 @@ static void jumps_to_syscall(void) {
     check("entered at the syscall with eax=1: write returns the length",
           call_with_rax((void*)two_entry_at_syscall, SYS_write, 1, (long)line, sizeof line - 1) ==
               (long)(sizeof line - 1));
-    r = call_with_rax((void*)two_entry_at_syscall, 500, 0, 0, 0);
-    printf("entered at the syscall with eax=500: %s\n", raw_errno_name(r));
-    if (r != -ENOSYS) failures++;
-    r = call_with_rax((void*)two_entry_at_syscall, 0x500000, 0, 0, 0);
-    printf("entered at the syscall with eax=0x500000: %s\n", raw_errno_name(r));
-    if (r != -ENOSYS) failures++;
+    expect_raw("entered at the syscall with eax=500", call_with_rax((void*)two_entry_at_syscall, 500, 0, 0, 0),
+               -ENOSYS);
+    expect_raw("entered at the syscall with eax=0x500000",
+               call_with_rax((void*)two_entry_at_syscall, 0x500000, 0, 0, 0), -ENOSYS);
     check("a loop's back edge to a mov+syscall site with eax=110 sums right",
           loop_to_syscall(1000) == pid + 999L * ppid);
 }
@@ -419,9 +411,8 @@ static void generated_code(void) {
     long r = call_with_rax(code + lone_offset, 500, 0, 0, 0);
     printf("generated lone syscall with eax=500: %s\n", raw_errno_name(r));
     if (r != -ENOSYS) failures++;
-    r = call_with_rax(code + lone_offset, 0x500000, 0, 0, 0);
-    printf("generated lone syscall with eax=0x500000: %s\n", raw_errno_name(r));
-    if (r != -ENOSYS) failures++;
+    expect_raw("generated lone syscall with eax=0x500000", call_with_rax(code + lone_offset, 0x500000, 0, 0, 0),
+               -ENOSYS);
 
     // Generated code changed after it ran: make it writable, turn getpid into getppid
     // (the immediate 0x27 becomes 0x6e), run it again.
