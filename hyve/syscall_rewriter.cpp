@@ -109,11 +109,15 @@ struct FunctionAnalysis {
 // above": a copy of %rsp plus a non-negative constant, or "unknown": computed from
 // %rsp in any other way.
 // The blocks of a decoded range and its direct edges (fall-through, jumps, branches).
-// `Step` has address, ends_block, falls_through, has_target and target.
+// `Step` has address, ends_block, falls_through, has_target, target and nop.
 struct ControlFlowGraph {
     std::vector<size_t> starts;  // each block's first step
     std::vector<std::vector<size_t>> successors;
     std::vector<bool> has_predecessor;
+    // Alignment padding: nops after a jump or return that nothing jumps to. Compilers put
+    // them before loop heads; they are never run, so they have no successors and are no
+    // entry from outside (which would give the loop head the join of the whole function).
+    std::vector<bool> padding;
     size_t count() const { return starts.size(); }
     size_t end(size_t block, size_t step_count) const {
         return block + 1 < starts.size() ? starts[block + 1] : step_count;
@@ -140,7 +144,16 @@ ControlFlowGraph build_graph(const std::vector<Step>& steps, const std::vector<u
     };
     graph.successors.resize(count);
     graph.has_predecessor.assign(count, false);
+    graph.padding.assign(count, false);
+    for (size_t b = 1; b < count && !every_step; ++b) {
+        const size_t start = graph.starts[b], end = graph.end(b, steps.size());
+        if (steps[start - 1].falls_through ||
+            std::binary_search(branch_targets.begin(), branch_targets.end(), steps[start].address))
+            continue;
+        graph.padding[b] = std::all_of(steps.begin() + start, steps.begin() + end, [](const Step& s) { return s.nop; });
+    }
     for (size_t b = 0; b < count; ++b) {
+        if (graph.padding[b]) continue;
         const Step& last = steps[graph.end(b, steps.size()) - 1];
         if (last.falls_through && b + 1 < count) graph.successors[b].push_back(b + 1);
         if (last.has_target) {
@@ -158,6 +171,7 @@ public:
                      uint64_t address) {
         Step step;
         step.address = address;
+        step.nop = instruction.mnemonic == ZYDIS_MNEMONIC_NOP;
         step.first_use = static_cast<uint32_t>(uses_.size());
         record(instruction, operands, step);
         step.last_use = static_cast<uint32_t>(uses_.size());
@@ -199,7 +213,7 @@ public:
     // Flow-sensitive over the range's control-flow graph: a write gives its register a
     // new class, and a block starts with the join of what its predecessors (direct jumps,
     // fall-through) leave. A block no known edge reaches (an exception landing pad, a
-    // jump-table target) starts with the join of every block's exit. With an indirect
+    // jump-table target; not alignment padding) starts with the join of every block's exit. With an indirect
     // jump anywhere, every instruction may start a block and gets that join too.
     bool safe(const std::vector<uint64_t>& branch_targets) {
         if (!safe_) return false;
@@ -216,6 +230,7 @@ public:
         for (bool changed = true; changed;) {
             changed = false;
             for (size_t b = 0; b < count; ++b) {
+                if (graph.padding[b]) continue;
                 Classes state = in[b];
                 if (b == 0) join(state, initial);
                 if (indirect_jump_ || (b != 0 && !has_predecessor[b])) join(state, everywhere);
@@ -229,6 +244,7 @@ public:
             }
         }
         for (size_t b = 0; b < count; ++b) {
+            if (graph.padding[b]) continue;
             Classes state = in[b];
             if (b == 0) join(state, initial);
             if (indirect_jump_ || (b != 0 && !has_predecessor[b])) join(state, everywhere);
@@ -259,6 +275,7 @@ private:
         Effect effect = Effect::none;
         int source = no_register;  // of a copy
         uint32_t first_use = 0, last_use = 0;
+        bool nop = false;
         bool ends_block = false;    // a jump, branch or return: the next instruction starts a block
         bool falls_through = true;  // the next instruction can follow (not after jmp, ret, ud2)
         bool has_target = false;    // a direct jump or branch to `target`
@@ -577,6 +594,7 @@ public:
         Step step;
         step.address = address;
         step.site = is_site;
+        step.nop = instruction.mnemonic == ZYDIS_MNEMONIC_NOP;
         for (unsigned i = 0; i < instruction.operand_count; ++i) {
             const ZydisDecodedOperand& op = operands[i];
             if (op.type == ZYDIS_OPERAND_TYPE_REGISTER && (op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) {
@@ -671,7 +689,7 @@ public:
         // Unreached (not yet seen), a constant, or unknown, per register.
         std::vector<Values> in(count, unreached());
         for (size_t b = 0; b < count; ++b)
-            if (b == 0 || !graph.has_predecessor[b]) in[b] = unknown();  // an entry from outside
+            if (b == 0 || (!graph.has_predecessor[b] && !graph.padding[b])) in[b] = unknown();  // an entry from outside
         for (uint64_t target : call_targets_) {
             size_t b = block_at(target);
             if (b != SIZE_MAX) in[b] = unknown();  // called: whatever the caller had
@@ -709,6 +727,7 @@ private:
         bool has_value = false;
         uint64_t value = 0;
         bool site = false;
+        bool nop = false;
         bool ends_block = false, falls_through = true, has_target = false;
         uint64_t target = 0;
     };

@@ -890,6 +890,22 @@ TEST(SyscallRewriterRedZoneFlow, ARegisterOverwrittenBeforeItsUseIsSafe) {
     // 9: mov %rsp,%rbx; 12: sub $0x20,%rbx
     EXPECT_FALSE(
         verdict({0xeb, 0x07, 0x48, 0x89, 0x43, 0xf0, 0x90, 0x90, 0x90, 0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20}));
+    // Alignment padding before a loop head is not such a block: it never runs, so the
+    // loop head sees only its real predecessors (glibc's pthread_create has this shape).
+    // 0: mov (%rdi),%rbx; 3: jmp 8; 5: nop x3; 8: mov %rax,-0x10(%rbx); 12: mov (%rdi),%rbx;
+    // 15: test %rdi,%rdi; 18: jne 8; 20: mov %rsp,%rbx; 23: sub $0x20,%rbx
+    const Bytes padded_loop = {0x48, 0x8b, 0x1f, 0xeb, 0x03, 0x90, 0x90, 0x90, 0x48, 0x89, 0x43, 0xf0, 0x48, 0x8b,
+                               0x1f, 0x48, 0x85, 0xff, 0x75, 0xf4, 0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20};
+    EXPECT_TRUE(verdict(padded_loop));
+    // The same bytes with a real instruction (mov %rax,%rax) in the gap: a block nothing
+    // reaches that falls into the loop head, which then may see the derived %rbx.
+    Bytes not_padding = padded_loop;
+    not_padding[5] = 0x48, not_padding[6] = 0x89, not_padding[7] = 0xc0;
+    EXPECT_FALSE(verdict(not_padding));
+    // Nops that a jump lands on are code. 0: mov %rsp,%rbx; 3: sub $0x20,%rbx; 7: jmp 9;
+    // 9: nop x3; 12: mov %rax,-0x10(%rbx); 16: mov (%rdi),%rbx; 19: test %rdi,%rdi; 22: jne 12
+    EXPECT_FALSE(verdict({0x48, 0x89, 0xe3, 0x48, 0x83, 0xeb, 0x20, 0xeb, 0x00, 0x90, 0x90, 0x90,
+                          0x48, 0x89, 0x43, 0xf0, 0x48, 0x8b, 0x1f, 0x48, 0x85, 0xff, 0x75, 0xf4}));
 }
 
 TEST(SyscallRewriter, StackUsesAtOrAboveRspAreSafe) {
