@@ -19,6 +19,10 @@ namespace eremite::linux {
 namespace {
 
 constexpr uint64_t app_half_end = 1ull << 47;
+// Nothing below this is ever the app's memory, as under Linux's mmap_min_addr: a null
+// pointer passed to a syscall is EFAULT even while page 0 holds the syscall slide
+// (linux/syscall_rewrite.hpp).
+constexpr uint64_t app_low_end = 4096;
 
 constexpr int64_t negative(Errno e) { return -static_cast<int64_t>(e); }
 
@@ -26,7 +30,9 @@ constexpr int64_t negative(Errno e) { return -static_cast<int64_t>(e); }
 
 bool in_app_half(const void* address, uint64_t length) {
     uint64_t end;
-    return checked_add(reinterpret_cast<uint64_t>(address), length, end) && end <= app_half_end;
+    // An empty range is fine anywhere below the end (write(fd, NULL, 0) is 0, as on Linux).
+    return (length == 0 || reinterpret_cast<uint64_t>(address) >= app_low_end) &&
+           checked_add(reinterpret_cast<uint64_t>(address), length, end) && end <= app_half_end;
 }
 
 bool copy_from_app(void* to, const void* app_from, uint64_t length) {
@@ -47,7 +53,7 @@ bool clear_app(void* app_to, uint64_t length) {
 int64_t copy_string_from_app(char* to, const char* app_from, uint64_t capacity) {
     // Never read past the app half: the copy stops at the boundary like at a fault.
     uint64_t start = reinterpret_cast<uint64_t>(app_from);
-    if (start >= app_half_end || capacity == 0) return negative(Errno::efault);
+    if (start < app_low_end || start >= app_half_end || capacity == 0) return negative(Errno::efault);
     uint64_t limit = min(capacity, app_half_end - start);
     int64_t length = app_copy_string(to, app_from, limit);
     if (length < 0) return negative(Errno::efault);

@@ -12,6 +12,7 @@
 #include "mm/app_memory.hpp"
 #include "mm/memory.hpp"
 #include "sched/scheduler.hpp"
+#include "sched/thread_table.hpp"
 #include "time/clock.hpp"
 
 namespace eremite::linux {
@@ -114,13 +115,17 @@ int64_t sys_set_robust_list(const SyscallArgs& args) {
 }
 
 int64_t sys_get_robust_list(const SyscallArgs& args) {
-    // Only the caller's own list: other threads are not found by tid yet (ESRCH, as for
-    // a thread that does not exist).
+    // Any thread of the app (Linux asks for ptrace access, which a thread has to its own
+    // process); a tid no live thread has is ESRCH.
     int32_t tid = args.integer(0);
     sched::Thread* self = sched::current();
-    if (tid != 0 && tid != self->tid) return failure(Errno::esrch);
+    uint64_t head = 0;
+    if (tid == 0 || tid == self->tid)
+        head = self->robust_list;
+    else if (tid < 0 || !sched::thread_table::visit(tid, [&](sched::Thread& thread) { head = thread.robust_list; }))
+        return failure(Errno::esrch);
     uint64_t length = robust_list_head_size;
-    if (!write_app(args.pointer<void>(1), self->robust_list) || !write_app(args.pointer<void>(2), length))
+    if (!write_app(args.pointer<void>(1), head) || !write_app(args.pointer<void>(2), length))
         return failure(Errno::efault);
     return 0;
 }

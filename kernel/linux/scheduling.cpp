@@ -5,17 +5,27 @@
 #include "linux/process.hpp"
 #include "linux/syscall.hpp"
 #include "sched/scheduler.hpp"
+#include "sched/thread_table.hpp"
 #include "smp.hpp"
 
 namespace eremite::linux {
 namespace {
 
-// The thread named by a pid argument: 0 or the caller's tid means the caller. Other
-// threads are found once a thread table exists; until then they are ESRCH.
-sched::Thread* target_thread(int32_t pid) {
+// Runs `read` on the thread a pid argument names: 0 or the caller's tid is the caller;
+// another thread of the app under the thread table's lock (`read` must not block or
+// touch app memory). False when there is no such thread (ESRCH).
+template <typename Read>
+bool on_thread(int32_t pid, Read&& read) {
     sched::Thread* self = sched::current();
-    if (pid == 0 || pid == self->tid) return self;
-    return nullptr;
+    if (pid == 0 || pid == self->tid) {
+        read(*self);
+        return true;
+    }
+    return pid > 0 && sched::thread_table::visit(pid, read);
+}
+
+bool thread_exists(int32_t pid) {
+    return on_thread(pid, [](sched::Thread&) {});
 }
 
 uint64_t possible_mask() {
@@ -27,28 +37,36 @@ uint64_t possible_mask() {
 
 int64_t sys_sched_getaffinity(const SyscallArgs& args) {
     // The kernel's mask is one unsigned long (nr_cpu_ids <= 64); Linux returns its size.
+    // The checks in Linux's order: the length, then the thread.
     uint64_t length = args[1];
-    sched::Thread* thread = target_thread(args.integer(0));
-    if (!thread) return failure(Errno::esrch);
     if (length < sizeof(uint64_t) || (length & (sizeof(uint64_t) - 1))) return failure(Errno::einval);
-    uint64_t mask = thread->affinity & possible_mask();
+    uint64_t mask = 0;
+    if (!on_thread(args.integer(0), [&](sched::Thread& thread) { mask = thread.affinity; }))
+        return failure(Errno::esrch);
+    mask &= possible_mask();
     if (!write_app(args.pointer<void>(2), mask)) return failure(Errno::efault);
     return sizeof(uint64_t);
 }
 
 int64_t sys_sched_setaffinity(const SyscallArgs& args) {
-    sched::Thread* thread = target_thread(args.integer(0));
-    if (!thread) return failure(Errno::esrch);
+    // The checks in Linux's order: reading the mask, the thread, then the mask's CPUs.
+    // Linux reads only the bits it can use: the rest of a longer mask is not looked at,
+    // and a shorter one leaves the rest clear.
+    int32_t pid = args.integer(0);
     uint64_t length = args[1];
     uint64_t mask = 0;
-    if (length == 0) return failure(Errno::einval);
-    // Linux reads only the bits it can use: the rest of a longer mask is not looked at.
     if (!copy_from_app(&mask, args.pointer<void>(2), length < sizeof mask ? length : sizeof mask))
         return failure(Errno::efault);
+    if (!thread_exists(pid)) return failure(Errno::esrch);
     mask &= possible_mask();
     if (!mask) return failure(Errno::einval);  // no CPU of this machine in the set
-    sched::set_affinity(thread, mask);
-    return 0;
+    if (pid == 0 || pid == sched::current()->tid) {
+        sched::set_own_affinity(mask);
+        return 0;
+    }
+    return sched::thread_table::visit(pid, [&](sched::Thread& thread) { sched::set_affinity(thread, mask); })
+               ? 0
+               : failure(Errno::esrch);  // it exited meanwhile
 }
 
 int64_t sys_getcpu(const SyscallArgs& args) {
@@ -86,31 +104,34 @@ bool valid_policy(int32_t policy) {
 int64_t sys_getpriority(const SyscallArgs& args) {
     constexpr int32_t prio_process = 0;
     if (args.integer(0) != prio_process) return failure(Errno::einval);
-    sched::Thread* thread = target_thread(args.integer(1));
-    if (!thread) return failure(Errno::esrch);
-    return 20 - thread->nice;
+    int32_t nice = 0;
+    if (!on_thread(args.integer(1), [&](sched::Thread& thread) { nice = thread.nice; })) return failure(Errno::esrch);
+    return 20 - nice;
 }
 
 int64_t sys_setpriority(const SyscallArgs& args) {
     constexpr int32_t prio_process = 0;
     if (args.integer(0) != prio_process) return failure(Errno::einval);
-    sched::Thread* thread = target_thread(args.integer(1));
-    if (!thread) return failure(Errno::esrch);
     int32_t nice = args.integer(2);
     nice = nice < -20 ? -20 : nice > 19 ? 19 : nice;
     // Raising one's priority needs privilege (RLIMIT_NICE is 0): the app runs as the host user.
-    if (nice < thread->nice && !process_is_privileged()) return failure(Errno::eacces);
-    thread->nice = static_cast<int8_t>(nice);
-    return 0;
+    const bool privileged = process_is_privileged();
+    bool refused = false;
+    bool found = on_thread(args.integer(1), [&](sched::Thread& thread) {
+        refused = nice < thread.nice && !privileged;
+        if (!refused) thread.nice = static_cast<int8_t>(nice);
+    });
+    if (!found) return failure(Errno::esrch);
+    return refused ? failure(Errno::eacces) : 0;
 }
 
 // Every thread runs under SCHED_OTHER with priority 0: the scheduler has one policy.
 int64_t sys_sched_getscheduler(const SyscallArgs& args) {
-    return target_thread(args.integer(0)) ? int64_t{sched_other} : failure(Errno::esrch);
+    return thread_exists(args.integer(0)) ? int64_t{sched_other} : failure(Errno::esrch);
 }
 
 int64_t sys_sched_getparam(const SyscallArgs& args) {
-    if (!target_thread(args.integer(0))) return failure(Errno::esrch);
+    if (!thread_exists(args.integer(0))) return failure(Errno::esrch);
     int32_t priority = 0;
     return write_app(args.pointer<void>(1), priority) ? 0 : failure(Errno::efault);
 }
@@ -118,7 +139,7 @@ int64_t sys_sched_getparam(const SyscallArgs& args) {
 namespace {
 
 int64_t set_policy(int32_t pid, int32_t policy, const void* parameter) {
-    if (!target_thread(pid)) return failure(Errno::esrch);
+    if (!thread_exists(pid)) return failure(Errno::esrch);
     int32_t priority;
     if (!read_app(priority, parameter)) return failure(Errno::efault);
     if (!valid_policy(policy)) return failure(Errno::einval);

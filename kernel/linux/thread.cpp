@@ -10,6 +10,7 @@
 #include "linux/process.hpp"
 #include "linux/syscall.hpp"
 #include "sched/scheduler.hpp"
+#include "sched/thread_table.hpp"
 
 extern "C" void return_from_clone();
 
@@ -114,6 +115,7 @@ int64_t sys_exit(const SyscallArgs& args) {
     // What pthread_join waits for: the tid word cleared and a futex wake on it.
     if (self->clear_child_tid && write_tid(self->clear_child_tid, 0))
         futex_wake(reinterpret_cast<const uint32_t*>(self->clear_child_tid), 1, 0xffffffff);
+    sched::thread_table::remove(self);                                 // its tid names no thread from now on
     if (sched::release_thread() == 0) end_vm(args.integer(0) & 0xff);  // the last thread
     sched::exit_current();
 }

@@ -14,11 +14,7 @@ void RunQueue::push(Thread* thread) {
 
 Thread* RunQueue::pop() {
     Thread* thread = head_;
-    if (!thread) return nullptr;
-    head_ = thread->queue_next;
-    if (!head_) tail_ = nullptr;
-    --size_;
-    thread->queue_next = nullptr;
+    if (thread) unlink(thread, nullptr);
     return thread;
 }
 
@@ -26,16 +22,30 @@ Thread* RunQueue::take_for(uint32_t cpu) {
     Thread* previous = nullptr;
     for (Thread* t = head_; t; previous = t, t = t->queue_next) {
         if (!(t->affinity & (1ull << cpu)) || t->on_cpu) continue;
-        if (previous)
-            previous->queue_next = t->queue_next;
-        else
-            head_ = t->queue_next;
-        if (tail_ == t) tail_ = previous;
-        --size_;
-        t->queue_next = nullptr;
+        unlink(t, previous);
         return t;
     }
     return nullptr;
+}
+
+void RunQueue::unlink(Thread* thread, Thread* previous) {
+    if (previous)
+        previous->queue_next = thread->queue_next;
+    else
+        head_ = thread->queue_next;
+    if (tail_ == thread) tail_ = previous;
+    --size_;
+    thread->queue_next = nullptr;
+}
+
+bool RunQueue::remove(Thread* thread) {
+    Thread* previous = nullptr;
+    for (Thread* t = head_; t; previous = t, t = t->queue_next) {
+        if (t != thread) continue;
+        unlink(t, previous);
+        return true;
+    }
+    return false;
 }
 
 void SleepQueue::insert(Thread* thread) {

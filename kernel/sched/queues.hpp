@@ -16,10 +16,14 @@ public:
     // Unlinks and returns the first thread allowed on `cpu` that no CPU is still switching
     // away from (for an idle CPU stealing work), or nullptr.
     Thread* take_for(uint32_t cpu);
+    // Unlinks `thread` if it is queued here (its affinity changed); false when it is not.
+    bool remove(Thread* thread);
     uint32_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
 
 private:
+    void unlink(Thread* thread, Thread* previous);  // `previous` precedes it, or nullptr at the head
+
     Thread* head_ = nullptr;
     Thread* tail_ = nullptr;
     uint32_t size_ = 0;

@@ -74,15 +74,42 @@ void program_timer(CpuScheduler& cs) {
 
 void reap(Thread* t) { destroy_thread(t); }
 
-// A CPU the thread may run on. It need not be online yet: a CPU still starting finds the
-// thread in its queue when it enters its idle loop.
-uint32_t first_allowed_cpu(const Thread* t) {
+// The least loaded online CPU the thread may run on (its queue plus its running thread);
+// with none online, the first it may use: a CPU still starting finds the thread in its
+// queue when it enters its idle loop.
+uint32_t least_loaded_allowed(const Thread* t) {
+    uint32_t best = max_cpus, best_load = ~0u;
+    for (uint32_t i = 0; i < online_count; ++i) {
+        if (!cpus[i].online || !(t->affinity & (1ull << i))) continue;
+        uint32_t load = cpus[i].runnable.size() + (cpus[i].current->is_idle ? 0 : 1);
+        if (load < best_load) {
+            best = i;
+            best_load = load;
+        }
+    }
+    if (best != max_cpus) return best;
     for (uint32_t i = 0; i < online_count; ++i)
         if (t->affinity & (1ull << i)) return i;
     return 0;
 }
 
 void kick(uint32_t cpu);
+
+// Queues a runnable thread that is in no run queue: on `preferred` when its mask allows
+// that CPU, else on the least loaded one it may use, which is made to notice it. With
+// interrupts off and no CPU lock held. (A mask that changes meanwhile is caught when the
+// thread is taken from the queue: schedule() never runs a thread where it may not run.)
+void place(Thread* t, uint32_t preferred) {
+    uint32_t target =
+        preferred < online_count && (t->affinity & (1ull << preferred)) ? preferred : least_loaded_allowed(t);
+    CpuScheduler& cs = cpus[target];
+    cs.lock.lock();
+    t->cpu = target;
+    t->state = ThreadState::runnable;
+    cs.runnable.push(t);
+    cs.lock.unlock();
+    kick(target);
+}
 
 // Work that belongs to the thread now running, after any switch.
 void finish_switch() {
@@ -94,13 +121,7 @@ void finish_switch() {
     if (cs.to_migrate && cs.to_migrate != cs.current) {
         Thread* t = cs.to_migrate;
         cs.to_migrate = nullptr;
-        uint32_t target = first_allowed_cpu(t);
-        CpuScheduler& other = cpus[target];
-        other.lock.lock();
-        t->cpu = target;
-        other.runnable.push(t);
-        other.lock.unlock();
-        kick(target);
+        place(t, max_cpus);
     }
     cs.lock.lock();
     program_timer(cs);
@@ -173,10 +194,44 @@ uint32_t cpu_count() { return online_count; }
 
 uint32_t this_cpu_index() { return arch::this_cpu().cpu_index; }
 
-void set_affinity(Thread* thread, uint64_t mask) {
-    thread->affinity = mask;
+void set_own_affinity(uint64_t mask) {
+    local().current->affinity = mask;
     if (!(mask & (1ull << arch::this_cpu().cpu_index))) schedule();  // leave this CPU now
 }
+
+void set_affinity(Thread& thread, uint64_t mask) {
+    bool irq = arch::disable_interrupts();
+    // Its CPU changes only under that CPU's lock: lock the one it names, then check.
+    CpuScheduler* cs;
+    for (;;) {
+        uint32_t cpu = __atomic_load_n(&thread.cpu, __ATOMIC_RELAXED);
+        cs = &cpus[cpu];
+        cs->lock.lock();
+        if (thread.cpu == cpu) break;
+        cs->lock.unlock();
+    }
+    thread.affinity = mask;
+    const uint32_t cpu = thread.cpu;
+    bool move = false;
+    if (!(mask & (1ull << cpu))) {
+        if (thread.state == ThreadState::running) {
+            // Running there now: its CPU switches at the next boundary to the app, and
+            // schedule() sends it where it may run.
+            cs->need_resched = true;
+            cs->lock.unlock();
+            arch::apic::send_ipi(cs->apic_id, arch::apic::reschedule_vector);
+            arch::restore_interrupts(irq);
+            return;
+        }
+        // Queued there: move it now. (Blocked: wake() places it; on its way between
+        // queues: placed with the new mask, or moved when taken from a queue.)
+        move = thread.state == ThreadState::runnable && cs->runnable.remove(&thread);
+    }
+    cs->lock.unlock();
+    if (move) place(&thread, max_cpus);
+    arch::restore_interrupts(irq);
+}
+
 void set_cpu_count(uint32_t count) { online_count = count < max_cpus ? count : max_cpus; }
 
 Thread* current() { return local().current; }
@@ -196,29 +251,9 @@ void start(Thread* thread) {
     // often blocks right away (pthread_join, a condition variable), and waking another
     // vCPU costs an IPI and, on a busy host, a host scheduling delay. Otherwise on the
     // least loaded CPU it may use, so that work spreads.
-    uint32_t self = arch::this_cpu().cpu_index;
-    uint32_t best = self;
-    if (!(thread->affinity & (1ull << self)) || !local().runnable.empty()) {
-        uint32_t best_load = ~0u;
-        for (uint32_t i = 0; i < online_count; ++i) {
-            if (!cpus[i].online || !(thread->affinity & (1ull << i))) continue;
-            uint32_t load = cpus[i].runnable.size() + (cpus[i].current->is_idle ? 0 : 1);
-            if (load < best_load) {
-                best = i;
-                best_load = load;
-            }
-        }
-    }
     __atomic_add_fetch(&live_count, 1, __ATOMIC_RELAXED);
-    CpuScheduler& cs = cpus[best];
-    {
-        LockGuard guard(cs.lock);
-        thread->cpu = best;
-        thread->state = ThreadState::runnable;
-        cs.runnable.push(thread);
-    }
     bool irq = arch::disable_interrupts();
-    kick(best);
+    place(thread, local().runnable.empty() ? arch::this_cpu().cpu_index : max_cpus);
     arch::restore_interrupts(irq);
 }
 
@@ -235,7 +270,15 @@ void schedule() {
         else
             cs.to_migrate = previous;  // queued elsewhere once its stack is free
     }
-    Thread* next = cs.runnable.pop();
+    // A thread whose mask no longer allows this CPU (changed while it was queued here)
+    // does not run here: it is moved once the lock is dropped.
+    const uint64_t here = 1ull << arch::this_cpu().cpu_index;
+    Thread* misplaced = nullptr;
+    Thread* next;
+    while ((next = cs.runnable.pop()) && !(next->affinity & here)) {
+        next->queue_next = misplaced;
+        misplaced = next;
+    }
     if (!next) next = &cs.idle;
     next->state = ThreadState::running;
     next->cpu = arch::this_cpu().cpu_index;
@@ -243,6 +286,11 @@ void schedule() {
     cs.need_resched = false;
     if (previous->state == ThreadState::dead) cs.to_reap = previous;
     cs.lock.unlock();
+    while (misplaced) {
+        Thread* t = misplaced;
+        misplaced = t->queue_next;
+        place(t, max_cpus);
+    }
     if (next != previous) switch_threads(cs, previous, next, now);
     finish_switch();
     arch::restore_interrupts(irq);
@@ -279,6 +327,13 @@ void wake(Thread* thread) {
         if (thread->wake_deadline) cs.sleepers.remove(thread);
         thread->wake_deadline = 0;
         thread->state = ThreadState::runnable;
+        if (!(thread->affinity & (1ull << thread->cpu))) {
+            // Its mask changed while it slept: straight to a CPU it may use.
+            cs.lock.unlock();
+            place(thread, max_cpus);
+            arch::restore_interrupts(irq);
+            return;
+        }
         cs.runnable.push(thread);
         cpu = thread->cpu;
         cs.lock.unlock();

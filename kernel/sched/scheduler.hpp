@@ -7,7 +7,9 @@
 // Locking: each CPU's queues are guarded by its own spinlock, taken with interrupts off.
 // A thread's state changes only under the lock of the CPU whose queue holds it. A woken
 // thread may sit in a run queue while its old CPU is still switching away from it: it
-// runs elsewhere only after `on_cpu` drops (set in context_switch.S).
+// runs elsewhere only after `on_cpu` drops (set in context_switch.S). Affinity is a
+// hard rule: schedule() never runs a thread on a CPU outside its mask, and a thread
+// found in a queue its mask no longer allows is moved to one it does.
 #pragma once
 
 #include <stdint.h>
@@ -26,7 +28,11 @@ uint32_t this_cpu_index();
 
 // Restricts the current thread to the CPUs in `mask` (at least one online); it moves at
 // once when this CPU is not among them.
-void set_affinity(Thread* thread, uint64_t mask);
+void set_own_affinity(uint64_t mask);
+// The same for another thread (kept alive by the caller, under sched/thread_table.hpp's
+// lock): queued elsewhere, it moves at once; running elsewhere, its CPU is interrupted
+// and gives it up; blocked, it wakes up on a CPU it may use.
+void set_affinity(Thread& thread, uint64_t mask);
 
 // Makes a new thread runnable on the least loaded CPU it may use.
 void start(Thread* thread);

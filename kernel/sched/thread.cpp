@@ -6,6 +6,7 @@
 #include "lib/string.hpp"
 #include "lib/utility.hpp"
 #include "mm/memory.hpp"
+#include "sched/thread_table.hpp"
 
 namespace eremite::sched {
 namespace {
@@ -31,10 +32,12 @@ Thread* create_app_thread() {
         align_up(reinterpret_cast<uint64_t>(thread->extended_state_allocation), arch::extended_state_alignment));
     memset(thread->extended_state, 0, state_size);
     thread->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+    thread_table::add(thread);
     return thread;
 }
 
 void destroy_thread(Thread* thread) {
+    thread_table::remove(thread);
     mm::free_kernel_stack(thread->kernel_stack);
     mm::free(thread->extended_state_allocation);
     thread->~Thread();

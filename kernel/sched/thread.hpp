@@ -43,6 +43,9 @@ struct Thread {
     void* extended_state_allocation = nullptr;
     uint64_t cpu_time_ns = 0;
     uint64_t ran_since = 0;  // TSC when it last got the CPU
+    bool listed = false;     // in sched/thread_table.hpp, found by tid
+    Thread* table_previous = nullptr;
+    Thread* table_next = nullptr;
 };
 
 inline constexpr uint64_t kernel_stack_size = mm::kernel_stack_size;

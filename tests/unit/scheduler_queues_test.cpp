@@ -73,6 +73,23 @@ TEST(RunQueue, TakingTheTailKeepsTheQueueUsable) {
     EXPECT_EQ(queue.pop(), nullptr);
 }
 
+TEST(RunQueue, RemoveUnlinksOnlyAQueuedThread) {
+    Thread a, b, c, elsewhere;
+    RunQueue queue;
+    queue.push(&a);
+    queue.push(&b);
+    queue.push(&c);
+    EXPECT_FALSE(queue.remove(&elsewhere));  // migrating, or in another CPU's queue
+    EXPECT_TRUE(queue.remove(&b));           // the middle
+    EXPECT_FALSE(queue.remove(&b));
+    EXPECT_TRUE(queue.remove(&c));  // the tail: a push must link after a
+    EXPECT_EQ(queue.size(), 1u);
+    queue.push(&elsewhere);
+    EXPECT_TRUE(queue.remove(&a));  // the head
+    EXPECT_EQ(queue.pop(), &elsewhere);
+    EXPECT_TRUE(queue.empty());
+}
+
 TEST(SleepQueue, WakesInDeadlineOrder) {
     Thread threads[5];
     const uint64_t deadlines[5] = {50, 10, 40, 20, 30};

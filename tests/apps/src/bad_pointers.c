@@ -68,6 +68,11 @@ int main(void) {
     expect_efault("write(non-canonical)", syscall(SYS_write, 1, non_canonical, 16));
     expect_efault("write(PROT_NONE)", syscall(SYS_write, 1, none, 16));
     expect_efault("nanosleep(unmapped)", syscall(SYS_nanosleep, unmapped, NULL));
+    // Reads from page 0 (where syscall rewriting keeps its slide) are EFAULT, as on Linux.
+    expect_efault("nanosleep(NULL)", syscall(SYS_nanosleep, NULL, NULL));
+    expect_efault("write(NULL)", syscall(SYS_write, 1, NULL, 16));
+    expect_efault("write(0x100)", syscall(SYS_write, 1, (void*)0x100, 16));
+    expect_efault("open(NULL)", syscall(SYS_openat, AT_FDCWD, NULL, O_RDONLY));
     expect_efault("getrandom(read-only)", syscall(SYS_getrandom, readonly, 16, 0));
     expect_efault("getrandom(kernel half)", syscall(SYS_getrandom, kernel_half, 16, 0));
     expect_efault("sched_setaffinity(kernel half)", syscall(SYS_sched_setaffinity, 0, 8, kernel_half));
