@@ -3,14 +3,18 @@
 // the guest walks paths itself, one name at a time, so symlinks and ".." resolve in the
 // guest's tree and nothing it asks can reach outside the mounted directory.
 //
-// Each call is an exit to ehyve (about 25 µs on kvm-pvm), so data moves in large pieces:
-// a read or write of up to 1 MiB is one call, through kernel frames handed to the host as
-// segments (the host reads and writes them directly with preadv/pwritev).
+// Each call is an exit to ehyve (about 25 µs on kvm-pvm), so data moves in large pieces,
+// as segments of guest-physical memory that the host reads and writes directly with
+// preadv/pwritev. A read or write with the app's buffer hands the host the app's own
+// pages (pinned for the call: mm::AppMemory::pin_for_io), up to 4 MiB and 256 runs of
+// contiguous frames per call, so the host's copy is the only one; a kernel buffer goes
+// through 1 MiB of kernel frames (a bounce) instead.
 #include "fs/hostfs.hpp"
 
 #include "drivers/hypercall.hpp"
 #include "fs/file.hpp"
 #include "lib/string.hpp"
+#include "mm/app_memory.hpp"
 #include "mm/memory.hpp"
 #include "sync/mutex.hpp"
 
@@ -348,11 +352,39 @@ private:
     uint64_t count_ = 0;
 };
 
+// The runs of app memory one direct transfer covers, and the same as host segments.
+struct DirectRuns {
+    mm::PhysicalRun runs[abi::host_segments_max];
+    abi::HostSegment segments[abi::host_segments_max];
+};
+
+// A pin on app memory for one host call (mm::AppMemory::pin_for_io), released at the
+// end of the scope.
+class AppPin {
+public:
+    AppPin(uint8_t* app, uint64_t length, bool host_writes, DirectRuns& runs)
+        : bytes_(mm::app_memory().pin_for_io(reinterpret_cast<uint64_t>(app), length, host_writes, runs.runs,
+                                             abi::host_segments_max, count_)) {
+        for (size_t i = 0; i < count_; ++i)
+            runs.segments[i] = abi::HostSegment{runs.runs[i].address, runs.runs[i].length};
+    }
+    ~AppPin() { mm::app_memory().unpin_for_io(); }
+    AppPin(const AppPin&) = delete;
+    AppPin& operator=(const AppPin&) = delete;
+    uint64_t bytes() const { return bytes_; }
+    uint32_t count() const { return static_cast<uint32_t>(count_); }
+
+private:
+    size_t count_ = 0;
+    uint64_t bytes_;
+};
+
 class HostFile final : public File {
 public:
     HostFile(HostNode& node, uint64_t io_handle, uint32_t flags) : File(flags), node_(&node), io_handle_(io_handle) {}
     ~HostFile() override {
         delete bounce_;
+        mm::free(direct_);
         release_handle(io_handle_);
     }
 
@@ -362,24 +394,8 @@ public:
     Result<uint64_t> read(const IoBuffer& buffer, uint64_t length, uint64_t& position) override {
         if (node_->is_directory()) return error(Errno::eisdir);
         MutexGuard guard(lock_);
-        if (!bounce_ready()) return error(Errno::enomem);
-        uint64_t done = 0;
-        while (done < length) {
-            uint64_t want = min(length - done, bounce_->capacity());
-            auto got = through_bounce(abi::HostFileOp::read, position + done, want);
-            if (!got.ok()) return done ? Result<uint64_t>(done) : Error{got.error_code()};
-            uint64_t count = got.value();
-            for (uint64_t at = 0; at < count; at += page_size) {
-                uint64_t piece = min(page_size, count - at);
-                if (!buffer.fill(done + at, bounce_->page(at / page_size), piece)) {
-                    done += at;
-                    position += done;
-                    return done ? Result<uint64_t>(done) : error(Errno::efault);
-                }
-            }
-            done += count;
-            if (count < want) break;  // end of file
-        }
+        uint64_t done = TRY(buffer.in_app() ? direct(abi::HostFileOp::read, buffer.address(), length, position)
+                                            : read_bounced(buffer, length, position));
         position += done;
         return done;
     }
@@ -387,26 +403,9 @@ public:
     Result<uint64_t> write(const IoBuffer& buffer, uint64_t length, uint64_t& position) override {
         node_->forget_stat();
         MutexGuard guard(lock_);
-        if (!bounce_ready()) return error(Errno::enomem);
-        bool appending = flags() & o_append;
-        uint64_t done = 0;
-        while (done < length) {
-            uint64_t want = min(length - done, bounce_->capacity());
-            for (uint64_t at = 0; at < want; at += page_size) {
-                uint64_t piece = min(page_size, want - at);
-                if (!buffer.drain(bounce_->page(at / page_size), done + at, piece)) {
-                    want = at;
-                    break;
-                }
-            }
-            if (want == 0) return done ? Result<uint64_t>(done) : error(Errno::efault);
-            auto put = through_bounce(abi::HostFileOp::write, position + done, want);
-            if (!put.ok()) return done ? Result<uint64_t>(done) : Error{put.error_code()};
-            uint64_t count = put.value();
-            done += count;
-            if (count < want) break;
-        }
-        if (appending) {
+        uint64_t done = TRY(buffer.in_app() ? direct(abi::HostFileOp::write, buffer.address(), length, position)
+                                            : write_bounced(buffer, length, position));
+        if (flags() & o_append) {
             // The host appended at its end of file: the position follows it.
             position = static_cast<uint64_t>(node_->attributes().size);
         } else {
@@ -456,6 +455,79 @@ public:
     }
 
 private:
+    // Moves up to `length` bytes between the file at `position` and the app's memory at
+    // `app`, as few host calls as the runs allow (the lock held). Stops early at the end
+    // of the file, a short write, or a page the transfer may not use; EFAULT when that
+    // is the first page.
+    Result<uint64_t> direct(abi::HostFileOp op, uint8_t* app, uint64_t length, uint64_t position) {
+        if (!direct_) direct_ = static_cast<DirectRuns*>(mm::allocate(sizeof(DirectRuns)));
+        if (!direct_) return error(Errno::enomem);
+        uint64_t done = 0;
+        while (done < length) {
+            Caller caller;
+            if (!caller.ok()) return done ? Result<uint64_t>(done) : error(Errno::enomem);
+            uint64_t want = min(length - done, abi::host_transfer_max);
+            AppPin pin(app + done, want, op == abi::HostFileOp::read, *direct_);
+            if (pin.bytes() == 0) return done ? Result<uint64_t>(done) : error(Errno::efault);
+            caller.args().handle = io_handle_;
+            caller.args().offset = position + done;
+            caller.args().segment_count = pin.count();
+            caller.args().segments = mm::to_physical(direct_->segments).value;
+            auto moved = caller.run(op);
+            if (!moved.ok()) return done ? Result<uint64_t>(done) : Error{moved.error_code()};
+            auto count = static_cast<uint64_t>(moved.value());
+            if (count > pin.bytes()) return error(Errno::eio);  // the host may not claim more than asked
+            done += count;
+            if (count < pin.bytes()) break;
+        }
+        return done;
+    }
+
+    // A read into a kernel buffer, through the bounce frames (the lock held).
+    Result<uint64_t> read_bounced(const IoBuffer& buffer, uint64_t length, uint64_t position) {
+        if (!bounce_ready()) return error(Errno::enomem);
+        uint64_t done = 0;
+        while (done < length) {
+            uint64_t want = min(length - done, bounce_->capacity());
+            auto got = through_bounce(abi::HostFileOp::read, position + done, want);
+            if (!got.ok()) return done ? Result<uint64_t>(done) : Error{got.error_code()};
+            uint64_t count = got.value();
+            for (uint64_t at = 0; at < count; at += page_size) {
+                uint64_t piece = min(page_size, count - at);
+                if (!buffer.fill(done + at, bounce_->page(at / page_size), piece)) {
+                    done += at;
+                    return done ? Result<uint64_t>(done) : error(Errno::efault);
+                }
+            }
+            done += count;
+            if (count < want) break;  // end of file
+        }
+        return done;
+    }
+
+    // A write from a kernel buffer, through the bounce frames (the lock held).
+    Result<uint64_t> write_bounced(const IoBuffer& buffer, uint64_t length, uint64_t position) {
+        if (!bounce_ready()) return error(Errno::enomem);
+        uint64_t done = 0;
+        while (done < length) {
+            uint64_t want = min(length - done, bounce_->capacity());
+            for (uint64_t at = 0; at < want; at += page_size) {
+                uint64_t piece = min(page_size, want - at);
+                if (!buffer.drain(bounce_->page(at / page_size), done + at, piece)) {
+                    want = at;
+                    break;
+                }
+            }
+            if (want == 0) return done ? Result<uint64_t>(done) : error(Errno::efault);
+            auto put = through_bounce(abi::HostFileOp::write, position + done, want);
+            if (!put.ok()) return done ? Result<uint64_t>(done) : Error{put.error_code()};
+            uint64_t count = put.value();
+            done += count;
+            if (count < want) break;
+        }
+        return done;
+    }
+
     // One host call that moves up to `length` bytes through the bounce frames (the lock
     // held); the count the host reports, never more than asked.
     Result<uint64_t> through_bounce(abi::HostFileOp op, uint64_t offset, uint64_t length) {
@@ -480,6 +552,7 @@ private:
     uint64_t io_handle_;
     Mutex lock_;
     Bounce* bounce_ = nullptr;
+    DirectRuns* direct_ = nullptr;  // for transfers with the app's memory
 };
 
 Result<Ref<File>> HostNode::open(uint32_t flags) {

@@ -35,7 +35,8 @@ namespace {
 // from its TLB: until then a thread on another CPU could still write to them.
 class DeferredFrees {
 public:
-    explicit DeferredFrees(uint64_t start) : start_(start) {}
+    // `io_pins`: while the host may be reading or writing app frames, none is freed.
+    DeferredFrees(uint64_t start, const uint32_t& io_pins) : io_pins_(io_pins), start_(start) {}
     ~DeferredFrees() { release(end_); }
     void add(PhysAddr frame, bool was_present, uint64_t address) {
         if (count_ == capacity) release(address);
@@ -51,12 +52,16 @@ public:
 private:
     void release(uint64_t until) {
         if (mapped_ && until > start_) smp::shoot_down(start_, until);
+        // New pins wait for the lock this caller holds; the ones held end on their own.
+        if (count_)
+            while (__atomic_load_n(&io_pins_, __ATOMIC_ACQUIRE)) arch::pause();
         for (size_t i = 0; i < count_; ++i) free_frames(frames_[i]);
         count_ = 0;
         mapped_ = false;
         start_ = until;
     }
     static constexpr size_t capacity = 256;
+    const uint32_t& io_pins_;
     PhysAddr frames_[capacity];
     size_t count_ = 0;
     bool mapped_ = false;  // something was present: TLBs may hold it
@@ -67,7 +72,7 @@ private:
 
 void AppMemory::unmap_pages(uint64_t start, uint64_t end) {
     arch::PageTable& table = kernel_page_table();
-    DeferredFrees frees(start);
+    DeferredFrees frees(start, io_pins_);
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
         if (!entry) {
@@ -219,7 +224,7 @@ Result<void> AppMemory::protect(uint64_t start, uint64_t end, uint32_t protectio
 Result<void> AppMemory::discard(uint64_t start, uint64_t end) {
     SpinGuard guard(lock_);
     arch::PageTable& table = kernel_page_table();
-    DeferredFrees frees(start);
+    DeferredFrees frees(start, io_pins_);
     for (uint64_t address = start; address < end; address += page_size) {
         uint64_t* entry = table.leaf(address);
         // Only anonymous pages: frames of the app image are not ours to drop.
@@ -275,6 +280,41 @@ bool AppMemory::handle_fault(uint64_t address, uint64_t error_code) {
     }
     ++fault_count_;
     return true;
+}
+
+uint64_t AppMemory::pin_for_io(uint64_t address, uint64_t length, bool host_writes, PhysicalRun* runs, size_t capacity,
+                               size_t& run_count) {
+    run_count = 0;
+    SpinGuard guard(lock_);
+    // Taken under the lock that every free of app frames holds: a free that comes later
+    // sees the pin.
+    __atomic_add_fetch(&io_pins_, 1, __ATOMIC_ACQ_REL);
+    uint64_t end;
+    if (!checked_add(address, length, end) || end > (1ull << 47)) return 0;
+    arch::PageTable& table = kernel_page_table();
+    uint64_t cursor = address;
+    while (cursor < end) {
+        const Region* region = regions_.find(cursor);
+        if (!region) break;
+        const uint32_t protection = region->protection;
+        if (!(protection & prot_read) || (host_writes && !(protection & prot_write))) break;
+        const uint64_t page = align_down(cursor, page_size);
+        uint64_t* entry = table.leaf(page);
+        if (!entry || !(*entry & arch::page_present)) {
+            if (!map_zeroed(page, page + page_size, protection).ok()) break;
+            entry = table.leaf(page);
+        }
+        const uint64_t physical = (*entry & arch::page_address_mask) + (cursor - page);
+        const uint64_t piece = min(end, page + page_size) - cursor;
+        if (run_count && runs[run_count - 1].address + runs[run_count - 1].length == physical) {
+            runs[run_count - 1].length += piece;
+        } else {
+            if (run_count == capacity) break;
+            runs[run_count++] = PhysicalRun{physical, piece};
+        }
+        cursor += piece;
+    }
+    return cursor - address;
 }
 
 size_t AppMemory::copy_regions(Region* out, size_t capacity) {

@@ -12,6 +12,7 @@
 // lock while its holder waits for that CPU).
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/result.hpp"
@@ -27,6 +28,12 @@ inline constexpr uint64_t app_stack_top = 0x7ffffffff000;
 inline constexpr uint64_t app_stack_size = 8ull << 20;  // RLIMIT_STACK
 inline constexpr uint64_t app_mmap_base = app_stack_top - (128ull << 20);
 inline constexpr uint64_t app_pie_base = 0x555555554000;  // ELF_ET_DYN_BASE
+
+// A piece of guest-physical memory behind app pages (for a transfer by the host).
+struct PhysicalRun {
+    uint64_t address;
+    uint64_t length;
+};
 
 class AppMemory {
 public:
@@ -64,6 +71,18 @@ public:
     // that reading it cannot fault (for exception handlers, which must not fault).
     bool present(uint64_t address, uint64_t length);
 
+    // Readies [address, address + length) for a transfer the host makes straight into
+    // (`host_writes`) or out of app memory: its pages are made present (demand-zero pages
+    // are mapped now) and described as runs of guest-physical memory, adjacent frames
+    // merged, at most `capacity` runs. Returns the bytes described: fewer than `length`
+    // when a page may not be accessed that way or the runs are full, 0 when the first
+    // page may not. Every call holds a pin until unpin_for_io(), whatever it returned:
+    // while any pin is held no frame of the app is freed (munmap, mremap and
+    // MADV_DONTNEED wait), so the host never touches a frame that went elsewhere. Nothing
+    // between the two calls may touch app memory or wait for another thread.
+    uint64_t pin_for_io(uint64_t address, uint64_t length, bool host_writes, PhysicalRun* runs, size_t capacity,
+                        size_t& run_count);
+    void unpin_for_io() { __atomic_sub_fetch(&io_pins_, 1, __ATOMIC_RELEASE); }
     uint64_t fault_count() const { return fault_count_; }
 
     // Copies the regions in address order into `out`, at most `capacity` of them, and
@@ -84,6 +103,7 @@ private:
     uint64_t break_start_ = 0;
     uint64_t break_current_ = 0;
     uint64_t fault_count_ = 0;
+    uint32_t io_pins_ = 0;  // transfers by the host in flight (pin_for_io)
 };
 
 AppMemory& app_memory();
