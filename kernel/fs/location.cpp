@@ -5,18 +5,29 @@
 
 namespace eremite::fs {
 
+bool Location::fill(Step& step, Node& node, const char* name, uint32_t length) {
+    if (length > inline_name_bytes) {
+        step.heap_name = static_cast<char*>(mm::allocate(length));
+        if (!step.heap_name) return false;
+        memcpy(step.heap_name, name, length);
+    } else {
+        memcpy(step.inline_name, name, length);
+    }
+    step.name_length = length;
+    step.node = &node;
+    node.retain();
+    return true;
+}
+
 Location::Location(const Location& other) {
     if (!reserve(other.depth_)) return;
     for (uint32_t i = 0; i < other.depth_; ++i) {
         const Step& from = other.steps_[i];
-        char* name = static_cast<char*>(mm::allocate(from.name_length ? from.name_length : 1));
-        if (!name) {
+        if (!fill(steps_[depth_], *from.node, from.name(), from.name_length)) {
             clear();
             return;
         }
-        memcpy(name, from.name, from.name_length);
-        from.node->retain();
-        steps_[depth_++] = Step{from.node, name, from.name_length};
+        ++depth_;
     }
 }
 
@@ -28,27 +39,35 @@ Location& Location::operator=(const Location& other) {
     return *this;
 }
 
-Location::Location(Location&& other) : steps_(other.steps_), depth_(other.depth_), capacity_(other.capacity_) {
-    other.steps_ = nullptr;
-    other.depth_ = other.capacity_ = 0;
+void Location::take(Location& other) {
+    if (other.steps_ == other.inline_) {
+        memcpy(inline_, other.inline_, other.depth_ * sizeof(Step));  // heap names move along
+        steps_ = inline_;
+        capacity_ = inline_steps;
+    } else {
+        steps_ = other.steps_;
+        capacity_ = other.capacity_;
+    }
+    depth_ = other.depth_;
+    other.steps_ = other.inline_;
+    other.capacity_ = inline_steps;
+    other.depth_ = 0;
 }
+
+Location::Location(Location&& other) { take(other); }
 
 Location& Location::operator=(Location&& other) {
     if (this != &other) {
         clear();
-        mm::free(steps_);
-        steps_ = other.steps_;
-        depth_ = other.depth_;
-        capacity_ = other.capacity_;
-        other.steps_ = nullptr;
-        other.depth_ = other.capacity_ = 0;
+        if (steps_ != inline_) mm::free(steps_);
+        take(other);
     }
     return *this;
 }
 
 Location::~Location() {
     clear();
-    mm::free(steps_);
+    if (steps_ != inline_) mm::free(steps_);
 }
 
 void Location::clear() {
@@ -57,11 +76,11 @@ void Location::clear() {
 
 bool Location::reserve(uint32_t capacity) {
     if (capacity <= capacity_) return true;
-    uint32_t wanted = capacity < 8 ? 8 : capacity * 2;
+    uint32_t wanted = capacity * 2;
     auto* steps = static_cast<Step*>(mm::allocate(wanted * sizeof(Step)));
     if (!steps) return false;
     if (depth_) memcpy(steps, steps_, depth_ * sizeof(Step));
-    mm::free(steps_);
+    if (steps_ != inline_) mm::free(steps_);
     steps_ = steps;
     capacity_ = wanted;
     return true;
@@ -74,18 +93,14 @@ Result<Location> Location::at_root(Node& root) {
 }
 
 Result<void> Location::enter(Node& child, Name name) {
-    if (!reserve(depth_ + 1)) return error(Errno::enomem);
-    char* copy = static_cast<char*>(mm::allocate(name.length ? name.length : 1));
-    if (!copy) return error(Errno::enomem);
-    memcpy(copy, name.text, name.length);
-    child.retain();
-    steps_[depth_++] = Step{&child, copy, name.length};
+    if (!reserve(depth_ + 1) || !fill(steps_[depth_], child, name.text, name.length)) return error(Errno::enomem);
+    ++depth_;
     return {};
 }
 
 void Location::leave_step() {
     Step& step = steps_[--depth_];
-    mm::free(step.name);
+    if (step.name_length > inline_name_bytes) mm::free(step.heap_name);
     step.node->release();
 }
 
@@ -104,7 +119,7 @@ bool Location::path(char* buffer, uint64_t capacity, uint64_t& length) const {
         const Step& step = steps_[i];
         if (length + 1 + step.name_length > capacity) return false;
         buffer[length++] = '/';
-        memcpy(buffer + length, step.name, step.name_length);
+        memcpy(buffer + length, step.name(), step.name_length);
         length += step.name_length;
     }
     return true;

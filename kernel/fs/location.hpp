@@ -33,18 +33,31 @@ public:
     bool path(char* buffer, uint64_t capacity, uint64_t& length) const;
 
 private:
+    // A path walk copies and builds locations all the time (every stat starts from a copy
+    // of the working directory): short names and shallow chains live inside the object,
+    // so the common walk allocates nothing.
+    static constexpr uint32_t inline_name_bytes = 24;
+    static constexpr uint32_t inline_steps = 6;
     struct Step {
         Node* node;  // a reference held
-        char* name;  // heap copy, not NUL-terminated
         uint32_t name_length;
+        union {
+            char inline_name[inline_name_bytes];  // names up to inline_name_bytes
+            char* heap_name;                      // longer ones: a heap copy
+        };
+        const char* name() const { return name_length <= inline_name_bytes ? inline_name : heap_name; }
     };
     void clear();
     void leave_step();
     bool reserve(uint32_t capacity);
+    // Fills `step` with `node` (retained) and a copy of `name`; false without memory.
+    static bool fill(Step& step, Node& node, const char* name, uint32_t length);
+    void take(Location& other);  // moves other's steps here (this one empty)
 
-    Step* steps_ = nullptr;
+    Step* steps_ = inline_;
     uint32_t depth_ = 0;
-    uint32_t capacity_ = 0;
+    uint32_t capacity_ = inline_steps;
+    Step inline_[inline_steps];
 };
 
 }  // namespace eremite::fs

@@ -138,22 +138,20 @@ Result<Location> walk(const Location& start, const char* path, uint32_t flags) {
         if (!copy.depth()) return error(Errno::enomem);
         return copy;
     }
-    // The path still to walk. A symlink's target replaces the link's component in it,
-    // so `pending` holds up to two paths' worth.
+    // The path still to walk: `path` itself until a symlink's target replaces the link's
+    // component in it; then a heap buffer of up to two paths' worth (allocated only when
+    // a walk meets a symlink: most walks allocate nothing).
     uint64_t length = strlen(path);
     if (length >= path_max) return error(Errno::enametoolong);
-    auto* pending = static_cast<char*>(mm::allocate(2 * path_max));
-    auto* target = static_cast<char*>(mm::allocate(path_max));
+    const char* pending = path;
     struct Buffers {
-        char* a;
-        char* b;
+        char* spliced = nullptr;  // 2 * path_max
+        char* target = nullptr;   // path_max
         ~Buffers() {
-            mm::free(a);
-            mm::free(b);
+            mm::free(spliced);
+            mm::free(target);
         }
-    } buffers{pending, target};
-    if (!pending || !target) return error(Errno::enomem);
-    memcpy(pending, path, length + 1);
+    } buffers;
 
     // Where "/" and ".." stop: the root, or the start for RESOLVE_BENEATH/IN_ROOT.
     bool confined = flags & (walk_beneath | walk_in_root);
@@ -206,13 +204,19 @@ Result<Location> walk(const Location& start, const char* path, uint32_t flags) {
             if (flags & walk_no_symlinks) return error(Errno::eloop);
             if ((flags & walk_no_magic_links) && is_magic_link(*child)) return error(Errno::eloop);
             if (++links > max_symlinks) return error(Errno::eloop);
-            uint64_t target_length = TRY(child->read_link(target, path_max));
+            if (!buffers.spliced) {
+                buffers.spliced = static_cast<char*>(mm::allocate(2 * path_max));
+                buffers.target = static_cast<char*>(mm::allocate(path_max));
+                if (!buffers.spliced || !buffers.target) return error(Errno::enomem);
+            }
+            uint64_t target_length = TRY(child->read_link(buffers.target, path_max));
             if (target_length == 0) return error(Errno::enoent);
             uint64_t rest_length = strlen(pending + end);
             if (target_length + rest_length + 1 >= 2 * path_max) return error(Errno::enametoolong);
-            // pending becomes target + the rest (which starts with '/' or is empty).
-            memmove(pending + target_length, pending + end, rest_length + 1);
-            memcpy(pending, target, target_length);
+            // The path becomes target + the rest (which starts with '/' or is empty).
+            memmove(buffers.spliced + target_length, pending + end, rest_length + 1);
+            memcpy(buffers.spliced, buffers.target, target_length);
+            pending = buffers.spliced;
             cursor = 0;
             if (pending[0] == '/') TRY(restart_at_root(at));
             continue;

@@ -646,6 +646,47 @@ TEST_F(Vfs, LocationsHoldTheirNodes) {
 
 // ---- The start of a walk, the working directory, umask ----------------------------
 
+// Short names and shallow chains live inside a Location, longer ones on the heap: both
+// kinds survive copies, moves, assignments and leaving, at every depth.
+TEST_F(Vfs, LocationsWithLongNamesAndDeepChains) {
+    const std::string long_name(200, 'n');
+    const std::string names[] = {
+        "a", long_name, "exactly_twenty_four_byte", "twenty_five_bytes_is_more", "b", "c", "d", long_name + "2",
+        "e", "f"};
+    std::string path, expected = here();
+    std::vector<Ref<Node>> nodes;
+    for (const std::string& component : names) {
+        path += (path.empty() ? "" : "/") + component;
+        expected += "/" + component;
+        nodes.push_back(make_directory(path.c_str()));
+    }
+    Location deep = at(path.c_str());
+    EXPECT_EQ(deep.node(), nodes.back().get());
+    EXPECT_EQ(path_of(deep), expected);
+    Location copy(deep);
+    EXPECT_EQ(path_of(copy), expected);
+    Location moved(static_cast<Location&&>(copy));
+    EXPECT_EQ(copy.depth(), 0u);
+    EXPECT_EQ(path_of(moved), expected);
+    Location assigned = at("a");
+    assigned = moved;
+    EXPECT_EQ(path_of(assigned), expected);
+    Location shallow = at("a");
+    shallow = static_cast<Location&&>(assigned);  // an inline chain takes a heap one
+    EXPECT_EQ(path_of(shallow), expected);
+    assigned = at("a");  // and the other way
+    EXPECT_EQ(path_of(assigned), here("/a"));
+    for (size_t i = 0; i < 8; ++i) shallow.leave();
+    EXPECT_EQ(path_of(shallow), here("/a/" + long_name));
+    EXPECT_EQ(shallow.node(), nodes[1].get());
+    uint64_t references = nodes.back()->references();
+    {
+        Location again(deep);
+        EXPECT_EQ(nodes.back()->references(), references + 1);
+    }
+    EXPECT_EQ(nodes.back()->references(), references);
+}
+
 TEST_F(Vfs, StartForAnAbsolutePathIsTheRoot) {
     EXPECT_EQ(outcome(start_for(at_fdcwd, "/x")), "/");
     EXPECT_EQ(outcome(start_for(12345, "/x")), "/");  // dirfd is not even looked at
