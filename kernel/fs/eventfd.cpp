@@ -18,6 +18,8 @@ public:
     EventFd(uint64_t initial, bool semaphore, uint32_t flags)
         : File(o_rdwr | (flags & o_nonblock)), count_(initial), semaphore_(semaphore) {}
 
+    bool seek_does_nothing() const override { return true; }
+
     Result<uint64_t> read(const IoBuffer& buffer, uint64_t length, uint64_t&) override {
         if (length < sizeof(uint64_t)) return error(Errno::einval);
         uint64_t value;

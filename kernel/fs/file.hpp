@@ -45,6 +45,9 @@ public:
     virtual Node* node() { return nullptr; }
     // Whether lseek/pread/pwrite apply (ESPIPE otherwise).
     virtual bool seekable() const { return false; }
+    // lseek answers the position and changes nothing (Linux's noop_llseek: eventfd),
+    // where other files that are not seekable are ESPIPE.
+    virtual bool seek_does_nothing() const { return false; }
 
     // Reads at `position` and moves it on (a non-seekable file ignores it).
     virtual Result<uint64_t> read(const IoBuffer& buffer, uint64_t length, uint64_t& position);

@@ -136,6 +136,7 @@ int64_t sys_lseek(const SyscallArgs& args) {
     auto file = fs::file_of(args.integer(0));
     if (!file.ok()) return failure(file.error_code());
     File& f = *file.value();
+    if (f.seek_does_nothing()) return static_cast<int64_t>(f.position);
     if (!f.seekable()) return failure(Errno::espipe);
     auto offset = static_cast<int64_t>(args[1]);
     int64_t base;

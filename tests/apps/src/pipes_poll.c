@@ -556,6 +556,7 @@ static void eventfds(void) {
     uint32_t small = 0;
     show("eventfd read of 4 bytes", read(e, &small, sizeof small));
     show("eventfd write of 4 bytes", write(e, &small, sizeof small));
+    show("eventfd lseek (a no-op)", lseek(e, 5, SEEK_SET));
     value = ~0ull;
     show("eventfd write of 0xffffffffffffffff", write(e, &value, sizeof value));
     uint64_t pair[2] = {1, 2};
