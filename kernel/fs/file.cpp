@@ -6,6 +6,10 @@ namespace eremite::fs {
 
 File::~File() { delete location_; }
 
+void File::last_reference_dropped() {
+    if (epoll_watches_ && forget_epoll_watches) forget_epoll_watches(*this);
+}
+
 bool File::set_location(const Location& location) {
     auto* copy = new Location(location);
     if (!copy || copy->depth() != location.depth()) {

@@ -65,6 +65,8 @@ public:
     // (nullptr: they never change, as for a regular file, always ready).
     virtual uint32_t poll_events() { return poll_in | poll_out | poll_rdnorm | poll_wrnorm; }
     virtual WaitQueue* poll_queue() { return nullptr; }
+    // Whether this is an epoll set (fs/epoll.hpp), which may be watched by other sets.
+    virtual bool is_epoll_set() const { return false; }
 
     // What /proc/self/fd/N shows: the path it was opened by, or what a subclass says
     // ("pipe:[3]", "anon_inode:[eventfd]"). False when it does not fit.
@@ -80,11 +82,19 @@ public:
 
 protected:
     ~File() override;
+    // Takes the file out of every epoll set that watches it (fs/epoll.hpp), while its
+    // poll queue still exists.
+    void last_reference_dropped() override;
 
 private:
+    friend class EpollWatches;
     uint32_t flags_;
     Location* location_ = nullptr;
+    void* epoll_watches_ = nullptr;  // the epoll items watching it (fs/epoll.cpp)
 };
+
+// Set by fs/epoll.cpp once a set watches a file: takes the file out of every set.
+inline void (*forget_epoll_watches)(File& file) = nullptr;
 
 // An open file on a node: regular files, directories and symlinks (O_PATH) of tmpfs and
 // the synthetic file systems, through the node's own operations.

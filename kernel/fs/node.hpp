@@ -132,13 +132,19 @@ class RefCounted {
 public:
     void retain() { __atomic_add_fetch(&references_, 1, __ATOMIC_RELAXED); }
     void release() {
-        if (__atomic_sub_fetch(&references_, 1, __ATOMIC_ACQ_REL) == 0) delete this;
+        if (__atomic_sub_fetch(&references_, 1, __ATOMIC_ACQ_REL) == 0) {
+            last_reference_dropped();
+            delete this;
+        }
     }
     uint64_t references() const { return __atomic_load_n(&references_, __ATOMIC_RELAXED); }
 
 protected:
     RefCounted() = default;
     virtual ~RefCounted() = default;
+    // Runs while the whole object still exists, right before it is destroyed (a
+    // destructor runs after its subclasses' are gone).
+    virtual void last_reference_dropped() {}
 
 private:
     uint64_t references_ = 0;

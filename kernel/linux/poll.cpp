@@ -13,6 +13,7 @@
 #include "fs/vfs.hpp"
 #include "lib/string.hpp"
 #include "linux/file_syscalls.hpp"
+#include "linux/wait_timeout.hpp"
 #include "mm/memory.hpp"
 #include "sync/wait_queue.hpp"
 #include "time/clock.hpp"
@@ -23,55 +24,12 @@ namespace {
 using fs::File;
 using fs::Ref;
 
-constexpr uint64_t nanoseconds_per_second = 1000000000;
-// Beyond this (about three years) a timeout never ends as far as the TSC deadline goes;
-// ns_to_ticks would overflow long before 2^64 ns.
-constexpr uint64_t longest_deadline_ns = 100'000'000ull * nanoseconds_per_second;
-
-struct Timespec {
-    int64_t seconds, nanoseconds;
-};
 struct Timeval {
     int64_t seconds, microseconds;
 };
 
-class Timeout {
-public:
-    static Timeout infinite() { return Timeout(); }
-    static Timeout after(uint64_t span_ns) {
-        Timeout t;
-        t.infinite_ = false;
-        t.immediate_ = span_ns == 0;
-        uint64_t now = clock::monotonic_ns();
-        t.end_ns_ = span_ns > ~0ull - now ? ~0ull : now + span_ns;
-        if (span_ns && span_ns <= longest_deadline_ns)
-            t.deadline_tsc_ = (arch::read_tsc() + clock::ns_to_ticks(span_ns)) | 1;
-        return t;
-    }
-    bool immediate() const { return immediate_; }
-    bool expired() const {
-        if (infinite_) return false;
-        return immediate_ || (deadline_tsc_ && arch::read_tsc() >= deadline_tsc_);
-    }
-    uint64_t deadline_tsc() const { return deadline_tsc_; }
-    // What is left, for the write-back; false when nothing is written back (no timeout, or
-    // a zero one: "No update for zero timeout").
-    bool remaining(uint64_t& left_ns) const {
-        if (infinite_ || immediate_) return false;
-        uint64_t now = clock::monotonic_ns();
-        left_ns = end_ns_ > now ? end_ns_ - now : 0;
-        return true;
-    }
+}  // namespace
 
-private:
-    bool infinite_ = true;
-    bool immediate_ = false;
-    uint64_t end_ns_ = 0;
-    uint64_t deadline_tsc_ = 0;  // 0: none
-};
-
-// A timespec's timeout (poll_select_set_timeout): EINVAL unless 0 <= ns < 1 s and
-// seconds >= 0.
 int64_t read_timespec_timeout(const void* app_timespec, Timeout& timeout) {
     Timespec value;
     if (!read_app(value, app_timespec)) return failure(Errno::efault);
@@ -95,7 +53,6 @@ void write_back_timespec(void* app_timespec, const Timeout& timeout) {
     (void)write_app(app_timespec, value);
 }
 
-// ppoll's and pselect6's signal mask: checked and read, then unused (see the top).
 int64_t check_signal_mask(const void* app_mask, uint64_t size) {
     if (!app_mask) return 0;
     if (size != sizeof(uint64_t)) return failure(Errno::einval);
@@ -103,6 +60,8 @@ int64_t check_signal_mask(const void* app_mask, uint64_t size) {
     if (!read_app(mask, app_mask)) return failure(Errno::efault);
     return 0;
 }
+
+namespace {
 
 // One file being waited on: the reference keeps its queue alive while `entry` is on it.
 struct Slot {

@@ -3,7 +3,7 @@
 namespace eremite {
 
 void WaitQueue::enqueue(Waiter& waiter) {
-    waiter.thread = sched::current();
+    if (!waiter.listener) waiter.thread = sched::current();
     waiter.next = nullptr;
     waiter.previous = last_;
     if (last_)
@@ -40,7 +40,17 @@ void WaitQueue::notify(Waiter& waiter) {
     sched::wake(waiter.thread);
 }
 
-// Poll waiters (MultiWait entries) are told and stay queued, as Linux's poll entries;
+void WaitQueue::add(Listener& listener) {
+    LockGuard guard(lock_);
+    if (!listener.waiter_.queued) enqueue(listener.waiter_);
+}
+
+void WaitQueue::remove(Listener& listener) {
+    LockGuard guard(lock_);
+    if (listener.waiter_.queued) remove(listener.waiter_);
+}
+
+// Poll waiters (MultiWait entries) and listeners are told and stay queued, as Linux's poll entries;
 // ordinary waiters are taken off and woken, one of them or all.
 void WaitQueue::wake(bool all) {
     LockGuard guard(lock_);
@@ -48,6 +58,8 @@ void WaitQueue::wake(bool all) {
         Waiter* next = waiter->next;
         if (waiter->multi) {
             notify(*waiter);
+        } else if (waiter->listener) {
+            waiter->listener->on_wake_(*waiter->listener);
         } else {
             sched::Thread* thread = waiter->thread;
             remove(*waiter);  // the waiter lives on its thread's stack: not touched after the wake

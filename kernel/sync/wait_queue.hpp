@@ -42,6 +42,14 @@ public:
     void wake_all() { wake(true); }
     bool has_waiters();
 
+    class Listener;
+    // A listener hears every wake-up of the queue until it is removed (epoll's items):
+    // its callback runs with the queue's lock held and interrupts off, so it may only set
+    // flags and wake other queues. Like poll's entries it stays queued and does not count
+    // for wake_one.
+    void add(Listener& listener);
+    void remove(Listener& listener);
+
 private:
     friend class MultiWait;
     struct Waiter {
@@ -49,7 +57,8 @@ private:
         Waiter* next = nullptr;
         Waiter* previous = nullptr;
         bool queued = false;
-        MultiWait* multi = nullptr;  // set for a MultiWait's entry: stays queued when woken
+        MultiWait* multi = nullptr;    // set for a MultiWait's entry: stays queued when woken
+        Listener* listener = nullptr;  // set for a listener: told, stays queued
     };
     void enqueue(Waiter& waiter);
     // Runs the scheduler, then takes the waiter off the queue if no waker did; false
@@ -63,6 +72,19 @@ private:
     SpinLock lock_;
     Waiter* first_ = nullptr;
     Waiter* last_ = nullptr;
+};
+
+class WaitQueue::Listener {
+public:
+    explicit Listener(void (*on_wake)(Listener&)) : on_wake_(on_wake) { waiter_.listener = this; }
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+    bool listening() const { return waiter_.queued; }
+
+private:
+    friend class WaitQueue;
+    WaitQueue::Waiter waiter_;
+    void (*on_wake_)(Listener&);
 };
 
 // One thread waiting on several queues (poll, select). The thread adds one entry per
