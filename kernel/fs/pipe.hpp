@@ -1,15 +1,6 @@
-// Pipes (pipe(7)): a byte ring buffer between a read end and a write end, each an open
-// file description of its own (dup shares them). As on Linux: 64 KiB by default,
-// F_SETPIPE_SZ between a page and /proc/sys/fs/pipe-max-size (1 MiB; more for root);
-// writes of at most PIPE_BUF bytes are atomic; a read returns what is there (at least a
-// byte), end of file once every write end is closed; a write with no read end left is
-// EPIPE and raises SIGPIPE.
-//
-// Locking: a sleeping Mutex guards the buffer and the counts, and data moves between the
-// ring and app memory with it held (it may page-fault; no spinlock is held and
-// interrupts are on). Blocked readers and writers sleep on their own wait queues, whose
-// conditions read the counts atomically; every change of state wakes the matching queue
-// and the poll queue after the change.
+// Pipes (pipe(7)): a read end and a write end, each an open file description of its own
+// (dup shares them), over one PipeBuffer (fs/pipe_buffer.hpp, which also carries
+// AF_UNIX stream sockets). A write with no read end left is EPIPE and raises SIGPIPE.
 #pragma once
 
 #include <stdint.h>
