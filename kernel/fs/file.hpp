@@ -67,6 +67,8 @@ public:
     virtual WaitQueue* poll_queue() { return nullptr; }
     // Whether this is an epoll set (fs/epoll.hpp), which may be watched by other sets.
     virtual bool is_epoll_set() const { return false; }
+    // Whether this is a socket (net/socket.hpp: a net::Socket).
+    virtual bool is_socket() const { return false; }
 
     // What /proc/self/fd/N shows: the path it was opened by, or what a subclass says
     // ("pipe:[3]", "anon_inode:[eventfd]"). False when it does not fit.

@@ -44,6 +44,8 @@ Result<void> Node::set_times(const Timestamp*, const Timestamp*) { return error(
 Result<FileSystemStatistics> Node::statistics() { return FileSystemStatistics{}; }
 
 Result<Ref<File>> Node::open(uint32_t flags) {
+    // A socket node is reached with connect(2), not open(2), unless only as a path.
+    if (type_ == NodeType::socket && !(flags & o_path)) return error(Errno::enxio);
     auto* file = new NodeFile(*this, flags);
     if (!file) return error(Errno::enomem);
     return Ref<File>(file);
@@ -59,6 +61,11 @@ Result<uint64_t> Node::read_link(char*, uint64_t) { return error(Errno::einval);
 
 Result<Ref<Node>> Node::lookup(Name) { return is_directory() ? error(Errno::enoent) : error(Errno::enotdir); }
 Result<Ref<Node>> Node::create(Name, uint32_t) { return not_directory(*this); }
+// File systems that keep no socket nodes (hostfs, /proc): Linux would make one on the
+// host file system; here bind(2) of such a path fails.
+Result<Ref<Node>> Node::make_socket(Name, uint32_t) {
+    return is_directory() ? error(Errno::eopnotsupp) : error(Errno::enotdir);
+}
 Result<Ref<Node>> Node::make_directory(Name, uint32_t) { return not_directory(*this); }
 Result<Ref<Node>> Node::make_symlink(Name, Name) { return not_directory(*this); }
 Result<void> Node::link(Name, Node&) { return not_directory(*this); }

@@ -138,6 +138,15 @@ public:
         }
     }
     uint64_t references() const { return __atomic_load_n(&references_, __ATOMIC_RELAXED); }
+    // A new reference unless the last one is already gone (an object found in a table
+    // that its destruction is about to leave); false then.
+    bool try_retain() {
+        uint64_t count = __atomic_load_n(&references_, __ATOMIC_RELAXED);
+        while (count)
+            if (__atomic_compare_exchange_n(&references_, &count, count + 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+                return true;
+        return false;
+    }
 
 protected:
     RefCounted() = default;
@@ -209,6 +218,8 @@ public:
     virtual Result<Ref<Node>> create(Name name, uint32_t permissions);
     virtual Result<Ref<Node>> make_directory(Name name, uint32_t permissions);
     virtual Result<Ref<Node>> make_symlink(Name name, Name target);
+    // A socket node (what bind(2) of an AF_UNIX path makes): no data, open() is ENXIO.
+    virtual Result<Ref<Node>> make_socket(Name name, uint32_t permissions);
     // A new name for `target`, a node of the same file system that is not a directory.
     virtual Result<void> link(Name name, Node& target);
     virtual Result<void> unlink(Name name);            // EISDIR for a directory

@@ -54,29 +54,39 @@ public:
         poll_waiters_.wake_all();
     }
 
-    Result<uint64_t> read(const IoBuffer& buffer, uint64_t length, bool nonblocking) {
+    // `peek` leaves the bytes in the ring (MSG_PEEK); a TSC `deadline` (0: none) ends a
+    // blocked read with EAGAIN (SO_RCVTIMEO).
+    Result<uint64_t> read(const IoBuffer& buffer, uint64_t length, bool nonblocking, bool peek = false,
+                          uint64_t deadline = 0) {
         if (length == 0) return uint64_t{0};
         uint64_t done = 0;
         for (;;) {
             {
                 MutexGuard guard(lock_);
                 if (count_ > 0) {
-                    done = TRY(copy_out(buffer, min(length, count_)));
+                    done = TRY(copy_out(buffer, min(length, count_), peek));
                     accessed_ = pipe_detail::now();
                     break;
                 }
                 if (pipe_detail::load(writers_) == 0) return uint64_t{0};
                 if (nonblocking) return error(Errno::eagain);
             }
-            reader_waiters_.wait([&] { return pipe_detail::load(count_) > 0 || pipe_detail::load(writers_) == 0; });
+            if (!reader_waiters_.wait([&] { return pipe_detail::load(count_) > 0 || pipe_detail::load(writers_) == 0; },
+                                      deadline))
+                return error(Errno::eagain);
         }
-        writer_waiters_.wake_all();
-        poll_waiters_.wake_all();
+        if (!peek) {
+            writer_waiters_.wake_all();
+            poll_waiters_.wake_all();
+        }
         return done;
     }
 
-    // EPIPE (with `broken` set) when no read end is left; the caller raises SIGPIPE.
-    Result<uint64_t> write(const IoBuffer& buffer, uint64_t length, bool nonblocking, bool& broken) {
+    // EPIPE (with `broken` set) when no read end is left; the caller raises SIGPIPE. A
+    // TSC `deadline` (0: none) ends a blocked write (SO_SNDTIMEO): what was written, or
+    // EAGAIN.
+    Result<uint64_t> write(const IoBuffer& buffer, uint64_t length, bool nonblocking, bool& broken,
+                           uint64_t deadline = 0) {
         broken = false;
         if (length == 0) return uint64_t{0};  // a null write succeeds, even with no reader (pipe_write)
         bool atomic = length <= pipe_buf;
@@ -116,9 +126,15 @@ public:
             if (nonblocking && moved) return done;  // what fitted (Linux: a partial write, then EAGAIN next time)
             // Room for all of a small write, or a page of a large one, before waking up.
             uint64_t wanted = atomic ? length : min(length - done, pipe_buf);
-            writer_waiters_.wait([&] { return free_space() >= wanted || pipe_detail::load(readers_) == 0; });
+            if (!writer_waiters_.wait([&] { return free_space() >= wanted || pipe_detail::load(readers_) == 0; },
+                                      deadline))
+                return done ? Result<uint64_t>(done) : error(Errno::eagain);
         }
     }
+
+    uint32_t readers() const { return pipe_detail::load(readers_); }
+    uint32_t writers() const { return pipe_detail::load(writers_); }
+    uint64_t space() const { return free_space(); }
 
     uint32_t poll_events(bool reader, bool writer) {
         uint32_t events = 0;
@@ -194,12 +210,13 @@ private:
     }
 
     // Moves `length` (≤ count_) bytes from the ring into the buffer; the lock is held.
-    Result<uint64_t> copy_out(const IoBuffer& buffer, uint64_t length) {
+    Result<uint64_t> copy_out(const IoBuffer& buffer, uint64_t length, bool peek) {
         uint64_t first = min(length, capacity_ - head_);
         if (!buffer.fill(0, buffer_ + head_, first)) return error(Errno::efault);
         // A fault in the wrapped part still delivers the first (pipe_read: what was
         // copied counts).
         if (length > first && !buffer.fill(first, buffer_, length - first)) length = first;
+        if (peek) return length;
         head_ = (head_ + length) % capacity_;
         pipe_detail::store(count_, count_ - length);
         if (count_ == 0) head_ = 0;

@@ -404,6 +404,13 @@ private:
     uint32_t length_;
 };
 
+// A socket node: a name that AF_UNIX sockets bind and connect to, with no data.
+class TmpfsSocketNode final : public TmpfsNode {
+public:
+    TmpfsSocketNode(TmpfsFileSystem& file_system, uint32_t permissions)
+        : TmpfsNode(NodeType::socket, file_system, permissions) {}
+};
+
 class TmpfsDirectory final : public TmpfsNode {
 public:
     TmpfsDirectory(TmpfsFileSystem& file_system, uint32_t permissions, TmpfsDirectory* parent)
@@ -475,6 +482,16 @@ public:
         inherit_group_locked(*link);
         TRY(add_entry_locked(name, *link));
         return Ref<Node>(link.get());
+    }
+
+    Result<Ref<Node>> make_socket(Name name, uint32_t permissions) override {
+        MutexGuard guard(lock_);
+        TRY(check_free_locked(name));
+        Ref<TmpfsNode> node(new TmpfsSocketNode(*file_system_, permissions));
+        if (!node) return error(Errno::enomem);
+        inherit_group_locked(*node);
+        TRY(add_entry_locked(name, *node));
+        return Ref<Node>(node.get());
     }
 
     Result<void> link(Name name, Node& target) override {
