@@ -101,11 +101,7 @@ public:
     bool is_epoll_set() const override { return true; }
 
     bool describe(char* buffer, uint64_t capacity, uint64_t& length) override {
-        static constexpr char name[] = "anon_inode:[eventpoll]";
-        length = sizeof name - 1;
-        if (length > capacity) return false;
-        memcpy(buffer, name, length);
-        return true;
+        return describe_as("anon_inode:[eventpoll]", buffer, capacity, length);
     }
 
     Item* find(int32_t fd, File& file) {

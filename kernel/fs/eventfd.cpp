@@ -88,11 +88,7 @@ public:
     WaitQueue* poll_queue() override { return &poll_waiters_; }
 
     bool describe(char* buffer, uint64_t capacity, uint64_t& length) override {
-        static constexpr char name[] = "anon_inode:[eventfd]";
-        length = sizeof name - 1;
-        if (length > capacity) return false;
-        memcpy(buffer, name, length);
-        return true;
+        return describe_as("anon_inode:[eventfd]", buffer, capacity, length);
     }
 
 private:

@@ -1,6 +1,7 @@
 #include "fs/file.hpp"
 
 #include "fs/location.hpp"
+#include "lib/string.hpp"
 
 namespace eremite::fs {
 
@@ -23,6 +24,13 @@ bool File::set_location(const Location& location) {
 
 bool File::describe(char* buffer, uint64_t capacity, uint64_t& length) {
     return location_ && location_->path(buffer, capacity, length);
+}
+
+bool File::describe_as(const char* text, char* buffer, uint64_t capacity, uint64_t& length) {
+    length = strlen(text);
+    if (length > capacity) return false;
+    memcpy(buffer, text, length);
+    return true;
 }
 
 Result<uint64_t> File::read(const IoBuffer&, uint64_t, uint64_t&) { return error(Errno::einval); }

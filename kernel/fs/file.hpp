@@ -73,6 +73,8 @@ public:
     // What /proc/self/fd/N shows: the path it was opened by, or what a subclass says
     // ("pipe:[3]", "anon_inode:[eventfd]"). False when it does not fit.
     virtual bool describe(char* buffer, uint64_t capacity, uint64_t& length);
+    // For describe(): a fixed text ("anon_inode:[eventfd]").
+    static bool describe_as(const char* text, char* buffer, uint64_t capacity, uint64_t& length);
     // Where it was opened, for *at syscalls, fchdir and describe(); the VFS sets it when
     // it opens a path. nullptr for files that have no place in the tree.
     const Location* location() const { return location_; }

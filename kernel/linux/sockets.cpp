@@ -396,23 +396,22 @@ int64_t sys_shutdown(const SyscallArgs& args) {
     return result_of(socket.value()->shutdown(args.integer(1)));
 }
 
-int64_t sys_getsockname(const SyscallArgs& args) {
+namespace {
+
+// getsockname and getpeername: one of the socket's names out to the app.
+int64_t name_syscall(const SyscallArgs& args, Result<void> (Socket::*name_of)(SocketAddress&)) {
     auto socket = socket_of(args.integer(0));
     if (!socket.ok()) return failure(socket.error_code());
     SocketAddress address;
-    auto named = socket.value()->local_name(address);
+    auto named = (socket.value().get()->*name_of)(address);
     if (!named.ok()) return failure(named.error_code());
     return result_of(write_address(args.pointer<void>(1), args.pointer<void>(2), address));
 }
 
-int64_t sys_getpeername(const SyscallArgs& args) {
-    auto socket = socket_of(args.integer(0));
-    if (!socket.ok()) return failure(socket.error_code());
-    SocketAddress address;
-    auto named = socket.value()->peer_name(address);
-    if (!named.ok()) return failure(named.error_code());
-    return result_of(write_address(args.pointer<void>(1), args.pointer<void>(2), address));
-}
+}  // namespace
+
+int64_t sys_getsockname(const SyscallArgs& args) { return name_syscall(args, &Socket::local_name); }
+int64_t sys_getpeername(const SyscallArgs& args) { return name_syscall(args, &Socket::peer_name); }
 
 int64_t sys_setsockopt(const SyscallArgs& args) {
     auto socket = socket_of(args.integer(0));
