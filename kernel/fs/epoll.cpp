@@ -114,19 +114,63 @@ public:
         return nullptr;
     }
 
-    // Whether `target` is this set or holds it, directly or through sets inside it.
-    bool reachable_from(File& target, int depth = 0) {
-        if (&target == this) return true;
-        if (!is_epoll(target) || depth > 5) return depth > 5;
-        auto& set = static_cast<EpollFile&>(target);
+    // How deep sets nest inside `set` (0: it holds no set), at most `limit`; past the
+    // limit, limit + 1 (a loop back to a set on the way counts as too deep too).
+    static int depth_below(EpollFile& set, int limit) {
+        if (limit < 0) return 0;
+        int deepest = 0;
         if (Item* item = set.cursor_) {
             do {
-                if (reachable_from(*item->file, depth + 1)) return true;
+                if (is_epoll(*item->file)) {
+                    int depth = 1 + depth_below(static_cast<EpollFile&>(*item->file), limit - 1);
+                    if (depth > deepest) deepest = depth;
+                    if (deepest > limit) return deepest;
+                }
+                item = item->next;
+            } while (item != set.cursor_);
+        }
+        return deepest;
+    }
+
+    // How deep `set` sits inside other sets (0: no set holds it), at most limit + 1.
+    static int depth_above(File& set, int limit) {
+        if (limit < 0) return 0;
+        int deepest = 0;
+        for (Item* item = EpollWatches::first(set); item; item = item->next_watch) {
+            int depth = 1 + depth_above(*item->owner, limit - 1);
+            if (depth > deepest) deepest = depth;
+            if (deepest > limit) return deepest;
+        }
+        return deepest;
+    }
+
+    // Whether adding `target` (a set) here would close a loop or nest sets deeper than
+    // Linux allows (EP_MAX_NESTS: four sets inside one another beneath the top one).
+    bool too_deep_with(File& target) {
+        if (&target == this) return true;
+        if (!is_epoll(target)) return false;
+        auto& inner = static_cast<EpollFile&>(target);
+        if (reachable_from(inner, *this, max_nesting + 1)) return true;
+        int above = depth_above(*this, max_nesting);
+        int below = depth_below(inner, max_nesting);
+        return above + 1 + below > max_nesting;
+    }
+
+    // Whether `wanted` is `set` or lies inside it, looking `levels` deep.
+    static bool reachable_from(EpollFile& set, EpollFile& wanted, int levels) {
+        if (&set == &wanted) return true;
+        if (levels <= 0) return false;
+        if (Item* item = set.cursor_) {
+            do {
+                if (is_epoll(*item->file) && reachable_from(static_cast<EpollFile&>(*item->file), wanted, levels - 1))
+                    return true;
                 item = item->next;
             } while (item != set.cursor_);
         }
         return false;
     }
+
+    static constexpr int max_nesting = 4;
 
     void insert(Item& item) {
         if (!cursor_) {
@@ -246,7 +290,7 @@ Result<void> epoll_control(File& epoll, int operation, int32_t fd, File& target,
     switch (operation) {
         case epoll_ctl_add: {
             if (item) return error(Errno::eexist);
-            if (set.reachable_from(target)) return error(Errno::eloop);
+            if (set.too_deep_with(target)) return error(Errno::eloop);
             item = new Item(set, target, fd);
             if (!item) return error(Errno::enomem);
             item->events = event.events;

@@ -45,12 +45,15 @@ public:
     void open_end(bool reader) { __atomic_add_fetch(reader ? &readers_ : &writers_, 1, __ATOMIC_ACQ_REL); }
 
     // The last description of an end went away: a blocked peer must learn of it.
+    // (A reader end closed while a thread still reads: a socket shut down for reading,
+    // whose blocked reads then end too.)
     void close_end(bool reader) {
         {
             MutexGuard guard(lock_);
             __atomic_sub_fetch(reader ? &readers_ : &writers_, 1, __ATOMIC_ACQ_REL);
         }
-        (reader ? writer_waiters_ : reader_waiters_).wake_all();
+        writer_waiters_.wake_all();
+        reader_waiters_.wake_all();
         poll_waiters_.wake_all();
     }
 
@@ -68,11 +71,15 @@ public:
                     accessed_ = pipe_detail::now();
                     break;
                 }
-                if (pipe_detail::load(writers_) == 0) return uint64_t{0};
+                if (pipe_detail::load(writers_) == 0 || pipe_detail::load(readers_) == 0) return uint64_t{0};
                 if (nonblocking) return error(Errno::eagain);
             }
-            if (!reader_waiters_.wait([&] { return pipe_detail::load(count_) > 0 || pipe_detail::load(writers_) == 0; },
-                                      deadline))
+            if (!reader_waiters_.wait(
+                    [&] {
+                        return pipe_detail::load(count_) > 0 || pipe_detail::load(writers_) == 0 ||
+                               pipe_detail::load(readers_) == 0;
+                    },
+                    deadline))
                 return error(Errno::eagain);
         }
         if (!peek) {

@@ -65,6 +65,7 @@ enum class Errno : int {
     eisconn = 106,
     enotconn = 107,
     etimedout = 110,
+    ealready = 114,
     econnrefused = 111,
     ecanceled = 125,
 };

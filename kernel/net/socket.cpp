@@ -49,6 +49,8 @@ Result<uint64_t> timeout_of(const void* value, uint32_t length) {
     memcpy(&t, value, sizeof t);
     if (t.microseconds < 0 || t.microseconds >= 1000000) return error(Errno::edom);
     if (t.seconds < 0) return uint64_t{0};  // Linux: a negative time is "no wait" warning, treated as 0
+    // Beyond about three years: as long as no timeout (Linux's MAX_SCHEDULE_TIMEOUT).
+    if (t.seconds >= 100'000'000) return uint64_t{0};
     return static_cast<uint64_t>(t.seconds) * 1000000000 + static_cast<uint64_t>(t.microseconds) * 1000;
 }
 

@@ -1,5 +1,7 @@
 #include "net/unix_socket.hpp"
 
+#include "arch/x86_64/cpu.hpp"
+
 #include "fs/pipe.hpp"
 #include "fs/pipe_buffer.hpp"
 #include "fs/vfs.hpp"
@@ -10,6 +12,7 @@
 #include "mm/memory.hpp"
 #include "sync/mutex.hpp"
 #include "sync/wait_queue.hpp"
+#include "time/clock.hpp"
 
 namespace eremite::net {
 namespace {
@@ -58,6 +61,15 @@ public:
             __atomic_store_n(&receiver_gone_, true, __ATOMIC_RELEASE);
         }
         writers_.wake_all();
+        poll_.wake_all();
+    }
+    // The receiving socket shut down reading: its reads end (end of file once empty).
+    void shut_reading() {
+        {
+            MutexGuard guard(lock_);
+            __atomic_store_n(&reader_shut_, true, __ATOMIC_RELEASE);
+        }
+        readers_.wake_all();
         poll_.wake_all();
     }
     // The connected sender shut down writing or went away: a seqpacket receiver then
@@ -114,10 +126,10 @@ public:
 
     // Copies up to `length` bytes of the oldest message into `data` and takes it off
     // (not with `peek`); returns the message's own length (more than `length`: the rest
-    // was cut off). 0 at end of file: `end_of_file_on_close` and the sender gone, or
-    // `closed` (the reader shut down reading) with nothing queued.
+    // was cut off). 0 at end of file: `end_of_file_on_close` and the sender gone, or the
+    // reader shut down reading, with nothing queued.
     Result<uint64_t> pop(const IoBuffer& data, uint64_t length, bool nonblocking, uint64_t deadline, bool peek,
-                         bool end_of_file_on_close, bool closed, SocketAddress* from) {
+                         bool end_of_file_on_close, SocketAddress* from) {
         for (;;) {
             uint64_t size = 0;
             bool taken = false;
@@ -137,7 +149,7 @@ public:
                         mm::free(message);
                     }
                 } else {
-                    if (closed || (end_of_file_on_close && sender_gone_)) return uint64_t{0};
+                    if (reader_shut_ || (end_of_file_on_close && sender_gone_)) return uint64_t{0};
                     if (nonblocking) return error(Errno::eagain);
                 }
             }
@@ -149,7 +161,9 @@ public:
                 return size;
             }
             if (!readers_.wait(
-                    [&] { return load(count_) > 0 || closed || (end_of_file_on_close && load(sender_gone_)); },
+                    [&] {
+                        return load(count_) > 0 || load(reader_shut_) || (end_of_file_on_close && load(sender_gone_));
+                    },
                     deadline))
                 return error(Errno::eagain);
         }
@@ -181,7 +195,7 @@ private:
     Message* head_ = nullptr;
     Message* tail_ = nullptr;
     uint64_t bytes_ = 0, count_ = 0;
-    bool receiver_gone_ = false, sender_gone_ = false;
+    bool receiver_gone_ = false, sender_gone_ = false, reader_shut_ = false;
 };
 
 // ---- the sockets --------------------------------------------------------------------
@@ -227,7 +241,9 @@ public:
     }
 
     Result<void> bind(const SocketAddress& address) override {
-        if (address.length < sun_path_offset || address.family() != af_unix) return error(Errno::einval);
+        if (address.length < sun_path_offset || address.length > sun_path_offset + sun_path_size ||
+            address.family() != af_unix)
+            return error(Errno::einval);
         MutexGuard guard(names_lock);
         if (name_.length) return error(Errno::einval);  // bound already
         if (address.length == sun_path_offset) return autobind_locked();
@@ -250,7 +266,7 @@ public:
     Result<void> listen(int backlog) override {
         if (type() == sock_dgram) return error(Errno::eopnotsupp);
         MutexGuard guard(lock_);
-        if (state_ == State::connected || !name_.length) return error(Errno::einval);
+        if (state_ == State::connected || state_ == State::connecting || !name_.length) return error(Errno::einval);
         backlog_ = static_cast<uint32_t>(backlog < 0 ? somaxconn : min(backlog, somaxconn));
         state_ = State::listening;
         return {};
@@ -262,8 +278,8 @@ public:
             return {};
         }
         if (address.length <= sun_path_offset || address.family() != af_unix) return error(Errno::einval);
-        Ref<UnixSocket> target = TRY(find(address, type()));
         if (type() == sock_dgram) {
+            Ref<UnixSocket> target = TRY(find(address, type()));
             MutexGuard guard(lock_);
             set_outbox(target->inbox_);
             peer_ = target->name_;
@@ -274,8 +290,15 @@ public:
             MutexGuard guard(lock_);
             if (state_ == State::connected) return error(Errno::eisconn);
             if (state_ == State::listening) return error(Errno::einval);
+            if (state_ == State::connecting) return error(Errno::ealready);
+            state_ = State::connecting;  // one connect at a time
         }
-        return target->admit(*this, nonblocking(), send_deadline());
+        auto connected = connect_stream(address);
+        if (!connected.ok()) {
+            MutexGuard guard(lock_);
+            if (state_ == State::connecting) state_ = State::unconnected;
+        }
+        return connected;
     }
 
     Result<Ref<Socket>> accept(uint32_t flags, SocketAddress& peer) override {
@@ -364,8 +387,7 @@ public:
             return done;
         }
         if (type() == sock_seqpacket && load(state_) != State::connected) return error(Errno::enotconn);
-        auto got = inbox_->pop(data, length, nonblocking, receive_deadline(), peek, type() == sock_seqpacket,
-                               load(shut_read_), from);
+        auto got = inbox_->pop(data, length, nonblocking, receive_deadline(), peek, type() == sock_seqpacket, from);
         if (!got.ok()) return got;
         truncated = got.value() > length;
         return (flags & msg_trunc) ? got.value() : min(got.value(), length);
@@ -374,11 +396,12 @@ public:
     Result<void> shutdown(int how) override {
         if (how < shut_rd || how > shut_rdwr) return error(Errno::einval);
         {
+            // Linux's unix_shutdown marks the socket whatever its state.
             MutexGuard guard(lock_);
-            if (state_ != State::connected) return error(Errno::enotconn);
             if (how != shut_wr && !shut_read_) {
                 __atomic_store_n(&shut_read_, true, __ATOMIC_RELEASE);
                 if (rx_) rx_->close_end(true);
+                if (inbox_) inbox_->shut_reading();
             }
             if (how != shut_rd && !shut_write_) {
                 __atomic_store_n(&shut_write_, true, __ATOMIC_RELEASE);
@@ -492,7 +515,7 @@ protected:
     }
 
 private:
-    enum class State : uint8_t { unconnected, listening, connected };
+    enum class State : uint8_t { unconnected, connecting, listening, connected };
 
     // Wakes this socket's poll queue whenever a queue it sends to or receives from
     // changes.
@@ -544,37 +567,47 @@ private:
         return error(Errno::epipe);
     }
 
-    // A client connects to this listening socket: a new socket joined to it waits in the
-    // backlog for accept.
-    Result<void> admit(UnixSocket& client, bool nonblocking, uint64_t deadline) {
+    // Connects a stream or seqpacket socket to the listener named `address`. While the
+    // backlog is full it waits without holding the listener, looking it up again every
+    // millisecond: a listener closed meanwhile then refuses (ECONNREFUSED), as on Linux.
+    Result<void> connect_stream(const SocketAddress& address) {
+        uint64_t deadline = send_deadline();
         for (;;) {
             {
-                MutexGuard guard(lock_);
-                if (state_ != State::listening) return error(Errno::econnrefused);
-                if (pending_count_ <= backlog_) {
-                    auto* server = new UnixSocket(type(), 0);
-                    Ref<UnixSocket> server_ref(server);
-                    if (!server || !server->ready()) return error(Errno::enomem);
-                    auto* pending = new Pending{server_ref};
-                    if (!pending) return error(Errno::enomem);
-                    TRY(join(client, *server));
-                    {
-                        MutexGuard names(names_lock);
-                        server->name_ = name_;
-                        server->peer_ = client.name_;
-                        client.peer_ = name_;
-                    }
-                    Pending** tail = &pending_;
-                    while (*tail) tail = &(*tail)->next;
-                    *tail = pending;
-                    __atomic_store_n(&pending_count_, pending_count_ + 1, __ATOMIC_RELEASE);
-                    break;
-                }
-                if (nonblocking) return error(Errno::eagain);
+                Ref<UnixSocket> target = TRY(find(address, type()));
+                auto admitted = target->admit(*this);
+                if (admitted.ok() || admitted.error_code() != Errno::eagain) return admitted;
             }
-            if (!poll_.wait([&] { return load(pending_count_) <= backlog_ || load(state_) != State::listening; },
-                            deadline))
-                return error(Errno::eagain);
+            if (nonblocking()) return error(Errno::eagain);
+            if (deadline && arch::read_tsc() >= deadline) return error(Errno::eagain);
+            uint64_t retry = arch::read_tsc() + clock::ns_to_ticks(1000000);
+            (void)poll_.wait([] { return false; }, deadline && deadline < retry ? deadline : retry);
+        }
+    }
+
+    // A client connects to this listening socket: a new socket joined to it waits in the
+    // backlog for accept. EAGAIN while the backlog is full.
+    Result<void> admit(UnixSocket& client) {
+        {
+            MutexGuard guard(lock_);
+            if (state_ != State::listening) return error(Errno::econnrefused);
+            if (pending_count_ > backlog_) return error(Errno::eagain);
+            auto* server = new UnixSocket(type(), 0);
+            Ref<UnixSocket> server_ref(server);
+            if (!server || !server->ready()) return error(Errno::enomem);
+            TRY(join(client, *server));
+            auto* pending = new Pending{server_ref};
+            if (!pending) return error(Errno::enomem);  // the client sees its peer gone
+            {
+                MutexGuard names(names_lock);
+                server->name_ = name_;
+                server->peer_ = client.name_;
+                client.peer_ = name_;
+            }
+            Pending** tail = &pending_;
+            while (*tail) tail = &(*tail)->next;
+            *tail = pending;
+            __atomic_store_n(&pending_count_, pending_count_ + 1, __ATOMIC_RELEASE);
         }
         poll_.wake_all();
         client.poll_.wake_all();
@@ -632,7 +665,9 @@ private:
     // Linux looks abstract names up by type too (another type: nobody there), and a
     // path's socket of another type is EPROTOTYPE.
     static Result<Ref<UnixSocket>> find(const SocketAddress& address, int type) {
-        if (address.length <= sun_path_offset || address.family() != af_unix) return error(Errno::einval);
+        if (address.length <= sun_path_offset || address.length > sun_path_offset + sun_path_size ||
+            address.family() != af_unix)
+            return error(Errno::einval);
         Ref<fs::Node> node;
         if (address.bytes[sun_path_offset] != 0) {
             char path[sun_path_size + 1];

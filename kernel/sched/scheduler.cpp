@@ -315,10 +315,17 @@ void wake(Thread* thread) {
     bool irq = arch::disable_interrupts();
     uint32_t cpu;
     {
-        // The thread's CPU can change only under that CPU's lock, and only while it is
-        // runnable; a blocked thread stays put.
-        CpuScheduler& cs = cpus[thread->cpu];
-        cs.lock.lock();
+        // The thread's CPU changes only under that CPU's lock: lock the one it names,
+        // then check (another waker may have moved it meanwhile).
+        CpuScheduler* locked;
+        for (;;) {
+            uint32_t named = __atomic_load_n(&thread->cpu, __ATOMIC_RELAXED);
+            locked = &cpus[named];
+            locked->lock.lock();
+            if (thread->cpu == named) break;
+            locked->lock.unlock();
+        }
+        CpuScheduler& cs = *locked;
         if (thread->state != ThreadState::blocked) {
             cs.lock.unlock();
             arch::restore_interrupts(irq);

@@ -54,17 +54,18 @@ void WaitQueue::remove(Listener& listener) {
 // ordinary waiters are taken off and woken, one of them or all.
 void WaitQueue::wake(bool all) {
     LockGuard guard(lock_);
+    bool woke_one = false;
     for (Waiter* waiter = first_; waiter;) {
         Waiter* next = waiter->next;
         if (waiter->multi) {
             notify(*waiter);
         } else if (waiter->listener) {
             waiter->listener->on_wake_(*waiter->listener);
-        } else {
+        } else if (all || !woke_one) {
             sched::Thread* thread = waiter->thread;
             remove(*waiter);  // the waiter lives on its thread's stack: not touched after the wake
             sched::wake(thread);
-            if (!all) return;
+            woke_one = true;
         }
         waiter = next;
     }

@@ -182,6 +182,17 @@ int main(void) {
     int polled = poll(&pfd, 1, 0);
     printf("poll on the inner set: %d, revents 0x%x\n", polled, pfd.revents);
 
+    // Sets inside sets, built from the top down: Linux stops them five deep (ELOOP).
+    int chain[7];
+    chain[0] = epoll_create1(0);
+    printf("a chain of sets:");
+    for (int i = 1; i < 7; ++i) {
+        chain[i] = epoll_create1(0);
+        printf(" %s", outcome(add(chain[i - 1], chain[i], EPOLLIN, (uint64_t)i)));
+    }
+    printf("\n");
+    for (int i = 0; i < 7; ++i) close(chain[i]);
+
     // Blocking: woken by another thread; and a timeout that runs out.
     int waiter = epoll_create1(0);
     late_eventfd = eventfd(0, 0);

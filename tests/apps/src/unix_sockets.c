@@ -308,6 +308,15 @@ static void named_sockets(void) {
     close(server);
 }
 
+static int blocked_fd;
+static long blocked_result = -2;
+static void* blocked_reader(void* unused) {
+    (void)unused;
+    char byte;
+    blocked_result = recv(blocked_fd, &byte, 1, 0);
+    return NULL;
+}
+
 static void errors_and_readiness(void) {
     printf("socket(12345, ...): %s\n", outcome(socket(12345, SOCK_STREAM, 0)));
     printf("socket(AF_UNIX, SOCK_STREAM, 7): %s\n", outcome(socket(AF_UNIX, SOCK_STREAM, 7)));
@@ -324,7 +333,25 @@ static void errors_and_readiness(void) {
            outcome(send(unconnected, "x", 1, MSG_NOSIGNAL)), outcome(recv(unconnected, &byte, 1, 0)),
            outcome(getpeername(unconnected, NULL, NULL)), events_of(unconnected));
     printf("listen on an unbound socket: %s\n", outcome(listen(unconnected, 1)));
+    printf("shutdown of an unconnected socket: %s\n", outcome(shutdown(unconnected, SHUT_RDWR)));
     close(unconnected);
+
+    // shutdown(SHUT_RD) ends a recv that another thread is blocked in, stream and datagram.
+    int types[2] = {SOCK_STREAM, SOCK_DGRAM};
+    for (int t = 0; t < 2; ++t) {
+        int pair[2];
+        socketpair(AF_UNIX, types[t], 0, pair);
+        blocked_fd = pair[1];
+        pthread_t thread;
+        pthread_create(&thread, NULL, blocked_reader, NULL);
+        struct timespec pause = {0, 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        shutdown(pair[1], SHUT_RD);
+        pthread_join(thread, NULL);
+        printf("%s: a recv blocked before SHUT_RD returns %ld\n", t ? "dgram" : "stream", blocked_result);
+        close(pair[0]);
+        close(pair[1]);
+    }
 
     int sv[2];
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
