@@ -59,6 +59,7 @@ enum class Errno : int {
     eafnosupport = 97,
     eaddrinuse = 98,
     eaddrnotavail = 99,
+    enetunreach = 101,
     econnaborted = 103,
     econnreset = 104,
     enobufs = 105,

@@ -50,4 +50,9 @@ int strcmp(const char* a, const char* b) {
     while (*a && *a == *b) ++a, ++b;
     return static_cast<uint8_t>(*a) - static_cast<uint8_t>(*b);
 }
+int strncmp(const char* a, const char* b, size_t count) {
+    for (; count; --count, ++a, ++b)
+        if (*a != *b || !*a) return static_cast<uint8_t>(*a) - static_cast<uint8_t>(*b);
+    return 0;
+}
 }

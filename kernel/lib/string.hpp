@@ -15,5 +15,6 @@ int memcmp(const void* a, const void* b, size_t count);
 size_t strlen(const char* s);
 size_t strnlen(const char* s, size_t limit);
 int strcmp(const char* a, const char* b);
+int strncmp(const char* a, const char* b, size_t count);
 }
 #endif

@@ -7,6 +7,7 @@
 #include "lib/log.hpp"
 #include "linux/file_syscalls.hpp"
 #include "mm/memory.hpp"
+#include "net/udp_socket.hpp"
 #include "net/unix_socket.hpp"
 
 namespace eremite::linux {
@@ -82,9 +83,19 @@ Result<Ref<Socket>> make_socket(int64_t domain, uint64_t type, int64_t protocol)
             if (protocol != 0 && protocol != net::af_unix) return error(Errno::eprotonosupport);
             return net::make_unix_socket(kind, flags);
         case net::af_inet:
-        case net::af_inet6:
-            log::info("socket: AF_INET and AF_INET6 need the TCP/IP stack, which this kernel does not have yet");
-            return error(Errno::eafnosupport);
+        case net::af_inet6: {
+            constexpr int64_t ipproto_tcp = 6, ipproto_udp = 17;
+            if (kind == net::sock_dgram) {
+                if (protocol != 0 && protocol != ipproto_udp) return error(Errno::eprotonosupport);
+                return net::make_udp_socket(static_cast<int>(domain), flags);
+            }
+            if (kind == net::sock_stream) {
+                if (protocol != 0 && protocol != ipproto_tcp) return error(Errno::eprotonosupport);
+                log::info("socket: TCP is not there yet (EPROTONOSUPPORT)");
+                return error(Errno::eprotonosupport);
+            }
+            return error(Errno::esocktnosupport);
+        }
         default: return error(Errno::eafnosupport);
     }
 }

@@ -1,0 +1,79 @@
+#include "net/inet_address.hpp"
+
+#include "lib/string.hpp"
+
+namespace eremite::net {
+namespace {
+
+// include/uapi/linux/in.h and in6.h
+struct SockaddrIn {
+    uint16_t family;
+    uint16_t port;  // network byte order
+    uint32_t address;
+    uint8_t zero[8];
+};
+static_assert(sizeof(SockaddrIn) == 16);
+struct SockaddrIn6 {
+    uint16_t family;
+    uint16_t port;
+    uint32_t flow_info;
+    uint8_t address[16];
+    uint32_t scope_id;
+};
+static_assert(sizeof(SockaddrIn6) == 28);
+constexpr uint32_t sockaddr_in6_minimum = 24;  // SIN6_LEN_RFC2133: without the scope id
+
+uint16_t swap16(uint16_t value) { return static_cast<uint16_t>(value << 8 | value >> 8); }
+
+}  // namespace
+
+Result<InetAddress> parse_inet_address(const SocketAddress& address, int family) {
+    InetAddress result{};
+    if (family == af_inet) {
+        if (address.length < sizeof(SockaddrIn)) return error(Errno::einval);
+        SockaddrIn in;
+        memcpy(&in, address.bytes, sizeof in);
+        if (in.family != af_inet) return error(Errno::eafnosupport);
+        ip_addr_set_ip4_u32_val(result.ip, in.address);
+        IP_SET_TYPE_VAL(result.ip, IPADDR_TYPE_V4);
+        result.port = swap16(in.port);
+        return result;
+    }
+    if (address.length < sockaddr_in6_minimum) return error(Errno::einval);
+    SockaddrIn6 in6{};
+    memcpy(&in6, address.bytes, min<uint32_t>(address.length, sizeof in6));
+    if (in6.family != af_inet6) return error(Errno::eafnosupport);
+    IP_SET_TYPE_VAL(result.ip, IPADDR_TYPE_V6);
+    memcpy(ip_2_ip6(&result.ip)->addr, in6.address, 16);
+    ip6_addr_clear_zone(ip_2_ip6(&result.ip));
+    result.port = swap16(in6.port);
+    return result;
+}
+
+SocketAddress socket_address_of(const ip_addr_t& ip, uint16_t port, int family) {
+    SocketAddress address;
+    if (family == af_inet) {
+        SockaddrIn in{};
+        in.family = af_inet;
+        in.port = swap16(port);
+        in.address = IP_IS_V4_VAL(ip) ? ip4_addr_get_u32(ip_2_ip4(&ip)) : 0;
+        memcpy(address.bytes, &in, sizeof in);
+        address.length = sizeof in;
+        return address;
+    }
+    SockaddrIn6 in6{};
+    in6.family = af_inet6;
+    in6.port = swap16(port);
+    if (IP_IS_V6_VAL(ip)) memcpy(in6.address, ip_2_ip6(&ip)->addr, 16);
+    memcpy(address.bytes, &in6, sizeof in6);
+    address.length = sizeof in6;
+    return address;
+}
+
+bool is_local(const ip_addr_t& ip) {
+    if (ip_addr_isany(&ip)) return true;
+    if (IP_IS_V4_VAL(ip)) return ip4_addr_isloopback(ip_2_ip4(&ip));
+    return ip6_addr_isloopback(ip_2_ip6(&ip));
+}
+
+}  // namespace eremite::net

@@ -1,0 +1,25 @@
+// IPv4 and IPv6 socket addresses (struct sockaddr_in, sockaddr_in6) to and from lwIP's.
+#pragma once
+
+#include "net/socket.hpp"
+
+extern "C" {
+#include "lwip/ip_addr.h"
+}
+
+namespace eremite::net {
+
+struct InetAddress {
+    ip_addr_t ip;
+    uint16_t port;  // host byte order
+};
+
+// The address an app passed for a socket of `family`: EINVAL when too short,
+// EAFNOSUPPORT when of another family, as Linux's inet_bind and inet6_bind check.
+Result<InetAddress> parse_inet_address(const SocketAddress& address, int family);
+SocketAddress socket_address_of(const ip_addr_t& ip, uint16_t port, int family);
+// Whether a socket may bind to `ip` here: the wildcard or a loopback address (the only
+// interface there is until a network device joins).
+bool is_local(const ip_addr_t& ip);
+
+}  // namespace eremite::net

@@ -1,0 +1,60 @@
+/* lwIP's options for the Eremite kernel (lwip/opt.h documents each).
+ *
+ * NO_SYS=1: lwIP runs no threads of its own. The kernel calls into it under one lock
+ * (kernel/net/stack.hpp) from the syscalls and from its timer, and takes what lwIP
+ * delivers in callbacks (the raw API). Memory comes from the kernel heap. */
+#ifndef EREMITE_LWIPOPTS_H
+#define EREMITE_LWIPOPTS_H
+
+#define NO_SYS 1
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_TIMERS 1
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 1
+#define MEM_ALIGNMENT 8
+#define mem_clib_malloc eremite_lwip_malloc
+#define mem_clib_calloc eremite_lwip_calloc
+#define mem_clib_free eremite_lwip_free
+
+#define LWIP_IPV4 1
+#define LWIP_IPV6 1
+#define LWIP_ICMP 1
+#define LWIP_RAW 0
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DHCP 0
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define LWIP_DNS 0
+#define LWIP_IPV6_MLD 0
+#define LWIP_IPV6_AUTOCONFIG 0
+#define LWIP_IPV6_DHCP6 0
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+
+/* 127.0.0.1 and ::1 inside the guest: a loopback interface whose packets are delivered
+ * when the kernel polls it (after each send). */
+#define LWIP_HAVE_LOOPIF 1
+#define LWIP_NETIF_LOOPBACK 1
+#define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
+#define LWIP_LOOPBACK_MAX_PBUFS 0
+
+#define TCP_MSS 1460
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE 3
+#define TCP_WND (128 * 1024)
+#define TCP_SND_BUF (32 * TCP_MSS)
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_LISTEN_BACKLOG 1
+#define LWIP_SO_RCVBUF 0
+#define SO_REUSE 1
+
+#define LWIP_CHKSUM_ALGORITHM 3
+#define LWIP_STATS 0
+#define LWIP_NETIF_STATUS_CALLBACK 0
+#define LWIP_SINGLE_NETIF 0
+
+#endif

@@ -1,0 +1,77 @@
+#include "net/stack.hpp"
+
+#include "lib/log.hpp"
+#include "lib/random.hpp"
+#include "lib/string.hpp"
+#include "mm/memory.hpp"
+#include "time/clock.hpp"
+
+extern "C" {
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/timeouts.h"
+}
+
+namespace eremite::net {
+namespace {
+
+Mutex lock;
+bool started = false;  // under the lock
+
+}  // namespace
+
+Mutex& stack_lock() { return lock; }
+
+StackGuard::StackGuard() {
+    lock.lock();
+    if (!started) {
+        lwip_init();  // makes the loopback interface, up, with 127.0.0.1/8 and ::1
+        started = true;
+    }
+}
+
+StackGuard::~StackGuard() {
+    netif_poll_all();
+    sys_check_timeouts();
+    lock.unlock();
+}
+
+}  // namespace eremite::net
+
+// ---- what lwIP asks of its platform (kernel/net/lwip/arch/cc.h) -----------------------
+
+extern "C" {
+
+void eremite_lwip_assert(const char* message, const char* file, int line) {
+    eremite::panic("lwIP assertion failed: %s (%s:%d)", message, file, line);
+}
+
+void* eremite_lwip_malloc(size_t size) { return eremite::mm::allocate(size); }
+
+void* eremite_lwip_calloc(size_t count, size_t size) {
+    size_t bytes;
+    if (__builtin_mul_overflow(count, size, &bytes)) return nullptr;
+    void* memory = eremite::mm::allocate(bytes);
+    if (memory) memset(memory, 0, bytes);
+    return memory;
+}
+
+void eremite_lwip_free(void* pointer) { eremite::mm::free(pointer); }
+
+uint32_t eremite_lwip_random(void) {
+    uint32_t value;
+    eremite::random::fill(&value, sizeof value);
+    return value;
+}
+
+// netif_find's parse of an interface number ("lo0"): decimal digits, nothing else.
+int atoi(const char* text) {
+    int value = 0;
+    while (*text >= '0' && *text <= '9') value = value * 10 + (*text++ - '0');
+    return value;
+}
+
+// lwIP's clock: milliseconds of CLOCK_MONOTONIC.
+uint32_t sys_now(void) { return static_cast<uint32_t>(eremite::clock::monotonic_ns() / 1000000); }
+
+}  // extern "C"

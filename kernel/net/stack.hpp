@@ -1,0 +1,26 @@
+// The TCP/IP stack: lwIP 2.1.3 (cmake/lwip.cmake), driven by the kernel itself (NO_SYS=1,
+// the raw API). lwIP is not thread-safe that way, so every call into it holds one lock,
+// a sleeping mutex; lwIP's callbacks run under it and only queue data and wake waiters.
+// Interfaces: the loopback one (127.0.0.1 and ::1), whose packets are delivered when the
+// kernel polls it; a device joins with virtio-net.
+#pragma once
+
+#include "sync/mutex.hpp"
+
+namespace eremite::net {
+
+Mutex& stack_lock();
+
+// Holds the stack lock; on release, first delivers what the loopback interface queued
+// and runs the timers that are due, so that a send is received before the sender
+// returns. The first one starts lwIP (its timers and the loopback interface): a program
+// that never makes an IP socket pays nothing for the stack at boot.
+class [[nodiscard]] StackGuard {
+public:
+    StackGuard();
+    ~StackGuard();
+    StackGuard(const StackGuard&) = delete;
+    StackGuard& operator=(const StackGuard&) = delete;
+};
+
+}  // namespace eremite::net

@@ -1,0 +1,292 @@
+#include "net/udp_socket.hpp"
+
+#include "lib/string.hpp"
+#include "linux/app_access.hpp"
+#include "mm/memory.hpp"
+#include "net/inet_address.hpp"
+#include "net/stack.hpp"
+#include "sync/wait_queue.hpp"
+
+extern "C" {
+#include "lwip/pbuf.h"
+#include "lwip/udp.h"
+}
+
+namespace eremite::net {
+namespace {
+
+using fs::IoBuffer;
+using fs::Ref;
+
+constexpr int ipproto_udp = 17;
+constexpr int ipproto_ipv6 = 41, ipv6_v6only = 26;
+constexpr int sol_socket = 1, so_protocol = 38;
+constexpr uint64_t udp_payload_max = 65507;  // 65535 - IPv4 header - UDP header
+
+template <typename T>
+T load(const T& value) {
+    return __atomic_load_n(&value, __ATOMIC_ACQUIRE);
+}
+
+Errno errno_of(err_t error) {
+    switch (error) {
+        case ERR_OK: return Errno::none;
+        case ERR_MEM:
+        case ERR_BUF: return Errno::enobufs;
+        case ERR_RTE: return Errno::enetunreach;
+        case ERR_USE: return Errno::eaddrinuse;
+        case ERR_VAL:
+        case ERR_ARG: return Errno::einval;
+        default: return Errno::eio;
+    }
+}
+
+class UdpSocket final : public Socket {
+public:
+    UdpSocket(int family, uint32_t flags) : Socket(family, sock_dgram, flags) {}
+
+    bool ready() {
+        StackGuard guard;
+        pcb_ = udp_new_ip_type(family() == af_inet ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
+        if (!pcb_) return false;
+        udp_recv(pcb_, &on_receive, this);
+        return true;
+    }
+
+    Result<void> bind(const SocketAddress& address) override {
+        InetAddress local = TRY(parse_inet_address(address, family()));
+        if (!is_local(local.ip)) return error(Errno::eaddrnotavail);
+        StackGuard guard;
+        if (pcb_->local_port) return error(Errno::einval);  // bound already
+        err_t result = udp_bind(pcb_, &local.ip, local.port);
+        if (result != ERR_OK) return error(errno_of(result));
+        return {};
+    }
+
+    Result<void> connect(const SocketAddress& address) override {
+        if (address.length >= 2 && address.family() == 0) {  // AF_UNSPEC: forget the peer
+            StackGuard guard;
+            udp_disconnect(pcb_);
+            return {};
+        }
+        InetAddress remote = TRY(parse_inet_address(address, family()));
+        StackGuard guard;
+        err_t result = udp_connect(pcb_, &remote.ip, remote.port);
+        if (result != ERR_OK) return error(errno_of(result));
+        return {};
+    }
+
+    Result<uint64_t> send(const IoBuffer& data, uint64_t length, uint32_t flags, const SocketAddress* to) override {
+        if (flags & msg_oob) return error(Errno::eopnotsupp);
+        if (load(shut_write_)) return error(Errno::epipe);
+        InetAddress target{};
+        if (to) target = TRY(parse_inet_address(*to, family()));
+        if (length > udp_payload_max) return error(Errno::emsgsize);
+        pbuf* packet = pbuf_alloc(PBUF_TRANSPORT, static_cast<u16_t>(length), PBUF_RAM);
+        if (!packet) return error(Errno::enobufs);
+        if (length && !data.drain(packet->payload, 0, length)) {
+            StackGuard guard;
+            pbuf_free(packet);
+            return error(Errno::efault);
+        }
+        StackGuard guard;
+        err_t result;
+        if (to) {
+            result = udp_sendto(pcb_, packet, &target.ip, target.port);
+        } else if (pcb_->flags & UDP_FLAGS_CONNECTED) {
+            result = udp_send(pcb_, packet);
+        } else {
+            pbuf_free(packet);
+            return error(Errno::edestaddrreq);
+        }
+        pbuf_free(packet);
+        if (result != ERR_OK) return error(errno_of(result));
+        return length;
+    }
+
+    Result<uint64_t> receive(const IoBuffer& data, uint64_t length, uint32_t flags, SocketAddress* from,
+                             bool& truncated) override {
+        truncated = false;
+        if (flags & msg_oob) return error(Errno::eopnotsupp);
+        bool nonblocking = this->nonblocking() || (flags & msg_dontwait);
+        uint64_t deadline = receive_deadline();
+        for (;;) {
+            Datagram* datagram = nullptr;
+            {
+                StackGuard guard;
+                if ((datagram = first_)) {
+                    if (!(flags & msg_peek)) {
+                        first_ = datagram->next;
+                        if (!first_) last_ = nullptr;
+                        __atomic_store_n(&count_, count_ - 1, __ATOMIC_RELEASE);
+                        queued_bytes_ -= datagram->packet->tot_len;
+                    }
+                } else {
+                    if (load(shut_read_)) return uint64_t{0};
+                    if (nonblocking) return error(Errno::eagain);
+                }
+            }
+            if (!datagram) {
+                if (!readers_.wait([&] { return load(count_) > 0 || load(shut_read_); }, deadline))
+                    return error(Errno::eagain);
+                continue;
+            }
+            // Only the receiving thread holds a datagram it took off; a peeked one stays
+            // queued but is freed only under the stack lock, which this copy does not
+            // need (pbufs are not changed once queued).
+            uint64_t size = datagram->packet->tot_len;
+            uint64_t copied = 0;
+            bool fault = false;
+            for (pbuf* piece = datagram->packet; piece && copied < length; piece = piece->next) {
+                uint64_t take = min<uint64_t>(piece->len, length - copied);
+                if (!data.fill(copied, piece->payload, take)) {
+                    fault = true;
+                    break;
+                }
+                copied += take;
+            }
+            if (from) *from = datagram->from;
+            if (!(flags & msg_peek)) {
+                StackGuard guard;
+                pbuf_free(datagram->packet);
+                mm::free(datagram);
+            }
+            if (fault) return error(Errno::efault);
+            truncated = size > length;
+            return (flags & msg_trunc) ? size : copied;
+        }
+    }
+
+    Result<void> shutdown(int how) override {
+        if (how < shut_rd || how > shut_rdwr) return error(Errno::einval);
+        {
+            StackGuard guard;
+            if (!(pcb_->flags & UDP_FLAGS_CONNECTED)) return error(Errno::enotconn);
+        }
+        if (how != shut_wr) __atomic_store_n(&shut_read_, true, __ATOMIC_RELEASE);
+        if (how != shut_rd) __atomic_store_n(&shut_write_, true, __ATOMIC_RELEASE);
+        readers_.wake_all();
+        poll_.wake_all();
+        return {};
+    }
+
+    Result<void> local_name(SocketAddress& address) override {
+        StackGuard guard;
+        address = socket_address_of(pcb_->local_ip, pcb_->local_port, family());
+        return {};
+    }
+
+    Result<void> peer_name(SocketAddress& address) override {
+        StackGuard guard;
+        if (!(pcb_->flags & UDP_FLAGS_CONNECTED)) return error(Errno::enotconn);
+        address = socket_address_of(pcb_->remote_ip, pcb_->remote_port, family());
+        return {};
+    }
+
+    Result<void> set_option(int level, int name, const void* value, uint32_t length) override {
+        if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6) {
+            if (length < sizeof(int32_t)) return error(Errno::einval);
+            int32_t on;
+            memcpy(&on, value, sizeof on);
+            // Dual-stack sockets (IPv4 through an AF_INET6 socket) are not there yet:
+            // every AF_INET6 socket is IPv6-only, so only that can be asked for.
+            if (!on) return error(Errno::enoprotoopt);
+            return {};
+        }
+        return Socket::set_option(level, name, value, length);
+    }
+
+    Result<uint32_t> get_option(int level, int name, void* value, uint32_t capacity) override {
+        int32_t integer;
+        if (level == sol_socket && name == so_protocol)
+            integer = ipproto_udp;
+        else if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6)
+            integer = 1;
+        else
+            return Socket::get_option(level, name, value, capacity);
+        uint32_t length = min<uint32_t>(capacity, sizeof integer);
+        memcpy(value, &integer, length);
+        return length;
+    }
+
+    Result<int64_t> ioctl(uint64_t request, uint64_t argument) override;
+
+    uint32_t poll_events() override {
+        uint32_t events = fs::poll_out | fs::poll_wrnorm;
+        if (load(count_) > 0 || load(shut_read_)) events |= fs::poll_in | fs::poll_rdnorm;
+        return events;
+    }
+    WaitQueue* poll_queue() override { return &poll_; }
+
+protected:
+    ~UdpSocket() override {
+        StackGuard guard;
+        if (pcb_) udp_remove(pcb_);
+        while (Datagram* datagram = first_) {
+            first_ = datagram->next;
+            pbuf_free(datagram->packet);
+            mm::free(datagram);
+        }
+    }
+
+private:
+    struct Datagram {
+        Datagram* next;
+        pbuf* packet;
+        SocketAddress from;
+    };
+
+    // lwIP hands over a datagram (under the stack lock): it is queued, or dropped when
+    // the receive buffer is full, as UDP does.
+    static void on_receive(void* argument, udp_pcb*, pbuf* packet, const ip_addr_t* address, u16_t port) {
+        auto& socket = *static_cast<UdpSocket*>(argument);
+        if (socket.queued_bytes_ + packet->tot_len > socket.receive_buffer()) {
+            pbuf_free(packet);
+            return;
+        }
+        auto* datagram = static_cast<Datagram*>(mm::allocate(sizeof(Datagram)));
+        if (!datagram) {
+            pbuf_free(packet);
+            return;
+        }
+        datagram->next = nullptr;
+        datagram->packet = packet;
+        datagram->from = socket_address_of(*address, port, socket.family());
+        (socket.last_ ? socket.last_->next : socket.first_) = datagram;
+        socket.last_ = datagram;
+        socket.queued_bytes_ += packet->tot_len;
+        __atomic_store_n(&socket.count_, socket.count_ + 1, __ATOMIC_RELEASE);
+        socket.readers_.wake_all();
+        socket.poll_.wake_all();
+    }
+
+    udp_pcb* pcb_ = nullptr;
+    Datagram* first_ = nullptr;  // the receive queue, under the stack lock
+    Datagram* last_ = nullptr;
+    uint64_t count_ = 0, queued_bytes_ = 0;
+    bool shut_read_ = false, shut_write_ = false;
+    WaitQueue readers_, poll_;
+};
+
+Result<int64_t> UdpSocket::ioctl(uint64_t request, uint64_t argument) {
+    constexpr uint64_t fionread = 0x541b;  // SIOCINQ: the size of the next datagram
+    if (request != fionread) return error(Errno::enotty);
+    int32_t size;
+    {
+        StackGuard guard;
+        size = first_ ? first_->packet->tot_len : 0;
+    }
+    if (!linux::write_app(reinterpret_cast<void*>(argument), size)) return error(Errno::efault);
+    return int64_t{0};
+}
+
+}  // namespace
+
+Result<Ref<Socket>> make_udp_socket(int family, uint32_t flags) {
+    auto* socket = new UdpSocket(family, flags);
+    Ref<Socket> ref(socket);
+    if (!socket || !socket->ready()) return error(Errno::enomem);
+    return ref;
+}
+
+}  // namespace eremite::net
