@@ -67,6 +67,7 @@ enum class Errno : int {
     enotconn = 107,
     etimedout = 110,
     ealready = 114,
+    einprogress = 115,
     econnrefused = 111,
     ecanceled = 125,
 };

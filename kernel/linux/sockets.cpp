@@ -7,6 +7,7 @@
 #include "lib/log.hpp"
 #include "linux/file_syscalls.hpp"
 #include "mm/memory.hpp"
+#include "net/tcp_socket.hpp"
 #include "net/udp_socket.hpp"
 #include "net/unix_socket.hpp"
 
@@ -91,8 +92,7 @@ Result<Ref<Socket>> make_socket(int64_t domain, uint64_t type, int64_t protocol)
             }
             if (kind == net::sock_stream) {
                 if (protocol != 0 && protocol != ipproto_tcp) return error(Errno::eprotonosupport);
-                log::info("socket: TCP is not there yet (EPROTONOSUPPORT)");
-                return error(Errno::eprotonosupport);
+                return net::make_tcp_socket(static_cast<int>(domain), flags);
             }
             return error(Errno::esocktnosupport);
         }

@@ -30,8 +30,24 @@ StackGuard::StackGuard() {
     }
 }
 
+namespace {
+
+// Whether an interface still holds packets sent to itself.
+bool loopback_pending() {
+    for (netif* n = netif_list; n; n = n->next)
+        if (n->loop_first) return true;
+    return false;
+}
+
+}  // namespace
+
 StackGuard::~StackGuard() {
-    netif_poll_all();
+    // Each poll delivers what was queued before it; the answers it causes (a SYN's
+    // SYN-ACK, a segment's ACK) queue again, so poll until the loopback is quiet.
+    for (int rounds = 0; rounds < 64; ++rounds) {
+        netif_poll_all();
+        if (!loopback_pending()) break;
+    }
     sys_check_timeouts();
     lock.unlock();
 }

@@ -1,0 +1,570 @@
+#include "net/tcp_socket.hpp"
+
+#include "arch/x86_64/cpu.hpp"
+#include "fs/pipe.hpp"
+#include "lib/string.hpp"
+#include "linux/app_access.hpp"
+#include "mm/memory.hpp"
+#include "net/inet_address.hpp"
+#include "net/stack.hpp"
+#include "sync/wait_queue.hpp"
+#include "time/clock.hpp"
+
+extern "C" {
+#include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+}
+
+namespace eremite::net {
+namespace {
+
+using fs::IoBuffer;
+using fs::Ref;
+
+constexpr int ipproto_tcp = 6, tcp_nodelay = 1;
+constexpr int ipproto_ipv6 = 41, ipv6_v6only = 26;
+constexpr int sol_socket = 1, so_protocol = 38;
+constexpr uint64_t fionread = 0x541b;
+// How long a waiter sleeps before it lets lwIP's timers run (retransmissions, delayed
+// ACKs): no kernel thread drives them, the threads that wait do.
+constexpr uint64_t timer_step_ns = 50 * 1000 * 1000;
+constexpr uint32_t send_chunk = 16 * 1024;  // bytes copied out of the app per tcp_write
+
+template <typename T>
+T load(const T& value) {
+    return __atomic_load_n(&value, __ATOMIC_ACQUIRE);
+}
+template <typename T>
+void store(T& to, T value) {
+    __atomic_store_n(&to, value, __ATOMIC_RELEASE);
+}
+
+Errno errno_of(err_t error) {
+    switch (error) {
+        case ERR_OK: return Errno::none;
+        case ERR_MEM:
+        case ERR_BUF: return Errno::enobufs;
+        case ERR_RTE: return Errno::enetunreach;
+        case ERR_USE: return Errno::eaddrinuse;
+        case ERR_ISCONN: return Errno::eisconn;
+        case ERR_ALREADY: return Errno::ealready;
+        case ERR_RST: return Errno::econnreset;
+        case ERR_ABRT: return Errno::econnaborted;
+        case ERR_CLSD: return Errno::enotconn;
+        case ERR_VAL:
+        case ERR_ARG: return Errno::einval;
+        default: return Errno::eio;
+    }
+}
+
+uint64_t deadline_or_step(uint64_t deadline) {
+    uint64_t step = arch::read_tsc() + clock::ns_to_ticks(timer_step_ns);
+    return deadline && deadline < step ? deadline : step;
+}
+
+class TcpSocket final : public Socket {
+public:
+    enum class State : uint8_t { unconnected, listening, connecting, connected, failed };
+
+    TcpSocket(int family, uint32_t flags) : Socket(family, sock_stream, flags) {}
+
+    bool ready() {
+        StackGuard guard;
+        tcp_pcb* pcb = tcp_new_ip_type(family() == af_inet ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
+        if (!pcb) return false;
+        attach(pcb);
+        return true;
+    }
+
+    Result<void> bind(const SocketAddress& address) override {
+        InetAddress local = TRY(parse_inet_address(address, family()));
+        if (!is_local(local.ip)) return error(Errno::eaddrnotavail);
+        StackGuard guard;
+        if (!pcb_ || state_ != State::unconnected) return error(Errno::einval);
+        if (pcb_->local_port) return error(Errno::einval);  // bound already
+        err_t result = tcp_bind(pcb_, &local.ip, local.port);
+        if (result != ERR_OK) return error(errno_of(result));
+        return {};
+    }
+
+    Result<void> listen(int backlog) override {
+        StackGuard guard;
+        if (state_ == State::listening) return {};
+        if (!pcb_ || state_ != State::unconnected) return error(Errno::einval);
+        if (!pcb_->local_port) {  // Linux binds an unbound socket to an ephemeral port
+            err_t bound = tcp_bind(pcb_, family() == af_inet ? IP4_ADDR_ANY : IP6_ADDR_ANY, 0);
+            if (bound != ERR_OK) return error(errno_of(bound));
+        }
+        backlog_ = backlog < 1 ? 1 : backlog > 4096 ? 4096 : backlog;
+        err_t result;
+        tcp_pcb* listener = tcp_listen_with_backlog_and_err(pcb_, 255, &result);
+        if (!listener) return error(errno_of(result));
+        pcb_ = listener;  // the old pcb is gone
+        tcp_arg(pcb_, this);
+        tcp_accept(pcb_, &on_accept);
+        store(state_, State::listening);
+        return {};
+    }
+
+    Result<Ref<Socket>> accept(uint32_t flags, SocketAddress& peer) override {
+        uint64_t deadline = receive_deadline();
+        for (;;) {
+            {
+                StackGuard guard;
+                if (state_ != State::listening) return error(Errno::einval);
+                if (Pending* first = pending_) {
+                    pending_ = first->next;
+                    store(pending_count_, pending_count_ - 1);
+                    Ref<TcpSocket> socket = first->socket;
+                    delete first;
+                    if (socket->pcb_) {
+                        tcp_backlog_accepted(socket->pcb_);
+                        socket->accepted_ = true;
+                        peer = socket_address_of(socket->pcb_->remote_ip, socket->pcb_->remote_port, family());
+                    } else {
+                        peer = socket_address_of(*IP_ANY_TYPE, 0, family());
+                    }
+                    socket->set_status_flags((socket->flags() & ~fs::o_nonblock) | (flags & fs::o_nonblock));
+                    return Ref<Socket>(socket.get());
+                }
+                if (nonblocking()) return error(Errno::eagain);
+            }
+            if (!wait_until([&] { return load(pending_count_) > 0 || load(state_) != State::listening; }, deadline))
+                return error(Errno::eagain);
+        }
+    }
+
+    Result<void> connect(const SocketAddress& address) override {
+        InetAddress remote = TRY(parse_inet_address(address, family()));
+        {
+            StackGuard guard;
+            switch (state_) {
+                case State::connected:
+                    // The first connect after a nonblocking one completed reports it
+                    // (0), as Linux's socket still in SS_CONNECTING does; then EISCONN.
+                    if (!connect_reported_) {
+                        connect_reported_ = true;
+                        return {};
+                    }
+                    return error(Errno::eisconn);
+                case State::connecting: return error(Errno::ealready);
+                case State::listening: return error(Errno::eisconn);
+                case State::failed: return error(Errno::einval);
+                case State::unconnected: break;
+            }
+            if (!pcb_) return error(Errno::einval);
+            store(state_, State::connecting);
+            err_t result = tcp_connect(pcb_, &remote.ip, remote.port, &on_connected);
+            if (result != ERR_OK) {
+                store(state_, State::unconnected);
+                return error(errno_of(result));
+            }
+        }
+        // The guard's release has delivered the SYN over loopback; an answer may be in.
+        if (nonblocking()) {
+            // In progress, as Linux says even when loopback has already answered.
+            StackGuard guard;
+            if (state_ == State::failed) return error(take_error_now());
+            connect_reported_ = false;
+            return error(Errno::einprogress);
+        }
+        (void)wait_until([&] { return load(state_) != State::connecting; }, 0);
+        if (load(state_) == State::connected) return {};
+        return error(take_error_now());
+    }
+
+    Result<uint64_t> send(const IoBuffer& data, uint64_t length, uint32_t flags, const SocketAddress* to) override {
+        if (flags & msg_oob) return error(Errno::eopnotsupp);
+        if (to && load(state_) != State::connected) return error(Errno::epipe);  // Linux: EPIPE unconnected
+        bool nonblocking = this->nonblocking() || (flags & msg_dontwait);
+        uint64_t deadline = send_deadline();
+        auto* chunk = static_cast<uint8_t*>(mm::allocate(send_chunk));
+        if (!chunk) return error(Errno::enobufs);
+        struct Free {
+            uint8_t* p;
+            ~Free() { mm::free(p); }
+        } free_chunk{chunk};
+        uint64_t done = 0;
+        while (done < length) {
+            uint64_t room = 0;
+            Errno failed = Errno::none;
+            {
+                StackGuard guard;
+                if (state_ == State::failed || !pcb_) {
+                    failed = pending_error_ != Errno::none ? pending_error_ : Errno::epipe;
+                    pending_error_ = Errno::none;
+                } else if (state_ != State::connected) {
+                    failed = Errno::enotconn;
+                } else if (shut_write_) {
+                    failed = Errno::epipe;
+                } else {
+                    room = tcp_sndbuf(pcb_);
+                }
+            }
+            if (failed != Errno::none) {
+                if (done) return done;
+                if (failed == Errno::epipe && !(flags & msg_nosignal)) linux::raise_broken_pipe_signal();
+                return error(failed);
+            }
+            if (room == 0) {
+                if (nonblocking) return done ? Result<uint64_t>(done) : error(Errno::eagain);
+                if (!wait_until([&] { return load(send_space_) > 0 || load(state_) != State::connected; }, deadline))
+                    return done ? Result<uint64_t>(done) : error(Errno::eagain);
+                continue;
+            }
+            uint64_t piece = min<uint64_t>(min<uint64_t>(room, send_chunk), length - done);
+            if (!data.drain(chunk, done, piece)) return done ? Result<uint64_t>(done) : error(Errno::efault);
+            StackGuard guard;
+            if (!pcb_ || state_ != State::connected) continue;  // failed meanwhile: reported above
+            err_t result = tcp_write(pcb_, chunk, static_cast<u16_t>(piece), TCP_WRITE_FLAG_COPY);
+            if (result == ERR_MEM) {
+                store(send_space_, uint32_t{0});
+                continue;  // wait for acknowledgements
+            }
+            if (result != ERR_OK) return done ? Result<uint64_t>(done) : error(errno_of(result));
+            tcp_output(pcb_);
+            store(send_space_, static_cast<uint32_t>(tcp_sndbuf(pcb_)));
+            done += piece;
+        }
+        return done;
+    }
+
+    Result<uint64_t> receive(const IoBuffer& data, uint64_t length, uint32_t flags, SocketAddress* from,
+                             bool& truncated) override {
+        truncated = false;
+        if (flags & msg_oob) return error(Errno::eopnotsupp);
+        if (from) from->length = 0;
+        bool nonblocking = this->nonblocking() || (flags & msg_dontwait);
+        bool peek = flags & msg_peek;
+        uint64_t deadline = receive_deadline();
+        uint64_t done = 0;
+        for (;;) {
+            {
+                StackGuard guard;
+                if (received_) {
+                    done += take(data, done, length - done, peek);
+                    if (done == length || peek || !(flags & msg_waitall)) return done;
+                } else if (done) {
+                    if (!(flags & msg_waitall) || peer_closed_ || state_ == State::failed) return done;
+                } else {
+                    if (state_ == State::listening || state_ == State::unconnected || state_ == State::connecting)
+                        return error(state_ == State::connecting && !nonblocking ? Errno::eagain : Errno::enotconn);
+                    if (peer_closed_ || shut_read_) return uint64_t{0};
+                    if (state_ == State::failed) {
+                        Errno failed = pending_error_;
+                        pending_error_ = Errno::none;
+                        if (failed == Errno::none) return uint64_t{0};
+                        return error(failed);
+                    }
+                }
+                if (nonblocking) return done ? Result<uint64_t>(done) : error(Errno::eagain);
+            }
+            if (!wait_until(
+                    [&] {
+                        return load(received_bytes_) > 0 || load(peer_closed_) || load(shut_read_) ||
+                               load(state_) == State::failed;
+                    },
+                    deadline))
+                return done ? Result<uint64_t>(done) : error(Errno::eagain);
+        }
+    }
+
+    Result<void> shutdown(int how) override {
+        if (how < shut_rd || how > shut_rdwr) return error(Errno::einval);
+        {
+            StackGuard guard;
+            if (state_ != State::connected) return error(Errno::enotconn);
+            if (how != shut_wr) store(shut_read_, true);
+            if (how != shut_rd && !shut_write_) {
+                store(shut_write_, true);
+                if (pcb_) tcp_shutdown(pcb_, 0, 1);  // our FIN
+            }
+        }
+        wake();
+        return {};
+    }
+
+    Result<void> local_name(SocketAddress& address) override {
+        StackGuard guard;
+        if (!pcb_) {
+            address = socket_address_of(*IP_ANY_TYPE, 0, family());
+            return {};
+        }
+        address = socket_address_of(pcb_->local_ip, pcb_->local_port, family());
+        return {};
+    }
+
+    Result<void> peer_name(SocketAddress& address) override {
+        StackGuard guard;
+        if (state_ != State::connected || !pcb_) return error(Errno::enotconn);
+        address = socket_address_of(pcb_->remote_ip, pcb_->remote_port, family());
+        return {};
+    }
+
+    Result<void> set_option(int level, int name, const void* value, uint32_t length) override {
+        if (level == ipproto_tcp && name == tcp_nodelay) {
+            if (length < sizeof(int32_t)) return error(Errno::einval);
+            int32_t on;
+            memcpy(&on, value, sizeof on);
+            StackGuard guard;
+            store(no_delay_, on != 0);
+            if (pcb_ && state_ != State::listening) {
+                if (on)
+                    tcp_nagle_disable(pcb_);
+                else
+                    tcp_nagle_enable(pcb_);
+            }
+            return {};
+        }
+        if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6) {
+            if (length < sizeof(int32_t)) return error(Errno::einval);
+            int32_t on;
+            memcpy(&on, value, sizeof on);
+            if (!on) return error(Errno::enoprotoopt);  // dual-stack sockets are not there yet
+            return {};
+        }
+        return Socket::set_option(level, name, value, length);
+    }
+
+    Result<uint32_t> get_option(int level, int name, void* value, uint32_t capacity) override {
+        int32_t integer;
+        if (level == ipproto_tcp && name == tcp_nodelay)
+            integer = load(no_delay_);
+        else if (level == sol_socket && name == so_protocol)
+            integer = ipproto_tcp;
+        else if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6)
+            integer = 1;
+        else
+            return Socket::get_option(level, name, value, capacity);
+        uint32_t length = min<uint32_t>(capacity, sizeof integer);
+        memcpy(value, &integer, length);
+        return length;
+    }
+
+    int take_error() override {
+        StackGuard guard;
+        return static_cast<int>(take_error_now());
+    }
+    bool listening() const override { return load(state_) == State::listening; }
+
+    Result<int64_t> ioctl(uint64_t request, uint64_t argument) override {
+        if (request != fionread) return error(Errno::enotty);
+        if (load(state_) == State::listening) return error(Errno::einval);
+        auto count = static_cast<int32_t>(min<uint64_t>(load(received_bytes_), INT32_MAX));
+        if (!linux::write_app(reinterpret_cast<void*>(argument), count)) return error(Errno::efault);
+        return int64_t{0};
+    }
+
+    uint32_t poll_events() override {
+        State state = load(state_);
+        if (state == State::listening) return load(pending_count_) ? fs::poll_in | fs::poll_rdnorm : 0;
+        uint32_t events = 0;
+        bool receive_shut = load(peer_closed_) || load(shut_read_);
+        bool send_shut = load(shut_write_);
+        if (state == State::failed)
+            return fs::poll_in | fs::poll_rdnorm | fs::poll_out | fs::poll_wrnorm | fs::poll_hup |
+                   (load(pending_error_) != Errno::none ? fs::poll_err : 0);
+        if (state == State::unconnected || (receive_shut && send_shut)) events |= fs::poll_hup;
+        if (receive_shut) events |= fs::poll_in | fs::poll_rdnorm | fs::poll_rdhup;
+        if (state != State::connecting) {
+            if (load(received_bytes_)) events |= fs::poll_in | fs::poll_rdnorm;
+            if (send_shut || state == State::unconnected || load(send_space_) > 0)
+                events |= fs::poll_out | fs::poll_wrnorm;
+        }
+        return events;
+    }
+    WaitQueue* poll_queue() override { return &poll_; }
+
+protected:
+    ~TcpSocket() override {
+        StackGuard guard;
+        if (pcb_) {
+            tcp_pcb* pcb = pcb_;
+            detach(pcb);
+            if (state_ != State::listening && !accepted_) tcp_backlog_accepted(pcb);
+            // Closing goes on in lwIP (FIN, TIME-WAIT) without this socket.
+            if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
+        }
+        if (received_) pbuf_free(received_);
+        while (Pending* pending = pending_) {
+            pending_ = pending->next;
+            delete pending;
+        }
+    }
+
+private:
+    struct Pending {
+        Ref<TcpSocket> socket;
+        Pending* next = nullptr;
+    };
+
+    void attach(tcp_pcb* pcb) {
+        pcb_ = pcb;
+        tcp_arg(pcb, this);
+        tcp_recv(pcb, &on_receive);
+        tcp_sent(pcb, &on_sent);
+        tcp_err(pcb, &on_error);
+        store(send_space_, static_cast<uint32_t>(tcp_sndbuf(pcb)));
+    }
+
+    static void detach(tcp_pcb* pcb) {
+        tcp_arg(pcb, nullptr);
+        if (pcb->state != LISTEN) {
+            tcp_recv(pcb, nullptr);
+            tcp_sent(pcb, nullptr);
+            tcp_err(pcb, nullptr);
+        } else {
+            tcp_accept(pcb, nullptr);
+        }
+    }
+
+    // Sleeps until `ready` or the deadline (0: none); every timer step it enters the
+    // stack so that lwIP's timers run. False on the deadline.
+    template <typename Ready>
+    bool wait_until(Ready ready, uint64_t deadline) {
+        for (;;) {
+            if (poll_.wait(ready, deadline_or_step(deadline))) return true;
+            if (deadline && arch::read_tsc() >= deadline) return ready();
+            StackGuard guard;  // its release runs the timers that are due
+        }
+    }
+
+    void wake() { poll_.wake_all(); }
+
+    // Moves up to `length` received bytes into `data` at `at` (under the stack lock);
+    // returns how many. Consumed bytes open the receive window again.
+    uint64_t take(const IoBuffer& data, uint64_t at, uint64_t length, bool peek) {
+        uint64_t copied = 0;
+        uint64_t skip = 0;
+        for (pbuf* piece = received_; piece && copied < length; piece = piece->next) {
+            uint64_t available = piece->len - skip;
+            uint64_t count = min(available, length - copied);
+            if (!data.fill(at + copied, static_cast<uint8_t*>(piece->payload) + skip, count)) break;
+            copied += count;
+            skip = 0;
+        }
+        if (peek || !copied) return copied;
+        uint64_t left = copied;
+        while (left) {
+            uint16_t step = static_cast<uint16_t>(min<uint64_t>(left, 0xffff));
+            received_ = pbuf_free_header(received_, step);
+            left -= step;
+        }
+        store(received_bytes_, received_bytes_ - copied);
+        if (pcb_) tcp_recved(pcb_, static_cast<u16_t>(min<uint64_t>(copied, 0xffff)));
+        for (uint64_t more = copied > 0xffff ? copied - 0xffff : 0; more && pcb_;) {
+            uint16_t step = static_cast<uint16_t>(min<uint64_t>(more, 0xffff));
+            tcp_recved(pcb_, step);
+            more -= step;
+        }
+        return copied;
+    }
+
+    Errno take_error_now() {
+        Errno error = pending_error_;
+        pending_error_ = Errno::none;
+        return error;
+    }
+
+    // ---- lwIP's callbacks, under the stack lock ----
+
+    static err_t on_accept(void* argument, tcp_pcb* pcb, err_t error) {
+        auto* listener = static_cast<TcpSocket*>(argument);
+        if (!listener || error != ERR_OK || !pcb) return ERR_VAL;
+        if (listener->pending_count_ >= static_cast<uint32_t>(listener->backlog_)) return ERR_MEM;  // refused
+        auto* socket = new TcpSocket(listener->family(), 0);
+        Ref<TcpSocket> ref(socket);
+        auto* pending = socket ? new Pending{ref} : nullptr;
+        if (!pending) return ERR_MEM;
+        socket->attach(pcb);
+        socket->state_ = State::connected;
+        socket->accepted_ = false;
+        if (listener->no_delay_) tcp_nagle_disable(pcb);
+        tcp_backlog_delayed(pcb);  // counted until accept(2) takes it
+        Pending** tail = &listener->pending_;
+        while (*tail) tail = &(*tail)->next;
+        *tail = pending;
+        store(listener->pending_count_, listener->pending_count_ + 1);
+        listener->wake();
+        return ERR_OK;
+    }
+
+    static err_t on_connected(void* argument, tcp_pcb* pcb, err_t) {
+        auto* socket = static_cast<TcpSocket*>(argument);
+        if (!socket) return ERR_OK;
+        if (socket->no_delay_) tcp_nagle_disable(pcb);
+        store(socket->send_space_, static_cast<uint32_t>(tcp_sndbuf(pcb)));
+        store(socket->state_, State::connected);
+        socket->accepted_ = true;
+        socket->wake();
+        return ERR_OK;
+    }
+
+    static err_t on_receive(void* argument, tcp_pcb* pcb, pbuf* packet, err_t) {
+        auto* socket = static_cast<TcpSocket*>(argument);
+        if (!socket) {
+            if (packet) pbuf_free(packet);
+            return ERR_OK;
+        }
+        if (!packet) {
+            store(socket->peer_closed_, true);  // the peer's FIN
+        } else {
+            if (socket->received_)
+                pbuf_cat(socket->received_, packet);
+            else
+                socket->received_ = packet;
+            store(socket->received_bytes_, socket->received_bytes_ + packet->tot_len);
+            // Acknowledge at once: over loopback a delayed ACK only stalls a sender whose
+            // next segment Nagle holds back.
+            tcp_ack_now(pcb);
+        }
+        socket->wake();
+        return ERR_OK;
+    }
+
+    static err_t on_sent(void* argument, tcp_pcb* pcb, u16_t) {
+        auto* socket = static_cast<TcpSocket*>(argument);
+        if (!socket) return ERR_OK;
+        store(socket->send_space_, static_cast<uint32_t>(tcp_sndbuf(pcb)));
+        socket->wake();
+        return ERR_OK;
+    }
+
+    // The pcb is gone (reset, aborted): lwIP freed it.
+    static void on_error(void* argument, err_t error) {
+        auto* socket = static_cast<TcpSocket*>(argument);
+        if (!socket) return;
+        socket->pcb_ = nullptr;
+        Errno code = errno_of(error);
+        if (socket->state_ == State::connecting && error == ERR_RST) code = Errno::econnrefused;
+        socket->pending_error_ = code;
+        store(socket->state_, State::failed);
+        socket->wake();
+    }
+
+    tcp_pcb* pcb_ = nullptr;
+    State state_ = State::unconnected;
+    pbuf* received_ = nullptr;  // what arrived and is not read yet
+    uint64_t received_bytes_ = 0;
+    uint32_t send_space_ = 0;
+    bool peer_closed_ = false, shut_read_ = false, shut_write_ = false, no_delay_ = false;
+    bool accepted_ = true;          // false while an accepted pcb still counts in its listener's backlog
+    bool connect_reported_ = true;  // false after EINPROGRESS until connect(2) reports the outcome
+    Errno pending_error_ = Errno::none;
+    Pending* pending_ = nullptr;  // listening: connections waiting for accept
+    uint32_t pending_count_ = 0;
+    int backlog_ = 1;
+    WaitQueue poll_;
+};
+
+}  // namespace
+
+Result<Ref<Socket>> make_tcp_socket(int family, uint32_t flags) {
+    auto* socket = new TcpSocket(family, flags);
+    Ref<Socket> ref(socket);
+    if (!socket || !socket->ready()) return error(Errno::enomem);
+    return ref;
+}
+
+}  // namespace eremite::net

@@ -1,0 +1,238 @@
+// TCP over the loopback interface, IPv4 and IPv6: listen on an ephemeral port, accept in
+// one thread while another connects, a request and its reply, 4 MiB each way with every
+// byte checked, end of file after shutdown(SHUT_WR), the names of both ends, TCP_NODELAY,
+// MSG_PEEK, FIONREAD, a nonblocking connect (EINPROGRESS, then writable and SO_ERROR 0),
+// a nonblocking accept with nobody waiting, epoll on a listener, and the errors
+// (ECONNREFUSED with no listener, EADDRINUSE, ENOTCONN, EISCONN). Ports are never
+// printed: they differ run to run.
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BULK (4 * 1024 * 1024)
+
+static const char* outcome(long result) {
+    static char text[32];
+    if (result >= 0) {
+        snprintf(text, sizeof text, "%ld", result);
+        return text;
+    }
+    switch (errno) {
+        case EAGAIN: return "EAGAIN";
+        case EINVAL: return "EINVAL";
+        case EADDRINUSE: return "EADDRINUSE";
+        case ECONNREFUSED: return "ECONNREFUSED";
+        case EINPROGRESS: return "EINPROGRESS";
+        case ENOTCONN: return "ENOTCONN";
+        case EISCONN: return "EISCONN";
+        case EPIPE: return "EPIPE";
+        default: return strerror(errno);
+    }
+}
+
+typedef union {
+    struct sockaddr plain;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+} Address;
+
+static int family;
+static socklen_t address_size(void) {
+    return family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+static Address loopback(unsigned short port) {
+    Address a;
+    memset(&a, 0, sizeof a);
+    if (family == AF_INET) {
+        a.in.sin_family = AF_INET;
+        a.in.sin_port = htons(port);
+        a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else {
+        a.in6.sin6_family = AF_INET6;
+        a.in6.sin6_port = htons(port);
+        a.in6.sin6_addr = in6addr_loopback;
+    }
+    return a;
+}
+static unsigned short port_of(const Address* a) {
+    return ntohs(a->plain.sa_family == AF_INET ? a->in.sin_port : a->in6.sin6_port);
+}
+
+static uint8_t pattern(size_t i) { return (uint8_t)(i * 7 + (i >> 10)); }
+
+static ssize_t write_all(int fd, const uint8_t* data, size_t length) {
+    size_t done = 0;
+    while (done < length) {
+        ssize_t n = write(fd, data + done, length - done);
+        if (n <= 0) return n;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+static ssize_t read_all(int fd, uint8_t* data, size_t length) {
+    size_t done = 0;
+    while (done < length) {
+        ssize_t n = read(fd, data + done, length - done);
+        if (n <= 0) return n < 0 ? n : (ssize_t)done;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+static Address server_address;
+// What the client thread saw, printed by the main thread after joining it (two threads
+// printing would interleave differently run to run).
+static char client_report[512];
+static void* client(void* unused) {
+    (void)unused;
+    int c = socket(family, SOCK_STREAM, 0);
+    if (connect(c, &server_address.plain, address_size()) != 0) {
+        snprintf(client_report, sizeof client_report, "client connect: %s\n", outcome(-1));
+        return NULL;
+    }
+    int on = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    if (write(c, "request", 7) != 7) return NULL;
+    char reply[16] = {0};
+    if (read(c, reply, 5) != 5) return NULL;
+    // 4 MiB to the server, then 4 MiB back, checked on both sides.
+    uint8_t* bulk = malloc(BULK);
+    for (size_t i = 0; i < BULK; ++i) bulk[i] = pattern(i);
+    ssize_t sent = write_all(c, bulk, BULK);
+    memset(bulk, 0, BULK);
+    ssize_t got = read_all(c, bulk, BULK);
+    int right = got == BULK;
+    for (size_t i = 0; right && i < BULK; ++i) right = bulk[i] == pattern(BULK - 1 - i);
+    int at = snprintf(client_report, sizeof client_report, "client: reply '%s', sent %zd, got back %zd, content %s\n",
+                      reply, sent, got, right ? "right" : "WRONG");
+    free(bulk);
+    shutdown(c, SHUT_WR);
+    char byte;
+    long last = read(c, &byte, 1);
+    snprintf(client_report + at, sizeof client_report - (size_t)at,
+             "client: after its SHUT_WR the server's close gives: %s\n", outcome(last));
+    close(c);
+    return NULL;
+}
+
+static void run(int which) {
+    family = which;
+    printf("---- %s\n", family == AF_INET ? "IPv4" : "IPv6");
+    int listener = socket(family, SOCK_STREAM, 0);
+    Address any = loopback(0);
+    printf("bind: %s, ", outcome(bind(listener, &any.plain, address_size())));
+    printf("listen: %s\n", outcome(listen(listener, 8)));
+    socklen_t length = sizeof server_address;
+    getsockname(listener, &server_address.plain, &length);
+    printf("listening on an ephemeral port: %s\n", port_of(&server_address) ? "yes" : "no");
+    int flag = 0;
+    socklen_t size = sizeof flag;
+    getsockopt(listener, SOL_SOCKET, SO_ACCEPTCONN, &flag, &size);
+    printf("SO_ACCEPTCONN %d\n", flag);
+    fcntl(listener, F_SETFL, O_NONBLOCK);
+    printf("accept with nobody waiting: %s\n", outcome(accept(listener, NULL, NULL)));
+    fcntl(listener, F_SETFL, 0);
+
+    int ep = epoll_create1(0);
+    struct epoll_event event = {.events = EPOLLIN, .data.fd = listener};
+    epoll_ctl(ep, EPOLL_CTL_ADD, listener, &event);
+    pthread_t thread;
+    pthread_create(&thread, NULL, client, NULL);
+    struct epoll_event out;
+    int n = epoll_wait(ep, &out, 1, 5000);
+    printf("epoll on the listener: %d, EPOLLIN %s\n", n, n == 1 && (out.events & EPOLLIN) ? "yes" : "no");
+    Address peer;
+    socklen_t peer_length = sizeof peer;
+    int s = accept(listener, &peer.plain, &peer_length);
+    printf("accept: %s, peer address length %u\n", s >= 0 ? "ok" : outcome(s), peer_length);
+    Address local, remote;
+    socklen_t local_length = sizeof local, remote_length = sizeof remote;
+    getsockname(s, &local.plain, &local_length);
+    getpeername(s, &remote.plain, &remote_length);
+    printf("the server end's port is the listener's: %s; its peer is the accepted address: %s\n",
+           port_of(&local) == port_of(&server_address) ? "yes" : "no",
+           remote_length == peer_length && memcmp(&remote, &peer, peer_length) == 0 ? "yes" : "no");
+    char request[16] = {0};
+    long peeked = recv(s, request, 7, MSG_PEEK | MSG_WAITALL);
+    int queued = -1;
+    ioctl(s, FIONREAD, &queued);
+    long got = read(s, request, 7);
+    printf("peek: %s, FIONREAD %d, request: %s '%s'\n", outcome(peeked), queued, outcome(got), request);
+    printf("reply: %s\n", outcome(write(s, "reply", 5)));
+    uint8_t* bulk = malloc(BULK);
+    ssize_t received = read_all(s, bulk, BULK);
+    int right = received == BULK;
+    for (size_t i = 0; right && i < BULK; ++i) right = bulk[i] == pattern(i);
+    for (size_t i = 0; i < BULK; ++i) bulk[i] = pattern(BULK - 1 - i);
+    ssize_t sent = write_all(s, bulk, BULK);
+    printf("server: received %zd, content %s, sent back %zd\n", received, right ? "right" : "WRONG", sent);
+    free(bulk);
+    char byte;
+    printf("server: end of file after the client's SHUT_WR: %s\n", outcome(read(s, &byte, 1)));
+    close(s);
+    pthread_join(thread, NULL);
+    fputs(client_report, stdout);
+
+    // Errors.
+    int other = socket(family, SOCK_STREAM, 0);
+    printf("bind to the listener's port: %s\n", outcome(bind(other, &server_address.plain, address_size())));
+    printf("recv unconnected: %s, getpeername: %s\n", outcome(recv(other, &byte, 1, 0)),
+           outcome(getpeername(other, &peer.plain, &peer_length)));
+    close(listener);
+    int refused = socket(family, SOCK_STREAM, 0);
+    printf("connect with nobody listening: %s\n", outcome(connect(refused, &server_address.plain, address_size())));
+    close(refused);
+    close(other);
+
+    // A nonblocking connect.
+    listener = socket(family, SOCK_STREAM, 0);
+    bind(listener, &any.plain, address_size());
+    listen(listener, 1);
+    length = sizeof server_address;
+    getsockname(listener, &server_address.plain, &length);
+    int c = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    long started = connect(c, &server_address.plain, address_size());
+    printf("nonblocking connect: %s\n", started == 0 || errno == EINPROGRESS ? "0 or EINPROGRESS" : outcome(started));
+    struct pollfd p = {.fd = c, .events = POLLOUT};
+    int polled = poll(&p, 1, 5000);
+    int soerror = -1;
+    size = sizeof soerror;
+    getsockopt(c, SOL_SOCKET, SO_ERROR, &soerror, &size);
+    printf("then writable: %d (revents 0x%x), SO_ERROR %d\n", polled, p.revents, soerror);
+    printf("connect again: %s\n", outcome(connect(c, &server_address.plain, address_size())));
+    int nodelay = -1;
+    size = sizeof nodelay;
+    getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &nodelay, &size);
+    printf("TCP_NODELAY by default %d, ", nodelay);
+    nodelay = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
+    getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &nodelay, &size);
+    printf("after setting %d\n", nodelay);
+    int accepted = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    printf("accept4 SOCK_CLOEXEC: %s\n", fcntl(accepted, F_GETFD) & FD_CLOEXEC ? "set" : "clear");
+    close(accepted);
+    printf("the peer closed: read %s\n", outcome(read_all(c, (uint8_t*)&byte, 1)));
+    close(c);
+    close(listener);
+    close(ep);
+}
+
+int main(void) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    run(AF_INET);
+    run(AF_INET6);
+    return 0;
+}
