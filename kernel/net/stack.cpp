@@ -22,7 +22,8 @@ bool started = false;  // under the lock
 
 Mutex& stack_lock() { return lock; }
 
-StackGuard::StackGuard() {
+StackGuard::StackGuard() : outermost_(!lock.held_by_me()) {
+    if (!outermost_) return;  // a socket freed inside the stack (a listener's pending ones)
     lock.lock();
     if (!started) {
         lwip_init();  // makes the loopback interface, up, with 127.0.0.1/8 and ::1
@@ -42,6 +43,7 @@ bool loopback_pending() {
 }  // namespace
 
 StackGuard::~StackGuard() {
+    if (!outermost_) return;
     // Each poll delivers what was queued before it; the answers it causes (a SYN's
     // SYN-ACK, a segment's ACK) queue again, so poll until the loopback is quiet.
     for (int rounds = 0; rounds < 64; ++rounds) {

@@ -15,12 +15,17 @@ Mutex& stack_lock();
 // and runs the timers that are due, so that a send is received before the sender
 // returns. The first one starts lwIP (its timers and the loopback interface): a program
 // that never makes an IP socket pays nothing for the stack at boot.
+// A guard taken while this thread already holds the lock (a socket destroyed under the
+// lock: a listener dropping its pending connections) does nothing.
 class [[nodiscard]] StackGuard {
 public:
     StackGuard();
     ~StackGuard();
     StackGuard(const StackGuard&) = delete;
     StackGuard& operator=(const StackGuard&) = delete;
+
+private:
+    bool outermost_;
 };
 
 }  // namespace eremite::net

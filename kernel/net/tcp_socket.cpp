@@ -382,9 +382,11 @@ protected:
         if (pcb_) {
             tcp_pcb* pcb = pcb_;
             detach(pcb);
-            if (state_ != State::listening && !accepted_) tcp_backlog_accepted(pcb);
-            // Closing goes on in lwIP (FIN, TIME-WAIT) without this socket.
-            if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
+            bool never_accepted = state_ != State::listening && !accepted_;
+            if (never_accepted) tcp_backlog_accepted(pcb);
+            // As Linux: a connection nobody accepted, or closed with data unread, is
+            // reset; otherwise closing goes on in lwIP (FIN, TIME-WAIT) without this socket.
+            if (never_accepted || received_bytes_ || tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
         }
         if (received_) pbuf_free(received_);
         while (Pending* pending = pending_) {

@@ -39,6 +39,7 @@ static const char* outcome(long result) {
         case ENOTCONN: return "ENOTCONN";
         case EISCONN: return "EISCONN";
         case EPIPE: return "EPIPE";
+        case ECONNRESET: return "ECONNRESET";
         default: return strerror(errno);
     }
 }
@@ -226,7 +227,14 @@ static void run(int which) {
     close(accepted);
     printf("the peer closed: read %s\n", outcome(read_all(c, (uint8_t*)&byte, 1)));
     close(c);
+
+    // A listener closed with a connection it never accepted: that one is reset.
+    int waiting = socket(family, SOCK_STREAM, 0);
+    printf("connect to a listener that will not accept: %s\n",
+           outcome(connect(waiting, &server_address.plain, address_size())));
     close(listener);
+    printf("then the listener closes: recv %s\n", outcome(recv(waiting, &byte, 1, 0)));
+    close(waiting);
     close(ep);
 }
 
