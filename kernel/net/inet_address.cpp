@@ -76,4 +76,12 @@ bool is_local(const ip_addr_t& ip) {
     return ip6_addr_isloopback(ip_2_ip6(&ip));
 }
 
+void wildcard_to_loopback(ip_addr_t& ip) {
+    if (!ip_addr_isany(&ip)) return;
+    if (IP_IS_V4_VAL(ip))
+        ip_addr_set_loopback(0, &ip);
+    else
+        ip_addr_set_loopback(1, &ip);
+}
+
 }  // namespace eremite::net

@@ -21,5 +21,8 @@ SocketAddress socket_address_of(const ip_addr_t& ip, uint16_t port, int family);
 // Whether a socket may bind to `ip` here: the wildcard or a loopback address (the only
 // interface there is until a network device joins).
 bool is_local(const ip_addr_t& ip);
+// connect and sendto to the wildcard address reach this host, as on Linux: the
+// loopback address of the same family.
+void wildcard_to_loopback(ip_addr_t& ip);
 
 }  // namespace eremite::net

@@ -74,6 +74,7 @@ protected:
     uint64_t receive_deadline() const;
     uint64_t send_deadline() const;
     uint32_t send_buffer() const { return send_buffer_; }
+    bool reuse_address() const { return reuse_address_; }
     uint32_t receive_buffer() const { return receive_buffer_; }
 
 private:

@@ -83,6 +83,10 @@ public:
         StackGuard guard;
         if (!pcb_ || state_ != State::unconnected) return error(Errno::einval);
         if (pcb_->local_port) return error(Errno::einval);  // bound already
+        if (reuse_address())
+            ip_set_option(pcb_, SOF_REUSEADDR);
+        else
+            ip_reset_option(pcb_, SOF_REUSEADDR);
         err_t result = tcp_bind(pcb_, &local.ip, local.port);
         if (result != ERR_OK) return error(errno_of(result));
         return {};
@@ -98,7 +102,9 @@ public:
         }
         backlog_ = backlog < 1 ? 1 : backlog > 4096 ? 4096 : backlog;
         err_t result;
-        tcp_pcb* listener = tcp_listen_with_backlog_and_err(pcb_, 255, &result);
+        // lwIP drops SYNs beyond the backlog (Linux's queue holds backlog + 1), so a
+        // connection it accepts is never reset afterwards.
+        tcp_pcb* listener = tcp_listen_with_backlog_and_err(pcb_, static_cast<u8_t>(min(backlog_ + 1, 255)), &result);
         if (!listener) return error(errno_of(result));
         pcb_ = listener;  // the old pcb is gone
         tcp_arg(pcb_, this);
@@ -150,10 +156,20 @@ public:
                     return error(Errno::eisconn);
                 case State::connecting: return error(Errno::ealready);
                 case State::listening: return error(Errno::eisconn);
-                case State::failed: return error(Errno::einval);
+                case State::failed:
+                    // The outcome of an earlier attempt first; then a new attempt.
+                    if (pending_error_ != Errno::none) return error(take_error_now());
+                    if (!pcb_) {
+                        tcp_pcb* pcb = tcp_new_ip_type(family() == af_inet ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
+                        if (!pcb) return error(Errno::enobufs);
+                        attach(pcb);
+                    }
+                    store(state_, State::unconnected);
+                    break;
                 case State::unconnected: break;
             }
             if (!pcb_) return error(Errno::einval);
+            wildcard_to_loopback(remote.ip);
             store(state_, State::connecting);
             err_t result = tcp_connect(pcb_, &remote.ip, remote.port, &on_connected);
             if (result != ERR_OK) {
@@ -163,20 +179,21 @@ public:
         }
         // The guard's release has delivered the SYN over loopback; an answer may be in.
         if (nonblocking()) {
-            // In progress, as Linux says even when loopback has already answered.
+            // In progress, as Linux says even when loopback has already answered; a
+            // refusal is then SO_ERROR's (and the next connect's).
             StackGuard guard;
-            if (state_ == State::failed) return error(take_error_now());
             connect_reported_ = false;
             return error(Errno::einprogress);
         }
-        (void)wait_until([&] { return load(state_) != State::connecting; }, 0);
+        if (!wait_until([&] { return load(state_) != State::connecting; }, send_deadline()))
+            return error(Errno::einprogress);  // SO_SNDTIMEO ran out, as on Linux
         if (load(state_) == State::connected) return {};
         return error(take_error_now());
     }
 
     Result<uint64_t> send(const IoBuffer& data, uint64_t length, uint32_t flags, const SocketAddress* to) override {
+        (void)to;  // as Linux's tcp_sendmsg: the address of a sendto is not looked at
         if (flags & msg_oob) return error(Errno::eopnotsupp);
-        if (to && load(state_) != State::connected) return error(Errno::epipe);  // Linux: EPIPE unconnected
         bool nonblocking = this->nonblocking() || (flags & msg_dontwait);
         uint64_t deadline = send_deadline();
         auto* chunk = static_cast<uint8_t*>(mm::allocate(send_chunk));
@@ -186,21 +203,35 @@ public:
             ~Free() { mm::free(p); }
         } free_chunk{chunk};
         uint64_t done = 0;
+        bool must_wait = false;
         while (done < length) {
+            if (must_wait) {
+                must_wait = false;
+                if (nonblocking) return done ? Result<uint64_t>(done) : error(Errno::eagain);
+                if (!wait_until([&] { return send_can_go_on(); }, deadline))
+                    return done ? Result<uint64_t>(done) : error(Errno::eagain);
+            }
             uint64_t room = 0;
             Errno failed = Errno::none;
+            bool connecting = false;
             {
                 StackGuard guard;
-                if (state_ == State::failed || !pcb_) {
+                if (state_ == State::connecting) {
+                    connecting = true;
+                } else if (state_ == State::failed) {
                     failed = pending_error_ != Errno::none ? pending_error_ : Errno::epipe;
                     pending_error_ = Errno::none;
-                } else if (state_ != State::connected) {
-                    failed = Errno::enotconn;
-                } else if (shut_write_) {
-                    failed = Errno::epipe;
+                } else if (state_ != State::connected || shut_write_ || !pcb_) {
+                    failed = Errno::epipe;  // Linux: EPIPE (and SIGPIPE) when not connected
                 } else {
                     room = tcp_sndbuf(pcb_);
                 }
+            }
+            if (connecting) {  // as Linux's sk_stream_wait_connect
+                if (nonblocking) return error(Errno::eagain);
+                if (!wait_until([&] { return load(state_) != State::connecting; }, deadline))
+                    return error(Errno::eagain);
+                continue;
             }
             if (failed != Errno::none) {
                 if (done) return done;
@@ -209,7 +240,7 @@ public:
             }
             if (room == 0) {
                 if (nonblocking) return done ? Result<uint64_t>(done) : error(Errno::eagain);
-                if (!wait_until([&] { return load(send_space_) > 0 || load(state_) != State::connected; }, deadline))
+                if (!wait_until([&] { return send_can_go_on(); }, deadline))
                     return done ? Result<uint64_t>(done) : error(Errno::eagain);
                 continue;
             }
@@ -219,8 +250,10 @@ public:
             if (!pcb_ || state_ != State::connected) continue;  // failed meanwhile: reported above
             err_t result = tcp_write(pcb_, chunk, static_cast<u16_t>(piece), TCP_WRITE_FLAG_COPY);
             if (result == ERR_MEM) {
+                // lwIP's queue is full (or memory is short): wait for acknowledgements.
                 store(send_space_, uint32_t{0});
-                continue;  // wait for acknowledgements
+                must_wait = true;
+                continue;
             }
             if (result != ERR_OK) return done ? Result<uint64_t>(done) : error(errno_of(result));
             tcp_output(pcb_);
@@ -248,8 +281,7 @@ public:
                 } else if (done) {
                     if (!(flags & msg_waitall) || peer_closed_ || state_ == State::failed) return done;
                 } else {
-                    if (state_ == State::listening || state_ == State::unconnected || state_ == State::connecting)
-                        return error(state_ == State::connecting && !nonblocking ? Errno::eagain : Errno::enotconn);
+                    if (state_ == State::listening || state_ == State::unconnected) return error(Errno::enotconn);
                     if (peer_closed_ || shut_read_) return uint64_t{0};
                     if (state_ == State::failed) {
                         Errno failed = pending_error_;
@@ -262,8 +294,9 @@ public:
             }
             if (!wait_until(
                     [&] {
-                        return load(received_bytes_) > 0 || load(peer_closed_) || load(shut_read_) ||
-                               load(state_) == State::failed;
+                        return (load(received_bytes_) > 0 || load(peer_closed_) || load(shut_read_) ||
+                                load(state_) == State::failed) &&
+                               load(state_) != State::connecting;
                     },
                     deadline))
                 return done ? Result<uint64_t>(done) : error(Errno::eagain);
@@ -272,13 +305,32 @@ public:
 
     Result<void> shutdown(int how) override {
         if (how < shut_rd || how > shut_rdwr) return error(Errno::einval);
+        Pending* dropped = nullptr;
         {
             StackGuard guard;
-            if (state_ != State::connected) return error(Errno::enotconn);
-            if (how != shut_wr) store(shut_read_, true);
-            if (how != shut_rd && !shut_write_) {
-                store(shut_write_, true);
-                if (pcb_) tcp_shutdown(pcb_, 0, 1);  // our FIN
+            if (state_ == State::listening) {
+                // Linux stops listening on SHUT_RD: a blocked accept returns EINVAL, the
+                // connections nobody accepted are reset.
+                if (how == shut_wr) return error(Errno::enotconn);
+                detach(pcb_);
+                tcp_close(pcb_);
+                pcb_ = nullptr;
+                dropped = pending_;
+                pending_ = nullptr;
+                store(pending_count_, uint32_t{0});
+                store(state_, State::failed);
+            } else {
+                if (state_ != State::connected) return error(Errno::enotconn);
+                if (how != shut_wr) store(shut_read_, true);
+                if (how != shut_rd && !shut_write_) {
+                    store(shut_write_, true);
+                    if (pcb_) tcp_shutdown(pcb_, 0, 1);  // our FIN
+                    if (peer_closed_) finish();
+                }
+            }
+            while (Pending* pending = dropped) {  // freed under the lock: nested guards do nothing
+                dropped = pending->next;
+                delete pending;
             }
         }
         wake();
@@ -288,7 +340,7 @@ public:
     Result<void> local_name(SocketAddress& address) override {
         StackGuard guard;
         if (!pcb_) {
-            address = socket_address_of(*IP_ANY_TYPE, 0, family());
+            address = finished_ ? local_cache_ : socket_address_of(*IP_ANY_TYPE, 0, family());
             return {};
         }
         address = socket_address_of(pcb_->local_ip, pcb_->local_port, family());
@@ -297,6 +349,7 @@ public:
 
     Result<void> peer_name(SocketAddress& address) override {
         StackGuard guard;
+        // Once both FINs are done Linux's socket is closed: no peer any more.
         if (state_ != State::connected || !pcb_) return error(Errno::enotconn);
         address = socket_address_of(pcb_->remote_ip, pcb_->remote_port, family());
         return {};
@@ -434,6 +487,11 @@ private:
 
     void wake() { poll_.wake_all(); }
 
+    // What a blocked send waits for: room in lwIP's send buffer, or a reason to stop.
+    bool send_can_go_on() const {
+        return load(send_space_) > 0 || load(state_) != State::connected || load(shut_write_);
+    }
+
     // Moves up to `length` received bytes into `data` at `at` (under the stack lock);
     // returns how many. Consumed bytes open the receive window again.
     uint64_t take(const IoBuffer& data, uint64_t at, uint64_t length, bool peek) {
@@ -463,6 +521,17 @@ private:
         return copied;
     }
 
+    // Both directions are closed (our FIN sent, the peer's received): lwIP finishes the
+    // connection on its own and frees the pcb (TIME-WAIT, LAST-ACK) without telling, so
+    // the socket lets go of it now and keeps its name for getsockname.
+    void finish() {
+        if (!pcb_) return;
+        local_cache_ = socket_address_of(pcb_->local_ip, pcb_->local_port, family());
+        detach(pcb_);
+        pcb_ = nullptr;
+        finished_ = true;
+    }
+
     Errno take_error_now() {
         Errno error = pending_error_;
         pending_error_ = Errno::none;
@@ -474,11 +543,10 @@ private:
     static err_t on_accept(void* argument, tcp_pcb* pcb, err_t error) {
         auto* listener = static_cast<TcpSocket*>(argument);
         if (!listener || error != ERR_OK || !pcb) return ERR_VAL;
-        if (listener->pending_count_ >= static_cast<uint32_t>(listener->backlog_)) return ERR_MEM;  // refused
         auto* socket = new TcpSocket(listener->family(), 0);
         Ref<TcpSocket> ref(socket);
         auto* pending = socket ? new Pending{ref} : nullptr;
-        if (!pending) return ERR_MEM;
+        if (!pending) return ERR_MEM;  // lwIP aborts the connection
         socket->attach(pcb);
         socket->state_ = State::connected;
         socket->accepted_ = false;
@@ -511,6 +579,7 @@ private:
         }
         if (!packet) {
             store(socket->peer_closed_, true);  // the peer's FIN
+            if (socket->shut_write_) socket->finish();
         } else {
             if (socket->received_)
                 pbuf_cat(socket->received_, packet);
@@ -553,6 +622,8 @@ private:
     bool peer_closed_ = false, shut_read_ = false, shut_write_ = false, no_delay_ = false;
     bool accepted_ = true;          // false while an accepted pcb still counts in its listener's backlog
     bool connect_reported_ = true;  // false after EINPROGRESS until connect(2) reports the outcome
+    bool finished_ = false;         // both FINs done: the pcb was left to lwIP (finish())
+    SocketAddress local_cache_;
     Errno pending_error_ = Errno::none;
     Pending* pending_ = nullptr;  // listening: connections waiting for accept
     uint32_t pending_count_ = 0;

@@ -21,7 +21,8 @@ using fs::Ref;
 constexpr int ipproto_udp = 17;
 constexpr int ipproto_ipv6 = 41, ipv6_v6only = 26;
 constexpr int sol_socket = 1, so_protocol = 38;
-constexpr uint64_t udp_payload_max = 65507;  // 65535 - IPv4 header - UDP header
+constexpr uint64_t udp_payload_max = 65507;   // 65535 - IPv4 header - UDP header
+constexpr uint64_t udp6_payload_max = 65487;  // 65535 - IPv6 header - UDP header
 
 template <typename T>
 T load(const T& value) {
@@ -58,6 +59,10 @@ public:
         if (!is_local(local.ip)) return error(Errno::eaddrnotavail);
         StackGuard guard;
         if (pcb_->local_port) return error(Errno::einval);  // bound already
+        if (reuse_address())
+            ip_set_option(pcb_, SOF_REUSEADDR);
+        else
+            ip_reset_option(pcb_, SOF_REUSEADDR);
         err_t result = udp_bind(pcb_, &local.ip, local.port);
         if (result != ERR_OK) return error(errno_of(result));
         return {};
@@ -70,6 +75,7 @@ public:
             return {};
         }
         InetAddress remote = TRY(parse_inet_address(address, family()));
+        wildcard_to_loopback(remote.ip);
         StackGuard guard;
         err_t result = udp_connect(pcb_, &remote.ip, remote.port);
         if (result != ERR_OK) return error(errno_of(result));
@@ -80,8 +86,12 @@ public:
         if (flags & msg_oob) return error(Errno::eopnotsupp);
         if (load(shut_write_)) return error(Errno::epipe);
         InetAddress target{};
-        if (to) target = TRY(parse_inet_address(*to, family()));
-        if (length > udp_payload_max) return error(Errno::emsgsize);
+        if (to) {
+            target = TRY(parse_inet_address(*to, family()));
+            wildcard_to_loopback(target.ip);
+        }
+        // lwIP's packet lengths are 16 bits, headers included.
+        if (length > (family() == af_inet ? udp_payload_max : udp6_payload_max)) return error(Errno::emsgsize);
         pbuf* packet = pbuf_alloc(PBUF_TRANSPORT, static_cast<u16_t>(length), PBUF_RAM);
         if (!packet) return error(Errno::enobufs);
         if (length && !data.drain(packet->payload, 0, length)) {
@@ -112,14 +122,21 @@ public:
         uint64_t deadline = receive_deadline();
         for (;;) {
             Datagram* datagram = nullptr;
+            pbuf* packet = nullptr;
+            SocketAddress sender;
             {
                 StackGuard guard;
                 if ((datagram = first_)) {
-                    if (!(flags & msg_peek)) {
+                    packet = datagram->packet;
+                    sender = datagram->from;
+                    if (flags & msg_peek) {
+                        pbuf_ref(packet);  // another thread may take the datagram meanwhile
+                    } else {
                         first_ = datagram->next;
                         if (!first_) last_ = nullptr;
                         __atomic_store_n(&count_, count_ - 1, __ATOMIC_RELEASE);
-                        queued_bytes_ -= datagram->packet->tot_len;
+                        queued_bytes_ -= packet->tot_len;
+                        mm::free(datagram);
                     }
                 } else {
                     if (load(shut_read_)) return uint64_t{0};
@@ -131,13 +148,12 @@ public:
                     return error(Errno::eagain);
                 continue;
             }
-            // Only the receiving thread holds a datagram it took off; a peeked one stays
-            // queued but is freed only under the stack lock, which this copy does not
-            // need (pbufs are not changed once queued).
-            uint64_t size = datagram->packet->tot_len;
+            // This thread holds a reference to the packet (taken off the queue, or one of
+            // its own for a peek): the copy needs no lock (pbufs do not change once queued).
+            uint64_t size = packet->tot_len;
             uint64_t copied = 0;
             bool fault = false;
-            for (pbuf* piece = datagram->packet; piece && copied < length; piece = piece->next) {
+            for (pbuf* piece = packet; piece && copied < length; piece = piece->next) {
                 uint64_t take = min<uint64_t>(piece->len, length - copied);
                 if (!data.fill(copied, piece->payload, take)) {
                     fault = true;
@@ -145,11 +161,10 @@ public:
                 }
                 copied += take;
             }
-            if (from) *from = datagram->from;
-            if (!(flags & msg_peek)) {
+            if (from) *from = sender;
+            {
                 StackGuard guard;
-                pbuf_free(datagram->packet);
-                mm::free(datagram);
+                pbuf_free(packet);
             }
             if (fault) return error(Errno::efault);
             truncated = size > length;
@@ -159,14 +174,18 @@ public:
 
     Result<void> shutdown(int how) override {
         if (how < shut_rd || how > shut_rdwr) return error(Errno::einval);
+        bool connected;
         {
             StackGuard guard;
-            if (!(pcb_->flags & UDP_FLAGS_CONNECTED)) return error(Errno::enotconn);
+            connected = pcb_->flags & UDP_FLAGS_CONNECTED;
         }
+        // As Linux's inet_shutdown: the socket is shut down (a blocked receive returns)
+        // even when it is not connected, which is still ENOTCONN.
         if (how != shut_wr) __atomic_store_n(&shut_read_, true, __ATOMIC_RELEASE);
         if (how != shut_rd) __atomic_store_n(&shut_write_, true, __ATOMIC_RELEASE);
         readers_.wake_all();
         poll_.wake_all();
+        if (!connected) return error(Errno::enotconn);
         return {};
     }
 
@@ -240,7 +259,7 @@ private:
     // the receive buffer is full, as UDP does.
     static void on_receive(void* argument, udp_pcb*, pbuf* packet, const ip_addr_t* address, u16_t port) {
         auto& socket = *static_cast<UdpSocket*>(argument);
-        if (socket.queued_bytes_ + packet->tot_len > socket.receive_buffer()) {
+        if (socket.queued_bytes_ && socket.queued_bytes_ + packet->tot_len > socket.receive_buffer()) {
             pbuf_free(packet);
             return;
         }

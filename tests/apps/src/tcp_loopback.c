@@ -235,6 +235,64 @@ static void run(int which) {
     close(listener);
     printf("then the listener closes: recv %s\n", outcome(recv(waiting, &byte, 1, 0)));
     close(waiting);
+
+    // Both ends closed cleanly (SHUT_WR each way): no error, the names stay readable.
+    listener = socket(family, SOCK_STREAM, 0);
+    int reuse = 1;
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+    bind(listener, &any.plain, address_size());
+    listen(listener, 4);
+    length = sizeof server_address;
+    getsockname(listener, &server_address.plain, &length);
+    int a = socket(family, SOCK_STREAM, 0);
+    Address wildcard = any;
+    if (family == AF_INET)
+        wildcard.in.sin_port = server_address.in.sin_port;
+    else
+        wildcard.in6.sin6_port = server_address.in6.sin6_port;
+    wildcard.plain.sa_family = (sa_family_t)family;
+    if (family == AF_INET)
+        wildcard.in.sin_addr.s_addr = htonl(INADDR_ANY);
+    else
+        wildcard.in6.sin6_addr = in6addr_any;
+    printf("connect to the wildcard address reaches loopback: %s\n",
+           outcome(connect(a, &wildcard.plain, address_size())));
+    int b = accept(listener, NULL, NULL);
+    shutdown(a, SHUT_WR);
+    printf("b reads end of file: %s\n", outcome(read(b, &byte, 1)));
+    shutdown(b, SHUT_WR);
+    printf("a reads end of file: %s\n", outcome(read(a, &byte, 1)));
+    soerror = -1;
+    size = sizeof soerror;
+    getsockopt(a, SOL_SOCKET, SO_ERROR, &soerror, &size);
+    peer_length = sizeof peer;
+    long named = getpeername(a, &peer.plain, &peer_length);
+    printf("after both FINs: SO_ERROR %d, getpeername %s\n", soerror, outcome(named));
+    printf("send after both FINs (MSG_NOSIGNAL): %s\n", outcome(send(a, "x", 1, MSG_NOSIGNAL)));
+    close(a);
+    close(b);
+    close(listener);
+    // The port is in TIME-WAIT now; SO_REUSEADDR lets a new listener have it.
+    listener = socket(family, SOCK_STREAM, 0);
+    setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+    printf("bind the same port again with SO_REUSEADDR: %s\n",
+           outcome(bind(listener, &server_address.plain, address_size())));
+    close(listener);
+
+    // Unconnected and refused.
+    int lone = socket(family, SOCK_STREAM, 0);
+    printf("send on an unconnected socket (MSG_NOSIGNAL): %s\n", outcome(send(lone, "x", 1, MSG_NOSIGNAL)));
+    close(lone);
+    int hopeful = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    long tried = connect(hopeful, &server_address.plain, address_size());
+    printf("nonblocking connect with nobody listening: %s, ", outcome(tried));
+    struct pollfd q = {.fd = hopeful, .events = POLLOUT};
+    poll(&q, 1, 5000);
+    soerror = -1;
+    size = sizeof soerror;
+    getsockopt(hopeful, SOL_SOCKET, SO_ERROR, &soerror, &size);
+    printf("then SO_ERROR is ECONNREFUSED: %s\n", soerror == ECONNREFUSED ? "yes" : "no");
+    close(hopeful);
     close(ep);
 }
 
