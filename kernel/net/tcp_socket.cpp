@@ -6,6 +6,7 @@
 #include "linux/app_access.hpp"
 #include "mm/memory.hpp"
 #include "net/inet_address.hpp"
+#include "net/inet_socket.hpp"
 #include "net/stack.hpp"
 #include "sync/wait_queue.hpp"
 #include "time/clock.hpp"
@@ -23,8 +24,6 @@ using fs::IoBuffer;
 using fs::Ref;
 
 constexpr int ipproto_tcp = 6, tcp_nodelay = 1;
-constexpr int ipproto_ipv6 = 41, ipv6_v6only = 26;
-constexpr int sol_socket = 1, so_protocol = 38;
 constexpr uint64_t fionread = 0x541b;
 // How long a waiter sleeps before it lets lwIP's timers run (retransmissions, delayed
 // ACKs): no kernel thread drives them, the threads that wait do.
@@ -40,34 +39,16 @@ void store(T& to, T value) {
     __atomic_store_n(&to, value, __ATOMIC_RELEASE);
 }
 
-Errno errno_of(err_t error) {
-    switch (error) {
-        case ERR_OK: return Errno::none;
-        case ERR_MEM:
-        case ERR_BUF: return Errno::enobufs;
-        case ERR_RTE: return Errno::enetunreach;
-        case ERR_USE: return Errno::eaddrinuse;
-        case ERR_ISCONN: return Errno::eisconn;
-        case ERR_ALREADY: return Errno::ealready;
-        case ERR_RST: return Errno::econnreset;
-        case ERR_ABRT: return Errno::econnaborted;
-        case ERR_CLSD: return Errno::enotconn;
-        case ERR_VAL:
-        case ERR_ARG: return Errno::einval;
-        default: return Errno::eio;
-    }
-}
-
 uint64_t deadline_or_step(uint64_t deadline) {
     uint64_t step = arch::read_tsc() + clock::ns_to_ticks(timer_step_ns);
     return deadline && deadline < step ? deadline : step;
 }
 
-class TcpSocket final : public Socket {
+class TcpSocket final : public InetSocket {
 public:
     enum class State : uint8_t { unconnected, listening, connecting, connected, failed };
 
-    TcpSocket(int family, uint32_t flags) : Socket(family, sock_stream, flags) {}
+    TcpSocket(int family, uint32_t flags) : InetSocket(family, sock_stream, ipproto_tcp, flags) {}
 
     bool ready() {
         StackGuard guard;
@@ -356,43 +337,22 @@ public:
     }
 
     Result<void> set_option(int level, int name, const void* value, uint32_t length) override {
-        if (level == ipproto_tcp && name == tcp_nodelay) {
-            if (length < sizeof(int32_t)) return error(Errno::einval);
-            int32_t on;
-            memcpy(&on, value, sizeof on);
-            StackGuard guard;
-            store(no_delay_, on != 0);
-            if (pcb_ && state_ != State::listening) {
-                if (on)
-                    tcp_nagle_disable(pcb_);
-                else
-                    tcp_nagle_enable(pcb_);
-            }
-            return {};
+        if (level != ipproto_tcp || name != tcp_nodelay) return InetSocket::set_option(level, name, value, length);
+        bool on = TRY(int_option(value, length)) != 0;
+        StackGuard guard;
+        store(no_delay_, on);
+        if (pcb_ && state_ != State::listening) {
+            if (on)
+                tcp_nagle_disable(pcb_);
+            else
+                tcp_nagle_enable(pcb_);
         }
-        if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6) {
-            if (length < sizeof(int32_t)) return error(Errno::einval);
-            int32_t on;
-            memcpy(&on, value, sizeof on);
-            if (!on) return error(Errno::enoprotoopt);  // dual-stack sockets are not there yet
-            return {};
-        }
-        return Socket::set_option(level, name, value, length);
+        return {};
     }
 
     Result<uint32_t> get_option(int level, int name, void* value, uint32_t capacity) override {
-        int32_t integer;
-        if (level == ipproto_tcp && name == tcp_nodelay)
-            integer = load(no_delay_);
-        else if (level == sol_socket && name == so_protocol)
-            integer = ipproto_tcp;
-        else if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6)
-            integer = 1;
-        else
-            return Socket::get_option(level, name, value, capacity);
-        uint32_t length = min<uint32_t>(capacity, sizeof integer);
-        memcpy(value, &integer, length);
-        return length;
+        if (level == ipproto_tcp && name == tcp_nodelay) return put_int_option(value, capacity, load(no_delay_));
+        return InetSocket::get_option(level, name, value, capacity);
     }
 
     int take_error() override {
@@ -633,11 +593,6 @@ private:
 
 }  // namespace
 
-Result<Ref<Socket>> make_tcp_socket(int family, uint32_t flags) {
-    auto* socket = new TcpSocket(family, flags);
-    Ref<Socket> ref(socket);
-    if (!socket || !socket->ready()) return error(Errno::enomem);
-    return ref;
-}
+Result<Ref<Socket>> make_tcp_socket(int family, uint32_t flags) { return make_ready<TcpSocket>(family, flags); }
 
 }  // namespace eremite::net

@@ -4,6 +4,7 @@
 #include "linux/app_access.hpp"
 #include "mm/memory.hpp"
 #include "net/inet_address.hpp"
+#include "net/inet_socket.hpp"
 #include "net/stack.hpp"
 #include "sync/wait_queue.hpp"
 
@@ -19,8 +20,6 @@ using fs::IoBuffer;
 using fs::Ref;
 
 constexpr int ipproto_udp = 17;
-constexpr int ipproto_ipv6 = 41, ipv6_v6only = 26;
-constexpr int sol_socket = 1, so_protocol = 38;
 constexpr uint64_t udp_payload_max = 65507;   // 65535 - IPv4 header - UDP header
 constexpr uint64_t udp6_payload_max = 65487;  // 65535 - IPv6 header - UDP header
 
@@ -29,22 +28,9 @@ T load(const T& value) {
     return __atomic_load_n(&value, __ATOMIC_ACQUIRE);
 }
 
-Errno errno_of(err_t error) {
-    switch (error) {
-        case ERR_OK: return Errno::none;
-        case ERR_MEM:
-        case ERR_BUF: return Errno::enobufs;
-        case ERR_RTE: return Errno::enetunreach;
-        case ERR_USE: return Errno::eaddrinuse;
-        case ERR_VAL:
-        case ERR_ARG: return Errno::einval;
-        default: return Errno::eio;
-    }
-}
-
-class UdpSocket final : public Socket {
+class UdpSocket final : public InetSocket {
 public:
-    UdpSocket(int family, uint32_t flags) : Socket(family, sock_dgram, flags) {}
+    UdpSocket(int family, uint32_t flags) : InetSocket(family, sock_dgram, ipproto_udp, flags) {}
 
     bool ready() {
         StackGuard guard;
@@ -202,32 +188,6 @@ public:
         return {};
     }
 
-    Result<void> set_option(int level, int name, const void* value, uint32_t length) override {
-        if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6) {
-            if (length < sizeof(int32_t)) return error(Errno::einval);
-            int32_t on;
-            memcpy(&on, value, sizeof on);
-            // Dual-stack sockets (IPv4 through an AF_INET6 socket) are not there yet:
-            // every AF_INET6 socket is IPv6-only, so only that can be asked for.
-            if (!on) return error(Errno::enoprotoopt);
-            return {};
-        }
-        return Socket::set_option(level, name, value, length);
-    }
-
-    Result<uint32_t> get_option(int level, int name, void* value, uint32_t capacity) override {
-        int32_t integer;
-        if (level == sol_socket && name == so_protocol)
-            integer = ipproto_udp;
-        else if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6)
-            integer = 1;
-        else
-            return Socket::get_option(level, name, value, capacity);
-        uint32_t length = min<uint32_t>(capacity, sizeof integer);
-        memcpy(value, &integer, length);
-        return length;
-    }
-
     Result<int64_t> ioctl(uint64_t request, uint64_t argument) override;
 
     uint32_t poll_events() override {
@@ -301,11 +261,6 @@ Result<int64_t> UdpSocket::ioctl(uint64_t request, uint64_t argument) {
 
 }  // namespace
 
-Result<Ref<Socket>> make_udp_socket(int family, uint32_t flags) {
-    auto* socket = new UdpSocket(family, flags);
-    Ref<Socket> ref(socket);
-    if (!socket || !socket->ready()) return error(Errno::enomem);
-    return ref;
-}
+Result<Ref<Socket>> make_udp_socket(int family, uint32_t flags) { return make_ready<UdpSocket>(family, flags); }
 
 }  // namespace eremite::net

@@ -1,0 +1,59 @@
+#include "net/inet_socket.hpp"
+
+#include "lib/string.hpp"
+
+namespace eremite::net {
+namespace {
+
+constexpr int ipproto_ipv6 = 41, ipv6_v6only = 26;
+constexpr int sol_socket = 1, so_protocol = 38;
+
+}  // namespace
+
+Errno errno_of(err_t error) {
+    switch (error) {
+        case ERR_OK: return Errno::none;
+        case ERR_MEM:
+        case ERR_BUF: return Errno::enobufs;
+        case ERR_RTE: return Errno::enetunreach;
+        case ERR_USE: return Errno::eaddrinuse;
+        case ERR_ISCONN: return Errno::eisconn;
+        case ERR_ALREADY: return Errno::ealready;
+        case ERR_RST: return Errno::econnreset;
+        case ERR_ABRT: return Errno::econnaborted;
+        case ERR_CLSD: return Errno::enotconn;
+        case ERR_VAL:
+        case ERR_ARG: return Errno::einval;
+        default: return Errno::eio;
+    }
+}
+
+Result<int32_t> InetSocket::int_option(const void* value, uint32_t length) {
+    if (length < sizeof(int32_t)) return error(Errno::einval);
+    int32_t integer;
+    memcpy(&integer, value, sizeof integer);
+    return integer;
+}
+
+uint32_t InetSocket::put_int_option(void* value, uint32_t capacity, int32_t integer) {
+    uint32_t length = min<uint32_t>(capacity, sizeof integer);
+    memcpy(value, &integer, length);
+    return length;
+}
+
+Result<void> InetSocket::set_option(int level, int name, const void* value, uint32_t length) {
+    if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6) {
+        // Every AF_INET6 socket is IPv6-only for now, so only that can be asked for.
+        if (!TRY(int_option(value, length))) return error(Errno::enoprotoopt);
+        return {};
+    }
+    return Socket::set_option(level, name, value, length);
+}
+
+Result<uint32_t> InetSocket::get_option(int level, int name, void* value, uint32_t capacity) {
+    if (level == sol_socket && name == so_protocol) return put_int_option(value, capacity, protocol_);
+    if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6) return put_int_option(value, capacity, 1);
+    return Socket::get_option(level, name, value, capacity);
+}
+
+}  // namespace eremite::net

@@ -1,0 +1,41 @@
+// What TCP and UDP sockets share (AF_INET, AF_INET6 over lwIP): their protocol number
+// for SO_PROTOCOL, IPV6_V6ONLY (always on: dual-stack sockets are not there yet), and
+// lwIP's error codes as errno values.
+#pragma once
+
+#include "net/socket.hpp"
+
+extern "C" {
+#include "lwip/err.h"
+}
+
+namespace eremite::net {
+
+Errno errno_of(err_t error);
+
+class InetSocket : public Socket {
+public:
+    InetSocket(int family, int type, int protocol, uint32_t flags) : Socket(family, type, flags), protocol_(protocol) {}
+
+    Result<void> set_option(int level, int name, const void* value, uint32_t length) override;
+    Result<uint32_t> get_option(int level, int name, void* value, uint32_t capacity) override;
+
+protected:
+    // An int option's value, as Linux reads one (EINVAL when shorter).
+    static Result<int32_t> int_option(const void* value, uint32_t length);
+    static uint32_t put_int_option(void* value, uint32_t capacity, int32_t integer);
+
+private:
+    int protocol_;
+};
+
+// A new socket of type T once its ready() has made its lwIP pcb.
+template <typename T>
+Result<fs::Ref<Socket>> make_ready(int family, uint32_t flags) {
+    auto* socket = new T(family, flags);
+    fs::Ref<Socket> ref(socket);
+    if (!socket || !socket->ready()) return error(Errno::enomem);
+    return ref;
+}
+
+}  // namespace eremite::net
