@@ -256,13 +256,20 @@ int64_t sys_socketpair(const SyscallArgs& args) {
     return 0;
 }
 
-int64_t sys_bind(const SyscallArgs& args) {
+namespace {
+
+// bind and connect: an address in, nothing out.
+int64_t address_syscall(const SyscallArgs& args, Result<void> (Socket::*operation)(const SocketAddress&)) {
     auto socket = socket_of(args.integer(0));
     if (!socket.ok()) return failure(socket.error_code());
     auto address = read_address(args.pointer<const void>(1), args[2]);
     if (!address.ok()) return failure(address.error_code());
-    return result_of(socket.value()->bind(address.value()));
+    return result_of((socket.value().get()->*operation)(address.value()));
 }
+
+}  // namespace
+
+int64_t sys_bind(const SyscallArgs& args) { return address_syscall(args, &Socket::bind); }
 
 int64_t sys_listen(const SyscallArgs& args) {
     auto socket = socket_of(args.integer(0));
@@ -293,13 +300,7 @@ int64_t sys_accept4(const SyscallArgs& args) {
     return accept_with(args.integer(0), args.pointer<void>(1), args.pointer<void>(2), args[3]);
 }
 
-int64_t sys_connect(const SyscallArgs& args) {
-    auto socket = socket_of(args.integer(0));
-    if (!socket.ok()) return failure(socket.error_code());
-    auto address = read_address(args.pointer<const void>(1), args[2]);
-    if (!address.ok()) return failure(address.error_code());
-    return result_of(socket.value()->connect(address.value()));
-}
+int64_t sys_connect(const SyscallArgs& args) { return address_syscall(args, &Socket::connect); }
 
 int64_t sys_sendto(const SyscallArgs& args) {
     auto socket = socket_of(args.integer(0));
