@@ -28,7 +28,7 @@ constexpr uint64_t fionread = 0x541b;
 // How long a waiter sleeps before it lets lwIP's timers run (retransmissions, delayed
 // ACKs): no kernel thread drives them, the threads that wait do.
 constexpr uint64_t timer_step_ns = 50 * 1000 * 1000;
-constexpr uint32_t send_chunk = 16 * 1024;  // bytes copied out of the app per tcp_write
+constexpr uint32_t send_chunk = 60 * 1024;  // bytes copied out of the app per tcp_write (at most 64 KiB)
 
 template <typename T>
 T load(const T& value) {

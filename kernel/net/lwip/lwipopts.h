@@ -42,12 +42,17 @@
 #define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
 #define LWIP_LOOPBACK_MAX_PBUFS 0
 
-#define TCP_MSS 1460
+/* The loopback interface has no MTU, so its segments are TCP_MSS long; an Ethernet
+ * interface caps them at its MTU (TCP_CALCULATE_EFF_SEND_MSS). Large segments make
+ * streaming over loopback a few copies per 8 KiB rather than per 1460 bytes. */
+#define TCP_MSS 8192
 #define LWIP_WND_SCALE 1
 #define TCP_RCV_SCALE 3
-#define TCP_WND (128 * 1024)
+#define TCP_WND (32 * TCP_MSS)
 #define TCP_SND_BUF (32 * TCP_MSS)
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+/* lwIP's own sockets would use it; its default exceeds what lwIP's checks allow here. */
+#define TCP_SNDLOWAT (2 * TCP_MSS + 1)
 #define TCP_LISTEN_BACKLOG 1
 #define LWIP_SO_RCVBUF 0
 #define SO_REUSE 1
