@@ -96,8 +96,26 @@ void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info) {
     write_file(etc_directory, "group", group);
 
     Text resolv;
-    resolv.add_string("# Eremite has no network yet: names resolve from /etc/hosts only.\nnameserver 127.0.0.1\n");
+    resolv.add_string(
+        "# Eremite has no network device yet: names resolve from /etc/hosts only.\nnameserver 127.0.0.1\n");
     write_file(etc_directory, "resolv.conf", resolv);
+
+    // What getaddrinfo and getservbyname look service names up in, and getprotobyname
+    // protocols: the IANA numbers of the common ones (a program may name them, "http").
+    Text services;
+    services.add_string(
+        "ftp\t\t21/tcp\nssh\t\t22/tcp\ntelnet\t\t23/tcp\nsmtp\t\t25/tcp\t\tmail\n"
+        "domain\t\t53/tcp\ndomain\t\t53/udp\nbootps\t\t67/udp\nbootpc\t\t68/udp\n"
+        "http\t\t80/tcp\t\twww\nntp\t\t123/udp\nimap2\t\t143/tcp\t\timap\n"
+        "https\t\t443/tcp\nhttps\t\t443/udp\nsubmission\t587/tcp\nimaps\t\t993/tcp\n"
+        "mysql\t\t3306/tcp\npostgresql\t5432/tcp\nhttp-alt\t8080/tcp\n");
+    write_file(etc_directory, "services", services);
+
+    Text protocols;
+    protocols.add_string(
+        "ip\t0\tIP\nicmp\t1\tICMP\ntcp\t6\tTCP\nudp\t17\tUDP\nipv6\t41\tIPv6\n"
+        "ipv6-icmp\t58\tIPv6-ICMP\n");
+    write_file(etc_directory, "protocols", protocols);
 
     Text nsswitch;
     nsswitch.add_string(

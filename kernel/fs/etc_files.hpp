@@ -1,6 +1,6 @@
 // The files in /etc that programs expect on any Linux system: hostname, hosts, passwd,
-// group, resolv.conf, nsswitch.conf. Written into the root file system's /etc at boot,
-// except where the initramfs brought its own.
+// group, resolv.conf, nsswitch.conf, services, protocols. Written into the root file
+// system's /etc at boot, except where the initramfs brought its own.
 #pragma once
 
 #include "eremite/abi.hpp"
