@@ -27,7 +27,7 @@ uint16_t swap16(uint16_t value) { return static_cast<uint16_t>(value << 8 | valu
 
 }  // namespace
 
-Result<InetAddress> parse_inet_address(const SocketAddress& address, int family) {
+Result<InetAddress> parse_inet_address(const SocketAddress& address, int family, bool dual_stack) {
     InetAddress result{};
     if (family == af_inet) {
         if (address.length < sizeof(SockaddrIn)) return error(Errno::einval);
@@ -43,10 +43,21 @@ Result<InetAddress> parse_inet_address(const SocketAddress& address, int family)
     SockaddrIn6 in6{};
     memcpy(&in6, address.bytes, min<uint32_t>(address.length, sizeof in6));
     if (in6.family != af_inet6) return error(Errno::eafnosupport);
+    result.port = swap16(in6.port);
+    static constexpr uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (dual_stack && !memcmp(in6.address, v4_mapped_prefix, 12)) {
+        // ::ffff:a.b.c.d: the IPv4 address itself, for a dual-stack socket.
+        uint32_t v4;
+        memcpy(&v4, in6.address + 12, 4);
+        ip_addr_set_ip4_u32_val(result.ip, v4);
+        IP_SET_TYPE_VAL(result.ip, IPADDR_TYPE_V4);
+        return result;
+    }
     IP_SET_TYPE_VAL(result.ip, IPADDR_TYPE_V6);
     memcpy(ip_2_ip6(&result.ip)->addr, in6.address, 16);
     ip6_addr_clear_zone(ip_2_ip6(&result.ip));
-    result.port = swap16(in6.port);
+    // "::" of a dual-stack socket is every address of both families.
+    if (dual_stack && ip6_addr_isany(ip_2_ip6(&result.ip))) IP_SET_TYPE_VAL(result.ip, IPADDR_TYPE_ANY);
     return result;
 }
 
@@ -64,7 +75,13 @@ SocketAddress socket_address_of(const ip_addr_t& ip, uint16_t port, int family) 
     SockaddrIn6 in6{};
     in6.family = af_inet6;
     in6.port = swap16(port);
-    if (IP_IS_V6_VAL(ip)) memcpy(in6.address, ip_2_ip6(&ip)->addr, 16);
+    if (IP_IS_V4_VAL(ip)) {  // a dual-stack socket's IPv4 peer: ::ffff:a.b.c.d
+        in6.address[10] = in6.address[11] = 0xff;
+        uint32_t v4 = ip4_addr_get_u32(ip_2_ip4(&ip));
+        memcpy(in6.address + 12, &v4, 4);
+    } else if (IP_IS_V6_VAL(ip)) {
+        memcpy(in6.address, ip_2_ip6(&ip)->addr, 16);
+    }
     memcpy(address.bytes, &in6, sizeof in6);
     address.length = sizeof in6;
     return address;
@@ -77,6 +94,7 @@ bool is_local(const ip_addr_t& ip) {
 }
 
 void wildcard_to_loopback(ip_addr_t& ip) {
+    if (IP_IS_ANY_TYPE_VAL(ip)) IP_SET_TYPE_VAL(ip, IPADDR_TYPE_V6);
     if (!ip_addr_isany(&ip)) return;
     if (IP_IS_V4_VAL(ip))
         ip_addr_set_loopback(0, &ip);

@@ -15,8 +15,11 @@ struct InetAddress {
 };
 
 // The address an app passed for a socket of `family`: EINVAL when too short,
-// EAFNOSUPPORT when of another family, as Linux's inet_bind and inet6_bind check.
-Result<InetAddress> parse_inet_address(const SocketAddress& address, int family);
+// EAFNOSUPPORT when of another family, as Linux's inet_bind and inet6_bind check. For a
+// dual-stack AF_INET6 socket (IPV6_V6ONLY off) ::ffff:a.b.c.d is that IPv4 address and
+// "::" is every address of both families (lwIP's IPADDR_TYPE_ANY).
+Result<InetAddress> parse_inet_address(const SocketAddress& address, int family, bool dual_stack = false);
+// An AF_INET6 socket sees an IPv4 address as ::ffff:a.b.c.d.
 SocketAddress socket_address_of(const ip_addr_t& ip, uint16_t port, int family);
 // Whether a socket may bind to `ip` here: the wildcard or a loopback address (the only
 // interface there is until a network device joins).

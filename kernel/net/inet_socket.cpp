@@ -41,18 +41,27 @@ uint32_t InetSocket::put_int_option(void* value, uint32_t capacity, int32_t inte
     return length;
 }
 
+u8_t InetSocket::ip_type() const {
+    if (family() == af_inet) return IPADDR_TYPE_V4;
+    return v6_only_ ? IPADDR_TYPE_V6 : IPADDR_TYPE_ANY;
+}
+
 Result<void> InetSocket::set_option(int level, int name, const void* value, uint32_t length) {
     if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6) {
-        // Every AF_INET6 socket is IPv6-only for now, so only that can be asked for.
-        if (!TRY(int_option(value, length))) return error(Errno::enoprotoopt);
-        return {};
+        bool on = TRY(int_option(value, length)) != 0;
+        bool before = v6_only_;
+        v6_only_ = on;
+        auto retyped = retype_pcb();  // EINVAL once bound, as Linux
+        if (!retyped.ok()) v6_only_ = before;
+        return retyped;
     }
     return Socket::set_option(level, name, value, length);
 }
 
 Result<uint32_t> InetSocket::get_option(int level, int name, void* value, uint32_t capacity) {
     if (level == sol_socket && name == so_protocol) return put_int_option(value, capacity, protocol_);
-    if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6) return put_int_option(value, capacity, 1);
+    if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6)
+        return put_int_option(value, capacity, v6_only_);
     return Socket::get_option(level, name, value, capacity);
 }
 

@@ -1,12 +1,14 @@
 // What TCP and UDP sockets share (AF_INET, AF_INET6 over lwIP): their protocol number
-// for SO_PROTOCOL, IPV6_V6ONLY (always on: dual-stack sockets are not there yet), and
-// lwIP's error codes as errno values.
+// for SO_PROTOCOL, IPV6_V6ONLY (off by default, as Linux's net.ipv6.bindv6only: an
+// AF_INET6 socket then also speaks IPv4, with ::ffff:a.b.c.d addresses), and lwIP's error
+// codes as errno values.
 #pragma once
 
 #include "net/socket.hpp"
 
 extern "C" {
 #include "lwip/err.h"
+#include "lwip/ip_addr.h"
 }
 
 namespace eremite::net {
@@ -21,12 +23,19 @@ public:
     Result<uint32_t> get_option(int level, int name, void* value, uint32_t capacity) override;
 
 protected:
+    // Whether this AF_INET6 socket also speaks IPv4.
+    bool dual_stack() const { return family() == af_inet6 && !v6_only_; }
+    // The lwIP address type of its pcb: V4, V6 or, for a dual-stack socket, ANY.
+    u8_t ip_type() const;
+    // The socket's pcb takes ip_type() (after IPV6_V6ONLY changed; before bind).
+    virtual Result<void> retype_pcb() = 0;
     // An int option's value, as Linux reads one (EINVAL when shorter).
     static Result<int32_t> int_option(const void* value, uint32_t length);
     static uint32_t put_int_option(void* value, uint32_t capacity, int32_t integer);
 
 private:
     int protocol_;
+    bool v6_only_ = false;
 };
 
 // A new socket of type T once its ready() has made its lwIP pcb.

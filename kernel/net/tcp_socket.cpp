@@ -52,14 +52,22 @@ public:
 
     bool ready() {
         StackGuard guard;
-        tcp_pcb* pcb = tcp_new_ip_type(family() == af_inet ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
+        tcp_pcb* pcb = tcp_new_ip_type(ip_type());
         if (!pcb) return false;
         attach(pcb);
         return true;
     }
 
+    Result<void> retype_pcb() override {
+        StackGuard guard;
+        if (!pcb_ || state_ != State::unconnected || pcb_->local_port) return error(Errno::einval);
+        IP_SET_TYPE_VAL(pcb_->local_ip, ip_type());
+        IP_SET_TYPE_VAL(pcb_->remote_ip, ip_type());
+        return {};
+    }
+
     Result<void> bind(const SocketAddress& address) override {
-        InetAddress local = TRY(parse_inet_address(address, family()));
+        InetAddress local = TRY(parse_inet_address(address, family(), dual_stack()));
         if (!is_local(local.ip)) return error(Errno::eaddrnotavail);
         StackGuard guard;
         if (!pcb_ || state_ != State::unconnected) return error(Errno::einval);
@@ -78,7 +86,11 @@ public:
         if (state_ == State::listening) return {};
         if (!pcb_ || state_ != State::unconnected) return error(Errno::einval);
         if (!pcb_->local_port) {  // Linux binds an unbound socket to an ephemeral port
-            err_t bound = tcp_bind(pcb_, family() == af_inet ? IP4_ADDR_ANY : IP6_ADDR_ANY, 0);
+            err_t bound = tcp_bind(pcb_,
+                                   family() == af_inet ? IP4_ADDR_ANY
+                                   : dual_stack()      ? IP_ANY_TYPE
+                                                       : IP6_ADDR_ANY,
+                                   0);
             if (bound != ERR_OK) return error(errno_of(bound));
         }
         backlog_ = backlog < 1 ? 1 : backlog > 4096 ? 4096 : backlog;
@@ -123,7 +135,7 @@ public:
     }
 
     Result<void> connect(const SocketAddress& address) override {
-        InetAddress remote = TRY(parse_inet_address(address, family()));
+        InetAddress remote = TRY(parse_inet_address(address, family(), dual_stack()));
         {
             StackGuard guard;
             switch (state_) {
@@ -141,7 +153,7 @@ public:
                     // The outcome of an earlier attempt first; then a new attempt.
                     if (pending_error_ != Errno::none) return error(take_error_now());
                     if (!pcb_) {
-                        tcp_pcb* pcb = tcp_new_ip_type(family() == af_inet ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
+                        tcp_pcb* pcb = tcp_new_ip_type(ip_type());
                         if (!pcb) return error(Errno::enobufs);
                         attach(pcb);
                     }

@@ -2,7 +2,7 @@
 // received segments wait in the socket as lwIP's pbufs and open the window again as the
 // app reads them; sends copy through a kernel chunk into lwIP's send buffer. lwIP's
 // timers run whenever a thread enters the stack, and a thread that waits enters it every
-// 50 ms. An AF_INET6 socket is IPv6-only for now.
+// 50 ms.
 #pragma once
 
 #include "net/socket.hpp"

@@ -34,14 +34,22 @@ public:
 
     bool ready() {
         StackGuard guard;
-        pcb_ = udp_new_ip_type(family() == af_inet ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
+        pcb_ = udp_new_ip_type(ip_type());
         if (!pcb_) return false;
         udp_recv(pcb_, &on_receive, this);
         return true;
     }
 
+    Result<void> retype_pcb() override {
+        StackGuard guard;
+        if (pcb_->local_port) return error(Errno::einval);
+        IP_SET_TYPE_VAL(pcb_->local_ip, ip_type());
+        IP_SET_TYPE_VAL(pcb_->remote_ip, ip_type());
+        return {};
+    }
+
     Result<void> bind(const SocketAddress& address) override {
-        InetAddress local = TRY(parse_inet_address(address, family()));
+        InetAddress local = TRY(parse_inet_address(address, family(), dual_stack()));
         if (!is_local(local.ip)) return error(Errno::eaddrnotavail);
         StackGuard guard;
         if (pcb_->local_port) return error(Errno::einval);  // bound already
@@ -60,7 +68,7 @@ public:
             udp_disconnect(pcb_);
             return {};
         }
-        InetAddress remote = TRY(parse_inet_address(address, family()));
+        InetAddress remote = TRY(parse_inet_address(address, family(), dual_stack()));
         wildcard_to_loopback(remote.ip);
         StackGuard guard;
         err_t result = udp_connect(pcb_, &remote.ip, remote.port);
@@ -73,7 +81,7 @@ public:
         if (load(shut_write_)) return error(Errno::epipe);
         InetAddress target{};
         if (to) {
-            target = TRY(parse_inet_address(*to, family()));
+            target = TRY(parse_inet_address(*to, family(), dual_stack()));
             wildcard_to_loopback(target.ip);
         }
         // lwIP's packet lengths are 16 bits, headers included.

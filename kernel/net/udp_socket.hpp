@@ -1,6 +1,6 @@
 // UDP sockets (AF_INET and AF_INET6, SOCK_DGRAM) over lwIP's raw API (net/stack.hpp).
 // Datagrams lwIP delivers are queued in the socket, up to its receive buffer (more are
-// dropped, as UDP does). An AF_INET6 socket is IPv6-only for now (IPV6_V6ONLY).
+// dropped, as UDP does).
 #pragma once
 
 #include "net/socket.hpp"

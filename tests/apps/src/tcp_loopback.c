@@ -296,9 +296,55 @@ static void run(int which) {
     close(ep);
 }
 
+// An AF_INET6 listener on "::" takes IPv4 connections too (IPV6_V6ONLY is off by
+// default) and names their peers ::ffff:a.b.c.d; with IPV6_V6ONLY it does not.
+static void dual_stack(void) {
+    printf("---- dual stack\n");
+    for (int v6only = 0; v6only <= 1; ++v6only) {
+        int listener = socket(AF_INET6, SOCK_STREAM, 0);
+        int flag = -1;
+        socklen_t size = sizeof flag;
+        getsockopt(listener, IPPROTO_IPV6, IPV6_V6ONLY, &flag, &size);
+        printf("IPV6_V6ONLY by default: %d; ", flag);
+        setsockopt(listener, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+        getsockopt(listener, IPPROTO_IPV6, IPV6_V6ONLY, &flag, &size);
+        printf("set to %d\n", flag);
+        struct sockaddr_in6 any = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
+        bind(listener, (struct sockaddr*)&any, sizeof any);
+        listen(listener, 2);
+        socklen_t length = sizeof any;
+        getsockname(listener, (struct sockaddr*)&any, &length);
+        int client = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in to = {
+            .sin_family = AF_INET, .sin_port = any.sin6_port, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        long connected = connect(client, (struct sockaddr*)&to, sizeof to);
+        printf("an IPv4 client connects: %s\n", outcome(connected));
+        if (connected == 0) {
+            struct sockaddr_in6 peer;
+            socklen_t peer_length = sizeof peer;
+            int s = accept(listener, (struct sockaddr*)&peer, &peer_length);
+            char text[64] = "?";
+            inet_ntop(AF_INET6, &peer.sin6_addr, text, sizeof text);
+            printf("accepted: %s, peer family AF_INET6 %s, address %s\n", s >= 0 ? "yes" : "no",
+                   peer.sin6_family == AF_INET6 ? "yes" : "no", text);
+            printf("data across: %s\n", outcome(write(client, "v4", 2) == 2 && read(s, text, 2) == 2 ? 2 : -1));
+            close(s);
+        }
+        close(client);
+        close(listener);
+    }
+    int late = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 any = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
+    bind(late, (struct sockaddr*)&any, sizeof any);
+    int on = 1;
+    printf("IPV6_V6ONLY after bind: %s\n", outcome(setsockopt(late, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on)));
+    close(late);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     run(AF_INET);
     run(AF_INET6);
+    dual_stack();
     return 0;
 }
