@@ -1,7 +1,7 @@
 # lwIP 2.1.3, the kernel's TCP/IP stack, built as a static library from Debian's `lwip`
 # source package (scripts/debian_source.sh, at configure time: the sources land in the
 # build directory, never in git) with the kernel's code-generation flags. The port
-# (options, compiler definitions, the few C headers lwIP wants) is in kernel/net/lwip;
+# (options, compiler definitions, the few C headers lwIP wants) is in kernel/net/ip_stack_port;
 # the kernel drives the stack itself (NO_SYS=1: no lwIP threads, see kernel/net/stack.hpp).
 #
 # Defines the target lwip_kernel.
@@ -28,10 +28,10 @@ add_library(lwip_kernel STATIC
     ${lwip_core}/ipv6/mld6.c ${lwip_core}/ipv6/ethip6.c
     ${lwip_dir}/netif/ethernet.c)
 target_include_directories(lwip_kernel SYSTEM PUBLIC
-    ${PROJECT_SOURCE_DIR}/kernel/net/lwip ${lwip_dir}/include)
+    ${PROJECT_SOURCE_DIR}/kernel/net/ip_stack_port ${lwip_dir}/include)
 # Only the compiler's own headers (stddef.h, stdint.h) and the port's string.h: never the
 # host's C library.
-target_include_directories(lwip_kernel SYSTEM PRIVATE ${PROJECT_SOURCE_DIR}/kernel/net/lwip/libc)
+target_include_directories(lwip_kernel SYSTEM PRIVATE ${PROJECT_SOURCE_DIR}/kernel/net/ip_stack_port/libc)
 execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=include
                 OUTPUT_VARIABLE compiler_include OUTPUT_STRIP_TRAILING_WHITESPACE)
 target_compile_options(lwip_kernel PRIVATE

@@ -56,7 +56,7 @@ StackGuard::~StackGuard() {
 
 }  // namespace eremite::net
 
-// ---- what lwIP asks of its platform (kernel/net/lwip/arch/cc.h) -----------------------
+// ---- what lwIP asks of its platform (kernel/net/ip_stack_port/arch/cc.h) -------------
 
 extern "C" {
 
