@@ -43,65 +43,14 @@ describe_machine
 probe_kvm
 host_usage_start
 
-pin=(taskset -c 0)
-pin_note="taskset -c 0"
-if ! command -v taskset >/dev/null 2>&1; then
-    pin=()
-    pin_note="not pinned: taskset not found"
-fi
-
 # ---------------------------------------------------------------- running
-# Configurations: n2 native (all CPUs), n1 native pinned to CPU 0, e2 ehyve --cpus 2,
-# e1 ehyve --cpus 1. A run's key is PROGRAM.CONFIG.
+# Configurations and the runner (run, run_set): bench/lib.sh.
 declare -A run_state # key -> ok | failed | skipped
 declare -A run_cmd   # key -> the command, for the report
-run_order=()
 
-# run PROGRAM CONFIG
-run() {
-    local prog=$1 config=$2
-    local key=$prog.$config exe=$bindir/$prog
-    local -a cmd
-    case $config in
-        n2) cmd=("$exe") ;;
-        n1) cmd=("${pin[@]}" "$exe") ;;
-        e2) cmd=("$ehyve" --cpus 2 "$exe") ;;
-        e1) cmd=("$ehyve" --cpus 1 "$exe") ;;
-        *) echo "$0: bad configuration $config" >&2; exit 2 ;;
-    esac
-    run_cmd[$key]="${cmd[*]}"
-    run_order+=("$key")
-    : >"$tmp/$key.out"
-    : >"$tmp/$key.err"
-    if [[ $config == e* && -n $kvm_skip ]]; then
-        run_state[$key]=skipped
-        return
-    fi
-    if [[ ! -x $exe ]]; then
-        run_state[$key]=failed
-        add_error "$key failed" "$exe not found or not executable; build first (cmake --build $build)"
-        return
-    fi
-    if [[ $config == e* && ! -x $ehyve ]]; then
-        run_state[$key]=failed
-        add_error "$key failed" "$ehyve not found or not executable; build first (cmake --build $build)"
-        return
-    fi
-    run_timed "$key" "${cmd[@]}"
-}
-
-# Native and Eremite runs of a program back to back, with 2 CPUs, then with 1.
-run_set() { # PROGRAM
-    local n
-    for n in 2 1; do
-        run "$1" "n$n"
-        run "$1" "e$n"
-    done
-}
-
-run_set tcp_pingpong
-run_set udp_pingpong
-run_set tcp_stream
+run_set tcp_pingpong "2 1"
+run_set udp_pingpong "2 1"
+run_set tcp_stream "2 1"
 
 host_usage_end
 

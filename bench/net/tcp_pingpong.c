@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "loopback.h"
 
 #define ROUND_TRIPS 20000
 #define WARMUP 2000
@@ -43,6 +44,7 @@ static void* server(void* arg) {
     int listener = (int)(intptr_t)arg;
     int fd = accept(listener, NULL, NULL);
     check_sys(fd, "accept");
+    check_sys(close(listener), "close (listener)");
     set_nodelay(fd);
     char c;
     while (read_byte(fd, &c)) write_byte(fd, c);
@@ -61,22 +63,8 @@ static void round_trips(int fd, long n) {
 
 int main(void) {
     bench_name = "tcp_pingpong";
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    check_sys(listener, "socket");
-    check_sys(bind(listener, (struct sockaddr*)&addr, sizeof addr), "bind");
-    check_sys(listen(listener, 1), "listen");
-    check_sys(getsockname(listener, (struct sockaddr*)&addr, &len), "getsockname");
-
     pthread_t t;
-    check_err(pthread_create(&t, NULL, server, (void*)(intptr_t)listener), "pthread_create");
-
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    check_sys(fd, "socket");
-    check_sys(connect(fd, (struct sockaddr*)&addr, sizeof addr), "connect");
+    int fd = connect_to_server_thread(server, &t);
     set_nodelay(fd);
 
     round_trips(fd, WARMUP);
@@ -88,7 +76,6 @@ int main(void) {
     }
     check_sys(close(fd), "close (client)");
     check_err(pthread_join(t, NULL), "pthread_join");
-    check_sys(close(listener), "close (listener)");
 
     result("tcp_roundtrip_us", median(us, BATCHES));
     return finish();

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "loopback.h"
 
 #define CHUNK (64 * 1024)
 #define TOTAL (256L * 1024 * 1024)
@@ -24,6 +25,7 @@ static void* receiver(void* arg) {
     int listener = (int)(intptr_t)arg;
     int fd = accept(listener, NULL, NULL);
     check_sys(fd, "accept");
+    check_sys(close(listener), "close (listener)");
     static char buf[CHUNK];
     static struct receiver_result r;
     for (;;) {
@@ -43,22 +45,8 @@ static void* receiver(void* arg) {
 
 int main(void) {
     bench_name = "tcp_stream";
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    check_sys(listener, "socket");
-    check_sys(bind(listener, (struct sockaddr*)&addr, sizeof addr), "bind");
-    check_sys(listen(listener, 1), "listen");
-    check_sys(getsockname(listener, (struct sockaddr*)&addr, &len), "getsockname");
-
     pthread_t t;
-    check_err(pthread_create(&t, NULL, receiver, (void*)(intptr_t)listener), "pthread_create");
-
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    check_sys(fd, "socket");
-    check_sys(connect(fd, (struct sockaddr*)&addr, sizeof addr), "connect");
+    int fd = connect_to_server_thread(receiver, &t);
 
     static char buf[CHUNK];
     memset(buf, 'x', sizeof buf);
@@ -74,7 +62,6 @@ int main(void) {
 
     void* ret;
     check_err(pthread_join(t, &ret), "pthread_join");
-    check_sys(close(listener), "close (listener)");
     const struct receiver_result* r = ret;
     if (r->bytes != TOTAL) die("received %lld bytes, sent %ld", r->bytes, TOTAL);
 

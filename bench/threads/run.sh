@@ -32,62 +32,10 @@ describe_machine
 probe_kvm
 host_usage_start
 
-pin=(taskset -c 0)
-pin_note="taskset -c 0"
-if ! command -v taskset >/dev/null 2>&1; then
-    pin=()
-    pin_note="not pinned: taskset not found"
-fi
-
 # ---------------------------------------------------------------- running
-# Configurations: n2 native (all CPUs), n1 native pinned to CPU 0, e2 ehyve --cpus 2,
-# e1 ehyve --cpus 1. A run's key is PROGRAM.CONFIG.
+# Configurations and the runner (run, run_set): bench/lib.sh.
 declare -A run_state   # key -> ok | failed | skipped
 declare -A run_cmd     # key -> the command, for the report
-
-# run PROGRAM CONFIG [ARGS...]
-run() {
-    local prog=$1 config=$2
-    shift 2
-    local key=$prog.$config exe=$bindir/$prog
-    local -a cmd
-    case $config in
-        n2) cmd=("$exe" "$@") ;;
-        n1) cmd=("${pin[@]}" "$exe" "$@") ;;
-        e2) cmd=("$ehyve" --cpus 2 "$exe" "$@") ;;
-        e1) cmd=("$ehyve" --cpus 1 "$exe" "$@") ;;
-        *) echo "$0: bad configuration $config" >&2; exit 2 ;;
-    esac
-    run_cmd[$key]="${cmd[*]}"
-    : >"$tmp/$key.out"
-    if [[ $config == e* && -n $kvm_skip ]]; then
-        run_state[$key]=skipped
-        return
-    fi
-    if [[ ! -x $exe ]]; then
-        run_state[$key]=failed
-        add_error "$key failed" "$exe not found or not executable; build first (cmake --build $build)"
-        return
-    fi
-    if [[ $config == e* && ! -x $ehyve ]]; then
-        run_state[$key]=failed
-        add_error "$key failed" "$ehyve not found or not executable; build first (cmake --build $build)"
-        return
-    fi
-    run_timed "$key" "${cmd[@]}"
-}
-
-
-# Native and Eremite runs of a program back to back, so that they see the same
-# load on the host.
-run_set() { # PROGRAM CPU_COUNTS [ARGS...]   CPU_COUNTS: "2" or "2 1"
-    local prog=$1 counts=$2 n
-    shift 2
-    for n in $counts; do
-        run "$prog" "n$n" "$@"
-        run "$prog" "e$n" "$@"
-    done
-}
 
 run_set syscall_getppid 2
 run_set clock_gettime 2
