@@ -46,6 +46,30 @@ u8_t InetSocket::ip_type() const {
     return v6_only_ ? IPADDR_TYPE_V6 : IPADDR_TYPE_ANY;
 }
 
+Result<InetAddress> InetSocket::local_address(const SocketAddress& address) const {
+    InetAddress local = TRY(parse_inet_address(address, family(), dual_stack()));
+    if (!is_local(local.ip)) return error(Errno::eaddrnotavail);
+    return local;
+}
+
+Result<InetAddress> InetSocket::remote_address(const SocketAddress& address) const {
+    InetAddress remote = TRY(parse_inet_address(address, family(), dual_stack()));
+    wildcard_to_loopback(remote.ip);
+    return remote;
+}
+
+void InetSocket::set_ip_type(ip_pcb& pcb) const {
+    IP_SET_TYPE_VAL(pcb.local_ip, ip_type());
+    IP_SET_TYPE_VAL(pcb.remote_ip, ip_type());
+}
+
+void InetSocket::prepare_bind(ip_pcb& pcb) const {
+    if (reuse_address())
+        ip_set_option(&pcb, SOF_REUSEADDR);
+    else
+        ip_reset_option(&pcb, SOF_REUSEADDR);
+}
+
 Result<void> InetSocket::set_option(int level, int name, const void* value, uint32_t length) {
     if (level == ipproto_ipv6 && name == ipv6_v6only && family() == af_inet6) {
         bool on = TRY(int_option(value, length)) != 0;

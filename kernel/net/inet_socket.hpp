@@ -6,8 +6,11 @@
 
 #include "net/socket.hpp"
 
+#include "net/inet_address.hpp"
+
 extern "C" {
 #include "lwip/err.h"
+#include "lwip/ip.h"
 #include "lwip/ip_addr.h"
 }
 
@@ -27,8 +30,19 @@ protected:
     bool dual_stack() const { return family() == af_inet6 && !v6_only_; }
     // The lwIP address type of its pcb: V4, V6 or, for a dual-stack socket, ANY.
     u8_t ip_type() const;
-    // The socket's pcb takes ip_type() (after IPV6_V6ONLY changed; before bind).
+    // The socket's pcb takes ip_type() (after IPV6_V6ONLY changed; before bind): the
+    // subclass checks its state, then calls set_ip_type.
     virtual Result<void> retype_pcb() = 0;
+
+    // An address to bind to (EADDRNOTAVAIL for one no interface has) or to reach (the
+    // wildcard meaning loopback), parsed for this socket's family.
+    Result<InetAddress> local_address(const SocketAddress& address) const;
+    Result<InetAddress> remote_address(const SocketAddress& address) const;
+
+    // On the IP part of a TCP or UDP pcb (lwIP's struct ip_pcb, which both begin with),
+    // under the stack lock: its address type, and SO_REUSEADDR before a bind.
+    void set_ip_type(ip_pcb& pcb) const;
+    void prepare_bind(ip_pcb& pcb) const;
     // An int option's value, as Linux reads one (EINVAL when shorter).
     static Result<int32_t> int_option(const void* value, uint32_t length);
     static uint32_t put_int_option(void* value, uint32_t capacity, int32_t integer);

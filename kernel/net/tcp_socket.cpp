@@ -61,21 +61,16 @@ public:
     Result<void> retype_pcb() override {
         StackGuard guard;
         if (!pcb_ || state_ != State::unconnected || pcb_->local_port) return error(Errno::einval);
-        IP_SET_TYPE_VAL(pcb_->local_ip, ip_type());
-        IP_SET_TYPE_VAL(pcb_->remote_ip, ip_type());
+        set_ip_type(*reinterpret_cast<ip_pcb*>(pcb_));
         return {};
     }
 
     Result<void> bind(const SocketAddress& address) override {
-        InetAddress local = TRY(parse_inet_address(address, family(), dual_stack()));
-        if (!is_local(local.ip)) return error(Errno::eaddrnotavail);
+        InetAddress local = TRY(local_address(address));
         StackGuard guard;
         if (!pcb_ || state_ != State::unconnected) return error(Errno::einval);
         if (pcb_->local_port) return error(Errno::einval);  // bound already
-        if (reuse_address())
-            ip_set_option(pcb_, SOF_REUSEADDR);
-        else
-            ip_reset_option(pcb_, SOF_REUSEADDR);
+        prepare_bind(*reinterpret_cast<ip_pcb*>(pcb_));
         err_t result = tcp_bind(pcb_, &local.ip, local.port);
         if (result != ERR_OK) return error(errno_of(result));
         return {};
@@ -135,7 +130,7 @@ public:
     }
 
     Result<void> connect(const SocketAddress& address) override {
-        InetAddress remote = TRY(parse_inet_address(address, family(), dual_stack()));
+        InetAddress remote = TRY(remote_address(address));
         {
             StackGuard guard;
             switch (state_) {
@@ -162,7 +157,6 @@ public:
                 case State::unconnected: break;
             }
             if (!pcb_) return error(Errno::einval);
-            wildcard_to_loopback(remote.ip);
             store(state_, State::connecting);
             err_t result = tcp_connect(pcb_, &remote.ip, remote.port, &on_connected);
             if (result != ERR_OK) {

@@ -43,20 +43,15 @@ public:
     Result<void> retype_pcb() override {
         StackGuard guard;
         if (pcb_->local_port) return error(Errno::einval);
-        IP_SET_TYPE_VAL(pcb_->local_ip, ip_type());
-        IP_SET_TYPE_VAL(pcb_->remote_ip, ip_type());
+        set_ip_type(*reinterpret_cast<ip_pcb*>(pcb_));
         return {};
     }
 
     Result<void> bind(const SocketAddress& address) override {
-        InetAddress local = TRY(parse_inet_address(address, family(), dual_stack()));
-        if (!is_local(local.ip)) return error(Errno::eaddrnotavail);
+        InetAddress local = TRY(local_address(address));
         StackGuard guard;
         if (pcb_->local_port) return error(Errno::einval);  // bound already
-        if (reuse_address())
-            ip_set_option(pcb_, SOF_REUSEADDR);
-        else
-            ip_reset_option(pcb_, SOF_REUSEADDR);
+        prepare_bind(*reinterpret_cast<ip_pcb*>(pcb_));
         err_t result = udp_bind(pcb_, &local.ip, local.port);
         if (result != ERR_OK) return error(errno_of(result));
         return {};
@@ -68,8 +63,7 @@ public:
             udp_disconnect(pcb_);
             return {};
         }
-        InetAddress remote = TRY(parse_inet_address(address, family(), dual_stack()));
-        wildcard_to_loopback(remote.ip);
+        InetAddress remote = TRY(remote_address(address));
         StackGuard guard;
         err_t result = udp_connect(pcb_, &remote.ip, remote.port);
         if (result != ERR_OK) return error(errno_of(result));
@@ -81,8 +75,7 @@ public:
         if (load(shut_write_)) return error(Errno::epipe);
         InetAddress target{};
         if (to) {
-            target = TRY(parse_inet_address(*to, family(), dual_stack()));
-            wildcard_to_loopback(target.ip);
+            target = TRY(remote_address(*to));
         }
         // lwIP's packet lengths are 16 bits, headers included.
         if (length > (family() == af_inet ? udp_payload_max : udp6_payload_max)) return error(Errno::emsgsize);
