@@ -121,7 +121,7 @@ public:
         int deepest = 0;
         if (Item* item = set.cursor_) {
             do {
-                if (is_epoll(*item->file)) {
+                if (item->file->is_epoll_set()) {
                     int depth = 1 + depth_below(static_cast<EpollFile&>(*item->file), limit - 1);
                     if (depth > deepest) deepest = depth;
                     if (deepest > limit) return deepest;
@@ -148,7 +148,7 @@ public:
     // Linux allows (EP_MAX_NESTS: four sets inside one another beneath the top one).
     bool too_deep_with(File& target) {
         if (&target == this) return true;
-        if (!is_epoll(target)) return false;
+        if (!target.is_epoll_set()) return false;
         auto& inner = static_cast<EpollFile&>(target);
         if (reachable_from(inner, *this, max_nesting + 1)) return true;
         int above = depth_above(*this, max_nesting);
@@ -162,7 +162,8 @@ public:
         if (levels <= 0) return false;
         if (Item* item = set.cursor_) {
             do {
-                if (is_epoll(*item->file) && reachable_from(static_cast<EpollFile&>(*item->file), wanted, levels - 1))
+                if (item->file->is_epoll_set() &&
+                    reachable_from(static_cast<EpollFile&>(*item->file), wanted, levels - 1))
                     return true;
                 item = item->next;
             } while (item != set.cursor_);
@@ -269,20 +270,18 @@ Result<Ref<File>> make_epoll() {
     return Ref<File>(file);
 }
 
-bool is_epoll(File& file) { return file.is_epoll_set(); }
-
 Result<void> epoll_control(File& epoll, int operation, int32_t fd, File& target, const EpollEvent& event) {
     // Files whose readiness never changes (regular files, directories) have no poll
     // queue: Linux refuses them with EPERM.
     if (!target.poll_queue()) return error(Errno::eperm);
-    if (&target == &epoll || !is_epoll(epoll)) return error(Errno::einval);
+    if (&target == &epoll || !epoll.is_epoll_set()) return error(Errno::einval);
     EpollFile& set = set_of(epoll);
     // EPOLLEXCLUSIVE: only when adding, not for a set, and with none of the other flags.
     constexpr uint32_t exclusive_ok = poll_in | poll_out | poll_err | poll_hup | poll_rdnorm | poll_wrnorm | poll_pri |
                                       0x80 /* EPOLLRDBAND */ | 0x200 /* EPOLLWRBAND */ | epoll_wakeup |
                                       epoll_edge_triggered | epoll_exclusive;
     if (operation != epoll_ctl_del && (event.events & epoll_exclusive) &&
-        (operation == epoll_ctl_mod || is_epoll(target) || (event.events & ~exclusive_ok)))
+        (operation == epoll_ctl_mod || target.is_epoll_set() || (event.events & ~exclusive_ok)))
         return error(Errno::einval);
     forget_epoll_watches = &forget_watches;
     EpollGuard guard;

@@ -33,9 +33,8 @@ inline constexpr int epoll_ctl_add = 1, epoll_ctl_del = 2, epoll_ctl_mod = 3;
 
 // A new, empty set (`flags`: o_cloexec is the descriptor's business, not the file's).
 Result<Ref<File>> make_epoll();
-bool is_epoll(File& file);
 
-// EPOLL_CTL_ADD/DEL/MOD of (fd, target) in `epoll` (is_epoll). `event` is ignored for DEL.
+// EPOLL_CTL_ADD/DEL/MOD of (fd, target) in `epoll` (File::is_epoll_set). `event` is ignored for DEL.
 Result<void> epoll_control(File& epoll, int operation, int32_t fd, File& target, const EpollEvent& event);
 
 // Up to `capacity` events ready now, into `out` (kernel memory); 0 when none is.

@@ -32,7 +32,7 @@ int64_t create(uint64_t flags) {
 // something else.
 Result<Ref<File>> epoll_of(int32_t fd) {
     Ref<File> file = TRY(fs::file_of(fd));
-    if (!fs::is_epoll(*file)) return error(Errno::einval);
+    if (!file->is_epoll_set()) return error(Errno::einval);
     return file;
 }
 

@@ -2,15 +2,27 @@
 
 namespace eremite {
 
+// Poll entries and listeners go first, ordinary waiters last in arrival order: a
+// wake_one then tells every entry and listener and stops at the first ordinary waiter.
 void WaitQueue::enqueue(Waiter& waiter) {
     if (!waiter.listener) waiter.thread = sched::current();
-    waiter.next = nullptr;
-    waiter.previous = last_;
-    if (last_)
-        last_->next = &waiter;
-    else
+    if (waiter.multi || waiter.listener) {
+        waiter.previous = nullptr;
+        waiter.next = first_;
+        if (first_)
+            first_->previous = &waiter;
+        else
+            last_ = &waiter;
         first_ = &waiter;
-    last_ = &waiter;
+    } else {
+        waiter.next = nullptr;
+        waiter.previous = last_;
+        if (last_)
+            last_->next = &waiter;
+        else
+            first_ = &waiter;
+        last_ = &waiter;
+    }
     waiter.queued = true;
 }
 
@@ -54,18 +66,17 @@ void WaitQueue::remove(Listener& listener) {
 // ordinary waiters are taken off and woken, one of them or all.
 void WaitQueue::wake(bool all) {
     LockGuard guard(lock_);
-    bool woke_one = false;
     for (Waiter* waiter = first_; waiter;) {
         Waiter* next = waiter->next;
         if (waiter->multi) {
             notify(*waiter);
         } else if (waiter->listener) {
             waiter->listener->on_wake_(*waiter->listener);
-        } else if (all || !woke_one) {
+        } else {
             sched::Thread* thread = waiter->thread;
             remove(*waiter);  // the waiter lives on its thread's stack: not touched after the wake
             sched::wake(thread);
-            woke_one = true;
+            if (!all) return;  // entries and listeners come first (enqueue): all were told
         }
         waiter = next;
     }
