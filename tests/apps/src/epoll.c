@@ -17,23 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char* outcome(long result) {
-    static char text[32];
-    if (result >= 0) {
-        snprintf(text, sizeof text, "%ld", result);
-        return text;
-    }
-    switch (errno) {
-        case EINVAL: return "EINVAL";
-        case EBADF: return "EBADF";
-        case EEXIST: return "EEXIST";
-        case ENOENT: return "ENOENT";
-        case EPERM: return "EPERM";
-        case ELOOP: return "ELOOP";
-        case EFAULT: return "EFAULT";
-        default: return strerror(errno);
-    }
-}
+#include "outcome.h"
 
 static int add(int ep, int fd, uint32_t events, uint64_t data) {
     struct epoll_event event = {.events = events, .data.u64 = data};

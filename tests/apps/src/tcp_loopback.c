@@ -22,27 +22,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define BULK (4 * 1024 * 1024)
+#include "outcome.h"
 
-static const char* outcome(long result) {
-    static char text[32];
-    if (result >= 0) {
-        snprintf(text, sizeof text, "%ld", result);
-        return text;
-    }
-    switch (errno) {
-        case EAGAIN: return "EAGAIN";
-        case EINVAL: return "EINVAL";
-        case EADDRINUSE: return "EADDRINUSE";
-        case ECONNREFUSED: return "ECONNREFUSED";
-        case EINPROGRESS: return "EINPROGRESS";
-        case ENOTCONN: return "ENOTCONN";
-        case EISCONN: return "EISCONN";
-        case EPIPE: return "EPIPE";
-        case ECONNRESET: return "ECONNRESET";
-        default: return strerror(errno);
-    }
-}
+#define BULK (4 * 1024 * 1024)
 
 typedef union {
     struct sockaddr plain;

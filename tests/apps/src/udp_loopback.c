@@ -16,24 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char* outcome(long result) {
-    static char text[32];
-    if (result >= 0) {
-        snprintf(text, sizeof text, "%ld", result);
-        return text;
-    }
-    switch (errno) {
-        case EAGAIN: return "EAGAIN";
-        case EINVAL: return "EINVAL";
-        case EADDRINUSE: return "EADDRINUSE";
-        case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-        case EDESTADDRREQ: return "EDESTADDRREQ";
-        case EAFNOSUPPORT: return "EAFNOSUPPORT";
-        case ENOTCONN: return "ENOTCONN";
-        case EMSGSIZE: return "EMSGSIZE";
-        default: return strerror(errno);
-    }
-}
+#include "outcome.h"
 
 typedef union {
     struct sockaddr plain;

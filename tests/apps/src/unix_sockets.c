@@ -21,31 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char* outcome(long result) {
-    static char text[32];
-    if (result >= 0) {
-        snprintf(text, sizeof text, "%ld", result);
-        return text;
-    }
-    switch (errno) {
-        case EAGAIN: return "EAGAIN";
-        case EPIPE: return "EPIPE";
-        case EINVAL: return "EINVAL";
-        case ENOTCONN: return "ENOTCONN";
-        case ECONNREFUSED: return "ECONNREFUSED";
-        case EADDRINUSE: return "EADDRINUSE";
-        case ENOENT: return "ENOENT";
-        case ENXIO: return "ENXIO";
-        case ENOTSOCK: return "ENOTSOCK";
-        case EAFNOSUPPORT: return "EAFNOSUPPORT";
-        case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-        case EISCONN: return "EISCONN";
-        case EOPNOTSUPP: return "EOPNOTSUPP";
-        case EPROTOTYPE: return "EPROTOTYPE";
-        case EMSGSIZE: return "EMSGSIZE";
-        default: return strerror(errno);
-    }
-}
+#include "outcome.h"
 
 static unsigned events_of(int fd) {
     struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP};
