@@ -22,7 +22,7 @@ add_library(lwip_kernel STATIC
     ${lwip_core}/raw.c ${lwip_core}/stats.c ${lwip_core}/sys.c ${lwip_core}/tcp.c
     ${lwip_core}/tcp_in.c ${lwip_core}/tcp_out.c ${lwip_core}/timeouts.c ${lwip_core}/udp.c
     ${lwip_core}/ipv4/icmp.c ${lwip_core}/ipv4/ip4.c ${lwip_core}/ipv4/ip4_addr.c
-    ${lwip_core}/ipv4/ip4_frag.c ${lwip_core}/ipv4/etharp.c
+    ${lwip_core}/ipv4/ip4_frag.c ${lwip_core}/ipv4/etharp.c ${lwip_core}/ipv4/dhcp.c ${lwip_core}/dns.c
     ${lwip_core}/ipv6/icmp6.c ${lwip_core}/ipv6/inet6.c ${lwip_core}/ipv6/ip6.c
     ${lwip_core}/ipv6/ip6_addr.c ${lwip_core}/ipv6/ip6_frag.c ${lwip_core}/ipv6/nd6.c
     ${lwip_core}/ipv6/mld6.c ${lwip_core}/ipv6/ethip6.c

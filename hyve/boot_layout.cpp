@@ -163,6 +163,9 @@ void write_boot_info(const GuestMemory& memory, const BootLayout& layout, const 
         info.syscall_site_stubs_size = p.syscall_site_stubs_size;
     }
     info.rewrite_flags = p.rewrite_flags;
+    info.device_count = p.device_count;
+    std::memcpy(info.devices, p.devices, sizeof info.devices);
+    info.network = p.network;
     info.argc = p.argc;
     info.envc = p.envc;
     std::memcpy(info.random_seed, p.random_seed, sizeof info.random_seed);

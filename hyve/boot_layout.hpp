@@ -103,6 +103,9 @@ struct BootParameters {
     uint32_t syscall_site_count = 0;       // written at layout.syscall_sites
     uint64_t syscall_site_stubs_size = 0;  // written right after the sites
     uint32_t rewrite_flags = 0;            // abi::RewriteFlags
+    uint32_t device_count = 0;
+    eremite::abi::VirtioMmioDevice devices[eremite::abi::max_devices] = {};
+    eremite::abi::NetworkConfig network = {};
 };
 
 // The descriptor tables of one CPU, as the kernel and KVM_SET_SREGS see them.

@@ -21,6 +21,7 @@ struct VariableLengthHeader {
 };
 constexpr unsigned long ioctl_get_supported_cpuid = _IOWR(KVMIO, 0x05, VariableLengthHeader);
 constexpr unsigned long ioctl_set_cpuid2 = _IOW(KVMIO, 0x90, VariableLengthHeader);
+constexpr unsigned long ioctl_set_gsi_routing = _IOW(KVMIO, 0x6a, VariableLengthHeader);  // kvm_irq_routing
 
 }  // namespace
 
@@ -77,6 +78,35 @@ void Vm::create_split_irqchip() {
     cap.cap = KVM_CAP_SPLIT_IRQCHIP;
     cap.args[0] = 24;  // IOAPIC routes reserved for userspace
     if (ioctl(fd_.get(), KVM_ENABLE_CAP, &cap) < 0) fail_errno("KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)");
+}
+
+void Vm::add_ioeventfd(int fd, uint64_t address, uint32_t value) {
+    kvm_ioeventfd request{};
+    request.datamatch = value;
+    request.addr = address;
+    request.len = 4;
+    request.fd = fd;
+    request.flags = KVM_IOEVENTFD_FLAG_DATAMATCH;
+    if (ioctl(fd_.get(), KVM_IOEVENTFD, &request) < 0) fail_errno("KVM_IOEVENTFD");
+}
+
+void Vm::add_msi_irqfd(int fd, uint32_t apic_id, uint8_t vector) {
+    const uint32_t gsi = static_cast<uint32_t>(routes_.size());
+    kvm_irq_routing_entry route{};
+    route.gsi = gsi;
+    route.type = KVM_IRQ_ROUTING_MSI;
+    route.u.msi.address_lo = 0xfee00000u | (apic_id << 12);  // physical destination, fixed delivery
+    route.u.msi.data = vector;                                 // edge, fixed
+    routes_.push_back(route);
+    std::vector<uint8_t> table(sizeof(VariableLengthHeader) + routes_.size() * sizeof(kvm_irq_routing_entry));
+    VariableLengthHeader header{static_cast<uint32_t>(routes_.size()), 0};
+    std::memcpy(table.data(), &header, sizeof header);
+    std::memcpy(table.data() + sizeof header, routes_.data(), routes_.size() * sizeof(kvm_irq_routing_entry));
+    if (ioctl(fd_.get(), ioctl_set_gsi_routing, table.data()) < 0) fail_errno("KVM_SET_GSI_ROUTING");
+    kvm_irqfd request{};
+    request.fd = static_cast<uint32_t>(fd);
+    request.gsi = gsi;
+    if (ioctl(fd_.get(), KVM_IRQFD, &request) < 0) fail_errno("KVM_IRQFD");
 }
 
 Vcpu::Vcpu(const Kvm& kvm, const Vm& vm, unsigned index) {

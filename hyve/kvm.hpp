@@ -37,8 +37,16 @@ public:
     // irqchip costs about 15 ms at VM tear-down on kvm-pvm (bench/boot measures it).
     void create_split_irqchip();
 
+    // KVM signals `fd` itself when the guest writes the 4-byte `value` to MMIO `address`:
+    // no exit reaches ehyve's vCPU threads (a device thread waits on the eventfd).
+    void add_ioeventfd(int fd, uint64_t address, uint32_t value);
+    // Each signal of `fd` becomes an MSI to local APIC `apic_id` at `vector`, delivered
+    // by KVM (needs the irqchip); the routing table grows by one entry per call.
+    void add_msi_irqfd(int fd, uint32_t apic_id, uint8_t vector);
+
 private:
     FileDescriptor fd_;
+    std::vector<kvm_irq_routing_entry> routes_;
 };
 
 class Vcpu {

@@ -1,10 +1,13 @@
 #include "options.hpp"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "error.hpp"
@@ -110,6 +113,102 @@ void add_mount(std::vector<Mount>& mounts, Mount mount) {
     mounts.push_back(std::move(mount));
 }
 
+// --net tap:NAME | user
+void parse_net(NetworkOptions& network, std::string_view text) {
+    if (text == "user") {
+        network.kind = NetworkOptions::Kind::user;
+    } else if (text.substr(0, 4) == "tap:" && text.size() > 4) {
+        network.kind = NetworkOptions::Kind::tap;
+        network.tap_name = std::string(text.substr(4));
+        if (network.tap_name.size() > 15 || network.tap_name.find('/') != std::string::npos)
+            fail("--net " + std::string(text) + ": an interface name has at most 15 characters and no '/'");
+    } else {
+        fail("--net: unknown network '" + std::string(text) + "' (use user, or tap:NAME for an existing TAP device)");
+    }
+}
+
+std::optional<uint32_t> parse_port(std::string_view text) {
+    auto port = parse_size(text);
+    if (!port || *port == 0 || *port > 65535 || text.find_first_not_of("0123456789") != std::string_view::npos)
+        return std::nullopt;
+    return static_cast<uint32_t>(*port);
+}
+
+// PROTO:[HOSTADDR:]HOSTPORT:GUESTPORT with PROTO tcp or udp.
+void check_forward(std::string_view text) {
+    const std::string quoted = "--forward '" + std::string(text) + "'";
+    size_t first = text.find(':');
+    std::string_view protocol = text.substr(0, first);
+    if (first == std::string_view::npos || (protocol != "tcp" && protocol != "udp"))
+        fail(quoted + ": use tcp:HOST_PORT:GUEST_PORT or udp:HOST_PORT:GUEST_PORT (optionally tcp:ADDR:HOST_PORT:...)");
+    std::string_view rest = text.substr(first + 1);
+    size_t last = rest.rfind(':');
+    if (last == std::string_view::npos) fail(quoted + ": needs a host port and a guest port");
+    std::string_view host = rest.substr(0, last), guest = rest.substr(last + 1);
+    size_t address_end = host.rfind(':');
+    if (address_end != std::string_view::npos) {
+        std::string address(host.substr(0, address_end));
+        in_addr parsed;
+        if (inet_pton(AF_INET, address.c_str(), &parsed) != 1)
+            fail(quoted + ": '" + address + "' is not an IPv4 address");
+        host = host.substr(address_end + 1);
+    }
+    if (!parse_port(host)) fail(quoted + ": '" + std::string(host) + "' is not a port (1-65535)");
+    if (!parse_port(guest)) fail(quoted + ": '" + std::string(guest) + "' is not a port (1-65535)");
+}
+
+void parse_ipv4(std::string_view option, std::string_view text, uint8_t (&out)[4]) {
+    std::string address(text);
+    if (inet_pton(AF_INET, address.c_str(), out) != 1)
+        fail(std::string(option) + ": '" + address + "' is not an IPv4 address (a.b.c.d)");
+}
+
+// ADDRESS/PREFIX
+void parse_ip(NetworkOptions& network, std::string_view text) {
+    size_t slash = text.find('/');
+    if (slash == std::string_view::npos) fail("--ip '" + std::string(text) + "': give the prefix too, e.g. 10.0.0.2/24");
+    parse_ipv4("--ip", text.substr(0, slash), network.address);
+    auto prefix = parse_size(text.substr(slash + 1));
+    if (!prefix || *prefix < 1 || *prefix > 32) fail("--ip '" + std::string(text) + "': the prefix is 1 to 32");
+    network.prefix_length = static_cast<uint8_t>(*prefix);
+    network.static_address = true;
+}
+
+void parse_mac(NetworkOptions& network, std::string_view text) {
+    unsigned bytes[6];
+    char end;
+    std::string mac(text);
+    if (std::sscanf(mac.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &bytes[0], &bytes[1], &bytes[2], &bytes[3], &bytes[4],
+                    &bytes[5], &end) != 6 ||
+        mac.size() != 17)
+        fail("--mac '" + mac + "' is not a MAC address (xx:xx:xx:xx:xx:xx)");
+    if (bytes[0] & 1) fail("--mac '" + mac + "' is a multicast address (the first byte must be even)");
+    for (int i = 0; i < 6; ++i) network.mac[i] = static_cast<uint8_t>(bytes[i]);
+    network.mac_given = true;
+}
+
+// A locally administered address (02:...) that depends only on the back-end, so the same
+// command line gets the same MAC, and two TAP devices get different ones.
+std::array<uint8_t, 6> derived_mac(const NetworkOptions& network) {
+    std::string name = network.kind == NetworkOptions::Kind::tap ? "tap:" + network.tap_name : "user";
+    uint32_t hash = 2166136261u;  // FNV-1a
+    for (unsigned char c : name) hash = (hash ^ c) * 16777619u;
+    return {0x02, 0x45, 0x52, uint8_t(hash >> 16), uint8_t(hash >> 8), uint8_t(hash)};
+}
+
+void finish_network(NetworkOptions& network, bool ip_options_given) {
+    using Kind = NetworkOptions::Kind;
+    if (network.kind == Kind::none) {
+        if (!network.forwards.empty()) fail("--forward needs --net user");
+        if (ip_options_given || network.mac_given) fail("--ip, --gateway, --dns and --mac need --net");
+        return;
+    }
+    if (network.kind == Kind::tap && !network.forwards.empty())
+        fail("--forward works with --net user only (a TAP device is reached directly)");
+    if (!network.static_address && ip_options_given) fail("--gateway and --dns need --ip ADDRESS/PREFIX");
+    if (!network.mac_given) network.mac = derived_mac(network);
+}
+
 }  // namespace
 
 std::string normal_guest_path(std::string_view option, std::string_view path) {
@@ -150,6 +249,15 @@ std::string usage_text() {
            "  --initrd FILE      fill the guest's root file system from FILE, a cpio archive\n"
            "                     in the newc format (find . | cpio -o -H newc > FILE)\n"
            "  --cwd DIR          the app's working directory in the guest (default /)\n"
+           "  --net user         a network device on user-mode networking (no root needed; the\n"
+           "                     guest is 10.0.2.15, the host 10.0.2.2, DNS 10.0.2.3)\n"
+           "  --net tap:NAME     a network device on the existing TAP device NAME\n"
+           "  --forward tcp:HOST_PORT:GUEST_PORT, udp:..., tcp:HOST_ADDR:HOST_PORT:GUEST_PORT\n"
+           "                     with --net user: host port to guest port (repeatable; host\n"
+           "                     address 127.0.0.1 unless given)\n"
+           "  --ip ADDR/PREFIX   static guest address (default: DHCP); with --gateway ADDR and\n"
+           "                     --dns ADDR\n"
+           "  --mac MAC          the device's MAC (default: derived from the back-end's name)\n"
            "  --sandbox MODE     how ehyve confines itself while the guest runs: normal (default:\n"
            "                     Landlock where the host kernel has it, so ehyve can open no\n"
            "                     files but the mounted directories), strict (the same, and\n"
@@ -169,6 +277,7 @@ std::string usage_text() {
 
 Options parse_options(int argc, const char* const* argv) {
     Options options;
+    bool ip_options_given = false;
     int i = 1;
     // The value of an option given as "--name VALUE" or "--name=VALUE".
     auto value_of = [&](std::string_view arg, std::string_view name) -> std::string {
@@ -216,6 +325,22 @@ Options parse_options(int argc, const char* const* argv) {
             options.working_directory = normal_guest_path("--cwd", value_of(arg, "--cwd"));
         else if (is(arg, "--sandbox"))
             options.sandbox = parse_sandbox(value_of(arg, "--sandbox"));
+        else if (is(arg, "--net"))
+            parse_net(options.network, value_of(arg, "--net"));
+        else if (is(arg, "--forward")) {
+            options.network.forwards.push_back(value_of(arg, "--forward"));
+            check_forward(options.network.forwards.back());
+        } else if (is(arg, "--ip")) {
+            parse_ip(options.network, value_of(arg, "--ip"));
+            ip_options_given = true;
+        } else if (is(arg, "--gateway")) {
+            parse_ipv4("--gateway", value_of(arg, "--gateway"), options.network.gateway);
+            ip_options_given = true;
+        } else if (is(arg, "--dns")) {
+            parse_ipv4("--dns", value_of(arg, "--dns"), options.network.dns);
+            ip_options_given = true;
+        } else if (is(arg, "--mac"))
+            parse_mac(options.network, value_of(arg, "--mac"));
         else if (is(arg, "--log-level"))
             options.log_level = parse_level(value_of(arg, "--log-level"));
         else if (is(arg, "--test-boot-abi-version")) {
@@ -231,6 +356,7 @@ Options parse_options(int argc, const char* const* argv) {
         }
     }
     if (options.show_help || options.show_version) return options;
+    finish_network(options.network, ip_options_given);
     if (i >= argc) fail("no APP given; usage: ehyve [OPTIONS] APP [ARGS...]");
     options.app = argv[i++];
     for (; i < argc; ++i) options.app_args.emplace_back(argv[i]);

@@ -1,6 +1,7 @@
 // ehyve's command line.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,6 +25,19 @@ struct Mount {
     bool read_only = false;
 };
 
+// --net and what goes with it.
+struct NetworkOptions {
+    enum class Kind { none, tap, user } kind = Kind::none;
+    std::string tap_name;               // --net tap:NAME
+    std::vector<std::string> forwards;  // --forward PROTO:[HOSTADDR:]HOSTPORT:GUESTPORT (checked), --net user only
+    std::array<uint8_t, 6> mac{};       // --mac, or derived from the back-end's name
+    bool mac_given = false;
+    bool static_address = false;  // --ip given: no DHCP
+    uint8_t address[4] = {}, gateway[4] = {}, dns[4] = {};
+    uint8_t prefix_length = 0;
+    uint16_t mtu = 1500;
+};
+
 struct Options {
     uint64_t memory = default_memory;
     uint32_t cpus = 1;
@@ -32,6 +46,7 @@ struct Options {
     std::vector<std::string> env;         // exactly the guest's environment
     std::vector<Mount> mounts;            // at most abi::max_mounts; mount i is host-file mount index i
     std::string initrd;                   // empty: none (checked when opened: program_files.hpp)
+    NetworkOptions network;
     std::string working_directory = "/";  // the app's initial cwd, absolute and normalised
     Sandbox sandbox = Sandbox::normal;
     bool stats = false;

@@ -30,15 +30,17 @@ void read_exactly(int fd, uint8_t* destination, uint64_t size, const std::string
 
 }  // namespace
 
-std::string default_kernel_path() {
+std::string beside_ehyve(const std::string& name, const std::string& option) {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) fail_errno("cannot find ehyve's own path to locate the kernel (use --kernel)");
+    if (n <= 0) fail_errno("cannot find ehyve's own path to locate " + name + " (use " + option + ")");
     self[n] = 0;
     std::string directory(self);
     directory.resize(directory.rfind('/') + 1);
-    return directory + "eremite-kernel";
+    return directory + name;
 }
+
+std::string default_kernel_path() { return beside_ehyve("eremite-kernel", "--kernel"); }
 
 KernelImage read_kernel(const std::string& path) {
     FileDescriptor fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));

@@ -46,5 +46,7 @@ InitrdFile open_initrd(const std::string& path);
 
 // The default kernel: eremite-kernel beside the ehyve executable.
 std::string default_kernel_path();
+// The path of `name` in ehyve's own directory; `option` is what a user can give instead.
+std::string beside_ehyve(const std::string& name, const std::string& option);
 
 }  // namespace ehyve

@@ -29,10 +29,13 @@
 #include "host_files.hpp"
 #include "hypercalls.hpp"
 #include "kvm.hpp"
+#include "net_backend.hpp"
 #include "program_files.hpp"
 #include "rewrite_cache.hpp"
 #include "sandbox.hpp"
 #include "syscall_rewriter.hpp"
+#include "virtio_mmio.hpp"
+#include "virtio_net.hpp"
 
 namespace ehyve {
 
@@ -188,8 +191,9 @@ std::string describe_registers(const Vcpu& vcpu) {
 class RunningVm {
 public:
     RunningVm(const Options& options, const Kvm& kvm, Vm& vm, const GuestMemory& memory, const BootLayout& layout,
-              uint64_t kernel_entry, ConsoleDrain& console, HostFiles& host_files)
+              uint64_t kernel_entry, ConsoleDrain& console, HostFiles& host_files, std::vector<VirtioMmio*> devices)
         : options_(options),
+          devices_(std::move(devices)),
           memory_(memory),
           layout_(layout),
           console_(console),
@@ -291,6 +295,21 @@ private:
         return {};
     }
 
+    // An MMIO exit inside a device's register window (set-up only; the running queues
+    // never exit here).
+    bool device_access(kvm_run& run) {
+        for (VirtioMmio* device : devices_) {
+            if (!device->contains(run.mmio.phys_addr)) continue;
+            uint32_t length = std::min<uint32_t>(run.mmio.len, sizeof run.mmio.data);
+            if (run.mmio.is_write)
+                device->write(run.mmio.phys_addr, run.mmio.data, length);
+            else
+                device->read(run.mmio.phys_addr, run.mmio.data, length);
+            return true;
+        }
+        return false;
+    }
+
     void vcpu_loop(uint32_t index) {
         Vcpu& vcpu = *vcpus_[index];
         kvm_run& run = vcpu.run_state();
@@ -310,6 +329,7 @@ private:
                 return;
             }
             if (run.exit_reason == KVM_EXIT_IO) continue;  // a port nobody listens on: ignored, as on a PC
+            if (run.exit_reason == KVM_EXIT_MMIO && device_access(run)) continue;
             std::string what = "vCPU " + std::to_string(index) + " stopped unexpectedly (KVM exit " +
                                exit_reason_name(run.exit_reason);
             if (run.exit_reason == KVM_EXIT_INTERNAL_ERROR)
@@ -324,6 +344,7 @@ private:
     }
 
     const Options& options_;
+    std::vector<VirtioMmio*> devices_;
     const GuestMemory& memory_;
     const BootLayout& layout_;
     ConsoleDrain& console_;
@@ -432,6 +453,48 @@ void print_rewrite_stats(const Options& options, const RewriteStats& stats, bool
                  from_cache ? "; plan from the cache" : "");
 }
 
+// The network device of --net: its back-end, the device and its transport, wired to KVM.
+struct NetworkDevice {
+    std::unique_ptr<VirtioNet> device;
+    std::unique_ptr<VirtioMmio> transport;
+};
+
+NetworkDevice open_network(const Options& options, const GuestMemory& memory, Vm& vm, BootParameters& parameters) {
+    const NetworkOptions& network = options.network;
+    if (network.kind == NetworkOptions::Kind::none) return {};
+    std::unique_ptr<NetBackend> backend =
+        network.kind == NetworkOptions::Kind::tap
+            ? open_tap(network.tap_name)
+            : start_user_network({beside_ehyve("ehyve-net-user", "a build with the helper"), network.forwards});
+    NetworkDevice net;
+    net.device = std::make_unique<VirtioNet>(std::move(backend), network.mac, network.mtu);
+    const uint32_t index = parameters.device_count++;
+    const uint64_t base = abi::device_window_base + index * abi::device_window_stride;
+    const uint8_t vector = static_cast<uint8_t>(abi::device_vector_base + index);
+    net.transport = std::make_unique<VirtioMmio>(memory, *net.device, base);
+    for (uint16_t queue : {VirtioNet::receive_queue, VirtioNet::transmit_queue})
+        vm.add_ioeventfd(net.device->kick_fd(queue), base + virtio::mmio_queue_notify, queue);
+    vm.add_msi_irqfd(net.device->interrupt_fd(), 0, vector);
+    parameters.devices[index] = abi::VirtioMmioDevice{base, VirtioMmio::window_size, vector};
+    abi::NetworkConfig& config = parameters.network;
+    if (network.static_address) {
+        config.flags |= abi::network_static;
+        std::memcpy(config.address, network.address, 4);
+        std::memcpy(config.gateway, network.gateway, 4);
+        std::memcpy(config.dns, network.dns, 4);
+        config.prefix_length = network.prefix_length;
+    }
+    return net;
+}
+
+void print_network_stats(const VirtioNet& device) {
+    const auto& c = device.counters();
+    std::fprintf(stderr, "  network (%s): %lu frames in, %lu out, %lu interrupts, %lu device wake-ups\n",
+                 device.describe().c_str(), static_cast<unsigned long>(c.frames_in.load()),
+                 static_cast<unsigned long>(c.frames_out.load()), static_cast<unsigned long>(c.interrupts.load()),
+                 static_cast<unsigned long>(c.wakeups.load()));
+}
+
 int run_vm(const Options& options) {
     const auto process_start = Clock::now();
     raise_file_limit();
@@ -468,15 +531,18 @@ int run_vm(const Options& options) {
     std::memcpy(memory.span(layout.strings, strings.size())->data(), strings.data(), strings.size());
     BootParameters parameters = boot_parameters(options, static_cast<uint32_t>(argv.size()));
     apply_rewrites(rewrites.plan, memory, layout, app, parameters);
-    write_boot_info(memory, layout, parameters);
 
     set_up_signals();
     Kvm kvm;
     Vm vm(kvm);
     vm.set_memory(memory);
     vm.create_split_irqchip();
+    NetworkDevice network = open_network(options, memory, vm, parameters);
+    std::vector<VirtioMmio*> devices;
+    if (network.transport) devices.push_back(network.transport.get());
+    write_boot_info(memory, layout, parameters);
     ConsoleDrain console(memory, layout.console_ring, console_ring_capacity);
-    RunningVm running(options, kvm, vm, memory, layout, kernel.elf.entry, console, host_files);
+    RunningVm running(options, kvm, vm, memory, layout, kernel.elf.entry, console, host_files, devices);
 
     // Everything ehyve opens is open now; no other thread runs yet, so the Landlock domain
     // covers the vCPU and console threads to come.
@@ -530,7 +596,9 @@ int run_vm(const Options& options) {
         print_rewrite_stats(options, rewrites.plan.stats, rewrites.from_cache);
         std::fprintf(stderr, "  VM exits:");
         for (const auto& [reason, count] : running.exits()) std::fprintf(stderr, " %s %lu", reason.c_str(), count);
-        std::fprintf(stderr, "\n  hypercalls:");
+        std::fprintf(stderr, "\n");
+        if (network.device) print_network_stats(*network.device);
+        std::fprintf(stderr, "  hypercalls:");
         for (uint16_t n = 0; n < static_cast<uint16_t>(abi::Hypercall::count); ++n)
             if (running.hypercalls().count(n))
                 std::fprintf(stderr, " %s %lu", Hypercalls::name(n), running.hypercalls().count(n));

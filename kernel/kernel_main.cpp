@@ -20,6 +20,7 @@
 #include "loader/app_loader.hpp"
 #include "mm/kernel_stacks.hpp"
 #include "mm/memory.hpp"
+#include "net/network_device.hpp"
 #include "sched/scheduler.hpp"
 #include "smp.hpp"
 #include "time/clock.hpp"
@@ -134,6 +135,8 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     linux::init_process(*info, strings.path);
     fs::init(*info, strings.mounts, strings.working_directory);
     boot_mark("file systems");
+    net::start_network_device(*info);
+    boot_mark("network device");
 
     if (!linux::init_rewritten_sites(*info)) panic("out of memory for the list of rewritten syscall sites");
     loader::AppLaunch launch{mm::to_virtual<const uint8_t>(PhysAddr{info->app_image}),
@@ -168,6 +171,7 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
 
 // Runs once, on the main thread, just before the app's first instruction.
 extern "C" void app_entry_hook() {
-    boot_info->tsc_at_app_entry = arch::read_tsc();
     arch::enable_interrupts();
+    net::wait_until_configured();  // DHCP, when the network has it: part of the boot
+    boot_info->tsc_at_app_entry = arch::read_tsc();
 }

@@ -13,7 +13,7 @@
 namespace eremite::abi {
 
 inline constexpr uint64_t boot_info_magic = 0x4f42455445494d45ull;  // "EMIETEBO"
-inline constexpr uint32_t boot_abi_version = 4;
+inline constexpr uint32_t boot_abi_version = 5;
 
 // ---- Address space shared knowledge -------------------------------------------------
 
@@ -81,6 +81,48 @@ inline constexpr uint16_t selector_user_code32 = 0x23;
 inline constexpr uint16_t selector_user_data = 0x2b;
 inline constexpr uint16_t selector_user_code = 0x33;
 inline constexpr uint16_t selector_tss = 0x40;
+
+// ---- Devices --------------------------------------------------------------------------
+//
+// ehyve's devices are virtio 1.x devices on the virtio-mmio transport (register layout
+// version 2, virtio spec 4.2.2), each a register window outside guest RAM. The device
+// type is the window's DeviceID register. Differences from a PC's virtio-mmio device,
+// which make the common path exit-free:
+// - an interrupt is an edge, delivered as a message straight to the local APIC of CPU 0
+//   at `vector` (no IOAPIC); the driver need not read InterruptStatus nor write
+//   InterruptACK (each would be an exit to ehyve), it looks at its used rings instead;
+// - a QueueNotify write is taken by KVM itself (an ioeventfd) and never reaches a vCPU
+//   thread of ehyve: the device's own thread serves the queue.
+// Device i's window is at device_window_base + i * device_window_stride and its vector
+// is device_vector_base + i.
+
+inline constexpr uint32_t max_devices = 4;
+inline constexpr uint64_t device_window_base = 0x1000000000ull;  // 64 GiB: above any RAM ehyve gives
+inline constexpr uint64_t device_window_stride = 0x1000;
+inline constexpr uint8_t device_vector_base = 0x40;
+
+struct VirtioMmioDevice {
+    uint64_t base;  // guest-physical, page aligned
+    uint32_t size;  // bytes of the register window
+    uint32_t vector;
+};
+static_assert(sizeof(VirtioMmioDevice) == 16);
+
+enum NetworkFlags : uint32_t {
+    network_static = 1u << 0,  // use the addresses below; otherwise DHCP
+};
+
+// IPv4 addresses in network byte order (as written, a.b.c.d is bytes a, b, c, d). IPv6
+// addresses configure themselves (link-local and stateless autoconfiguration).
+struct NetworkConfig {
+    uint32_t flags;  // NetworkFlags
+    uint8_t address[4];
+    uint8_t gateway[4];
+    uint8_t dns[4];
+    uint8_t prefix_length;
+    uint8_t reserved0[7];
+};
+static_assert(sizeof(NetworkConfig) == 24);
 
 struct BootInfo {
     uint64_t magic;
@@ -161,6 +203,13 @@ struct BootInfo {
     // The site stubs' code (guest-physical, or 0) and its size in bytes.
     uint64_t syscall_site_stubs;
     uint64_t syscall_site_stubs_size;
+
+    // Devices (see "Devices" below): virtio-mmio register windows, device i in slot i.
+    uint32_t device_count;
+    uint32_t reserved2;
+    VirtioMmioDevice devices[max_devices];
+    // How the first network device's interface is configured.
+    NetworkConfig network;
 };
 static_assert(offsetof(BootInfo, memory_ranges) == 32);
 static_assert(offsetof(BootInfo, boot_page_table) == 416);
@@ -178,7 +227,10 @@ static_assert(offsetof(BootInfo, initrd) == 624);
 static_assert(offsetof(BootInfo, mount_count) == 640);
 static_assert(offsetof(BootInfo, syscall_sites) == 648);
 static_assert(offsetof(BootInfo, syscall_site_stubs) == 664);
-static_assert(sizeof(BootInfo) == 680);
+static_assert(offsetof(BootInfo, device_count) == 680);
+static_assert(offsetof(BootInfo, devices) == 688);
+static_assert(offsetof(BootInfo, network) == 752);
+static_assert(sizeof(BootInfo) == 776);
 inline constexpr uint32_t max_mounts = 32;
 
 // ---- Syscall rewriting ----------------------------------------------------------------

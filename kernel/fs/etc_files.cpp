@@ -45,25 +45,40 @@ bool valid_home(const char* home) {
     return true;
 }
 
-void write_file(Node& directory, const char* name, const Text& text) {
+// Whether it wrote the file (false when the initramfs brought one, or on failure).
+bool write_file(Node& directory, const char* name, const Text& text) {
     Name file_name{name, static_cast<uint32_t>(strlen(name))};
     auto existing = directory.lookup(file_name);
-    if (existing.ok()) return;  // the initramfs brought one: it wins
+    if (existing.ok()) return false;  // the initramfs brought one: it wins
     if (text.failed()) {
         log::warn("/etc/%s: out of memory", name);
-        return;
+        return false;
     }
     auto file = directory.create(file_name, 0644);
     if (!file.ok()) {
         log::warn("/etc/%s: cannot create it (errno %d)", name, static_cast<int>(file.error_code()));
-        return;
+        return false;
     }
     auto written = file.value()->write(0, IoBuffer::kernel(text.data()), text.length());
-    if (!written.ok() || written.value() != text.length())
+    if (!written.ok() || written.value() != text.length()) {
         log::warn("/etc/%s: cannot write it (errno %d)", name, static_cast<int>(written.error_code()));
+        return false;
+    }
+    return true;
 }
 
+// The resolv.conf the kernel wrote, which set_name_server may rewrite.
+Ref<Node> resolv_conf;
+
 }  // namespace
+
+void set_name_server(const char* address) {
+    if (!resolv_conf) return;
+    Text text;
+    text.add("# The network's name server (from DHCP or ehyve --dns).\nnameserver %s\n", address);
+    if (text.failed() || !resolv_conf->truncate(0).ok()) return;
+    (void)resolv_conf->write(0, IoBuffer::kernel(text.data()), text.length());
+}
 
 void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info) {
     uint32_t uid = boot_info.uid, gid = boot_info.gid;
@@ -95,10 +110,13 @@ void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info) {
     group.add_string("nogroup:x:65534:\n");
     write_file(etc_directory, "group", group);
 
+    // Rewritten by set_name_server once the network knows its server (DHCP or --dns).
     Text resolv;
-    resolv.add_string(
-        "# Eremite has no network device yet: names resolve from /etc/hosts only.\nnameserver 127.0.0.1\n");
-    write_file(etc_directory, "resolv.conf", resolv);
+    resolv.add_string("# No name server known (no network device, or none configured): names resolve from\n"
+                      "# /etc/hosts only.\nnameserver 127.0.0.1\n");
+    if (write_file(etc_directory, "resolv.conf", resolv)) {
+        resolv_conf = etc_directory.lookup(Name{"resolv.conf", 11}).release();
+    }
 
     // What getaddrinfo and getservbyname look service names up in, and getprotobyname
     // protocols: the IANA numbers of the common ones (a program may name them, "http").

@@ -13,4 +13,8 @@ namespace eremite::fs {
 // the environment has them. Failures are logged, not fatal: the app may not need them.
 void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info);
 
+// Points /etc/resolv.conf at `address` (the network's name server, once known), unless
+// the initramfs brought its own resolv.conf.
+void set_name_server(const char* address);
+
 }  // namespace eremite::fs

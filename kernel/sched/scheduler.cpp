@@ -246,6 +246,15 @@ uint64_t process_cpu_time_ns() {
 
 uint64_t live_threads() { return __atomic_load_n(&live_count, __ATOMIC_RELAXED); }
 
+Thread* start_kernel_thread(void (*entry)(void*), void* argument) {
+    Thread* thread = create_kernel_thread(entry, argument);
+    if (!thread) return nullptr;
+    bool irq = arch::disable_interrupts();
+    place(thread, max_cpus);
+    arch::restore_interrupts(irq);
+    return thread;
+}
+
 void start(Thread* thread) {
     // Where a new thread runs. On this CPU when nothing else waits here: its creator
     // often blocks right away (pthread_join, a condition variable), and waking another

@@ -37,6 +37,11 @@ void set_affinity(Thread& thread, uint64_t mask);
 // Makes a new thread runnable on the least loaded CPU it may use.
 void start(Thread* thread);
 
+// A thread of the kernel's own (the network's), running entry(argument) until the VM
+// ends: no app state, not counted among the app's threads, never found by a tid. Null
+// when memory is exhausted.
+Thread* start_kernel_thread(void (*entry)(void*), void* argument);
+
 // Gives the CPU to the next runnable thread, if any; the current thread stays runnable
 // unless it prepared to block or exited.
 void schedule();

@@ -3,6 +3,8 @@
 #include <new>
 
 #include "arch/x86_64/extended_state.hpp"
+#include "arch/x86_64/cpu.hpp"
+#include "lib/log.hpp"
 #include "lib/string.hpp"
 #include "lib/utility.hpp"
 #include "mm/memory.hpp"
@@ -34,6 +36,36 @@ Thread* create_app_thread() {
     thread->tid = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
     thread_table::add(thread);
     return thread;
+}
+
+extern "C" void start_kernel_thread_trampoline();  // context_switch.S
+
+Thread* create_kernel_thread(void (*entry)(void*), void* argument) {
+    void* memory = mm::allocate(sizeof(Thread));
+    if (!memory) return nullptr;
+    auto* thread = new (memory) Thread;
+    auto stack = mm::allocate_kernel_stack();
+    if (!stack.ok()) {
+        thread->~Thread();
+        mm::free(memory);
+        return nullptr;
+    }
+    thread->kernel_stack = stack.value();
+    thread->kernel_stack_top = thread->kernel_stack.top();
+    // switch_context's frame: r15, r14, r13, r12, rbp, rbx, return address.
+    auto* frame = reinterpret_cast<uint64_t*>(thread->kernel_stack_top) - 7;
+    memset(frame, 0, 7 * sizeof(uint64_t));
+    frame[2] = reinterpret_cast<uint64_t>(argument);  // %r13
+    frame[3] = reinterpret_cast<uint64_t>(entry);     // %r12
+    frame[6] = reinterpret_cast<uint64_t>(&start_kernel_thread_trampoline);
+    thread->saved_rsp = reinterpret_cast<uint64_t>(frame);
+    return thread;
+}
+
+extern "C" void run_kernel_thread(void (*entry)(void*), void* argument) {
+    arch::enable_interrupts();
+    entry(argument);
+    panic("a kernel thread returned");
 }
 
 void destroy_thread(Thread* thread) {

@@ -53,6 +53,9 @@ inline constexpr uint64_t kernel_stack_size = mm::kernel_stack_size;
 // A new app thread with its kernel stack and extended-state area, or nullptr when memory
 // is exhausted. Its tid comes from the process's counter.
 Thread* create_app_thread();
+// A kernel thread whose first switch runs entry(argument) with interrupts enabled
+// (sched::start_kernel_thread starts it).
+Thread* create_kernel_thread(void (*entry)(void*), void* argument);
 // Frees what create_app_thread allocated (for a thread that never ran).
 void destroy_thread(Thread* thread);
 

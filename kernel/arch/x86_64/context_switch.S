@@ -51,3 +51,12 @@ start_app_thread:
     mov %r12, %rdi
     mov %r13, %rsi
     jmp enter_app
+
+// The first run of a kernel thread (sched/thread.cpp): %r12 = entry, %r13 = argument.
+    .globl start_kernel_thread_trampoline
+start_kernel_thread_trampoline:
+    call thread_first_run
+    mov %r12, %rdi
+    mov %r13, %rsi
+    call run_kernel_thread
+    ud2

@@ -198,6 +198,15 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
     log::warn("unexpected interrupt vector %u", vector);
 }
 
+namespace {
+void (*device_handlers[abi::max_devices])() = {};
+}  // namespace
+
+void arch::set_device_interrupt_handler(uint8_t vector, void (*handler)()) {
+    if (vector >= abi::device_vector_base && vector < abi::device_vector_base + abi::max_devices)
+        device_handlers[vector - abi::device_vector_base] = handler;
+}
+
 // Interrupts (vectors 32-255), on the stack interrupt_entry.S moved the frame to.
 extern "C" void irq_dispatch(arch::InterruptFrame* frame) {
     ++arch::this_cpu().interrupt_count;
@@ -215,7 +224,14 @@ extern "C" void irq_dispatch(arch::InterruptFrame* frame) {
             arch::apic::end_of_interrupt();
             break;
         case arch::apic::spurious_vector: return;  // no end of interrupt for a spurious one (SDM vol. 3, 11.9)
-        default: arch::apic::end_of_interrupt(); log::warn("unexpected interrupt vector %lu", frame->vector);
+        default: {
+            arch::apic::end_of_interrupt();
+            uint64_t device = frame->vector - abi::device_vector_base;
+            if (device < abi::max_devices && device_handlers[device])
+                device_handlers[device]();
+            else
+                log::warn("unexpected interrupt vector %lu", frame->vector);
+        }
     }
     auto rip = reinterpret_cast<char*>(frame->rip);
     if (rip >= idle_wait_window && rip < idle_wait_window_end) {

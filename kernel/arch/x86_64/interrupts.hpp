@@ -24,6 +24,10 @@ void init_interrupts(const abi::CpuTables& tables);
 inline constexpr uint64_t ist_stacks_bytes = 6 * 16 * 1024;
 void init_cpu_stacks(const abi::CpuTables& tables, uint8_t* stacks);
 
+// A device's interrupt (abi::device_vector_base and up): `handler` runs in interrupt
+// context after the end of interrupt, so it only records and wakes.
+void set_device_interrupt_handler(uint8_t vector, void (*handler)());
+
 // The app's address space is below 2^47; the kernel lives in the upper half.
 inline bool is_app_address(uint64_t address) { return address < (1ull << 47); }
 

@@ -25,13 +25,26 @@
 #define LWIP_RAW 0
 #define LWIP_UDP 1
 #define LWIP_TCP 1
-#define LWIP_DHCP 0
+/* The device's IPv4 address comes from DHCP unless ehyve gives a static one; the
+ * address is not probed with ARP first (DHCP_DOES_ARP_CHECK would hold boot for a
+ * second and more). lwIP's DNS module only keeps the servers DHCP names, for
+ * /etc/resolv.conf: the C library resolves names itself. */
+#define LWIP_DHCP 1
+#define DHCP_DOES_ARP_CHECK 0
+#define LWIP_DHCP_CHECK_LINK_UP 1
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
-#define LWIP_DNS 0
-#define LWIP_IPV6_MLD 0
-#define LWIP_IPV6_AUTOCONFIG 0
+#define LWIP_DNS 1
+#define DNS_MAX_SERVERS 2
+/* IPv6 on the device: a link-local address, then stateless autoconfiguration from the
+ * router's advertisements (user-mode networking sends them; so does a router on TAP). */
+#define LWIP_IPV6_MLD 1
+#define LWIP_IPV6_AUTOCONFIG 1
 #define LWIP_IPV6_DHCP6 0
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 1
+/* Reassembly keeps its bookkeeping beside the packet: 64-bit pointers do not fit the
+ * fragment header lwIP would otherwise reuse. */
+#define IPV6_FRAG_COPYHEADER 1
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 

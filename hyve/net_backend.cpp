@@ -1,0 +1,177 @@
+#include "net_backend.hpp"
+
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "error.hpp"
+
+extern char** environ;
+
+namespace ehyve {
+namespace {
+
+bool would_block() { return errno == EAGAIN || errno == EWOULDBLOCK; }
+
+class Tap final : public NetBackend {
+public:
+    Tap(FileDescriptor fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {}
+    int fd() const override { return fd_.get(); }
+
+    bool send(std::span<const iovec> pieces) override {
+        ssize_t n = writev(fd_.get(), pieces.data(), static_cast<int>(pieces.size()));
+        return n >= 0 || !would_block();  // EIO (interface down) and the like drop the frame
+    }
+
+    ssize_t receive(std::span<const iovec> pieces) override {
+        ssize_t n = readv(fd_.get(), pieces.data(), static_cast<int>(pieces.size()));
+        if (n >= 0) return n;
+        return would_block() || errno == EINTR ? 0 : -1;
+    }
+
+    std::string describe() const override { return "tap:" + name_; }
+
+private:
+    FileDescriptor fd_;
+    std::string name_;
+};
+
+// The helper's socket: a frame per message, without the virtio header.
+class UserNet final : public NetBackend {
+public:
+    UserNet(FileDescriptor socket, pid_t helper) : socket_(std::move(socket)), helper_(helper) {}
+    ~UserNet() override {
+        socket_.reset();  // the helper sees the end of its socket and exits
+        int status;
+        waitpid(helper_, &status, 0);
+    }
+    int fd() const override { return socket_.get(); }
+
+    bool send(std::span<const iovec> pieces) override {
+        iovec frame[64];
+        size_t count = strip_header(pieces, frame);
+        msghdr message{};
+        message.msg_iov = frame;
+        message.msg_iovlen = count;
+        ssize_t n = sendmsg(socket_.get(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+        return n >= 0 || !would_block();
+    }
+
+    ssize_t receive(std::span<const iovec> pieces) override {
+        if (pieces.empty() || pieces[0].iov_len < virtio_net_header_size) return -1;
+        std::memset(pieces[0].iov_base, 0, virtio_net_header_size);  // no offloads: an all-zero header
+        iovec frame[64];
+        size_t count = 0;
+        frame[count++] = {static_cast<uint8_t*>(pieces[0].iov_base) + virtio_net_header_size,
+                          pieces[0].iov_len - virtio_net_header_size};
+        for (size_t i = 1; i < pieces.size() && count < 64; ++i) frame[count++] = pieces[i];
+        msghdr message{};
+        message.msg_iov = frame;
+        message.msg_iovlen = count;
+        ssize_t n = recvmsg(socket_.get(), &message, MSG_DONTWAIT);
+        if (n > 0) return n + virtio_net_header_size;
+        if (n < 0 && (would_block() || errno == EINTR)) return 0;
+        return -1;  // the helper is gone
+    }
+
+    std::string describe() const override { return "user"; }
+
+private:
+    // The frame without the header that starts the guest's chain.
+    static size_t strip_header(std::span<const iovec> pieces, iovec* out) {
+        size_t skip = virtio_net_header_size, count = 0;
+        for (const iovec& piece : pieces) {
+            if (count == 64) break;
+            if (skip >= piece.iov_len) {
+                skip -= piece.iov_len;
+                continue;
+            }
+            out[count++] = {static_cast<uint8_t*>(piece.iov_base) + skip, piece.iov_len - skip};
+            skip = 0;
+        }
+        return count;
+    }
+
+    FileDescriptor socket_;
+    pid_t helper_;
+};
+
+}  // namespace
+
+std::unique_ptr<NetBackend> open_tap(const std::string& name) {
+    const std::string what = "--net tap:" + name;
+    if (name.empty() || name.size() >= IFNAMSIZ) fail(what + ": an interface name has 1 to 15 characters");
+    FileDescriptor fd(open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    if (!fd.valid()) fail_errno(what + ": cannot open /dev/net/tun");
+    ifreq request{};
+    std::memcpy(request.ifr_name, name.c_str(), name.size());
+    request.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    if (ioctl(fd.get(), TUNSETIFF, &request) < 0) {
+        if (errno == EPERM)
+            fail(what + ": not allowed to attach to it (create it for this user first: ip tuntap add " + name +
+                 " mode tap user $USER)");
+        if (errno == EINVAL || errno == EBUSY)
+            fail_errno(what + ": cannot attach (not a TAP device, or in use without multi-queue)");
+        fail_errno(what + ": cannot attach");
+    }
+    int header_size = virtio_net_header_size;
+    if (ioctl(fd.get(), TUNSETVNETHDRSZ, &header_size) < 0) fail_errno(what + ": TUNSETVNETHDRSZ");
+    // The guest negotiates no offloads: the host must hand it whole, checksummed frames.
+    if (ioctl(fd.get(), TUNSETOFFLOAD, 0) < 0) fail_errno(what + ": TUNSETOFFLOAD");
+    return std::make_unique<Tap>(std::move(fd), name);
+}
+
+std::unique_ptr<NetBackend> start_user_network(const UserNetwork& network) {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) fail_errno("--net user: socketpair");
+    FileDescriptor ours(pair[0]), theirs(pair[1]);
+
+    // The helper gets its end as fd 3 (dup2 clears close-on-exec there); nothing else leaks.
+    constexpr int helper_fd = 3;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, theirs.get(), helper_fd);
+    std::vector<std::string> arguments = {network.helper, "--fd", std::to_string(helper_fd)};
+    for (const auto& forward : network.forwards) {
+        arguments.push_back("--forward");
+        arguments.push_back(forward);
+    }
+    std::vector<char*> argv;
+    for (auto& argument : arguments) argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    pid_t pid;
+    int error = posix_spawn(&pid, network.helper.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (error) {
+        errno = error;
+        fail_errno("--net user: cannot start " + network.helper);
+    }
+    theirs.reset();
+
+    // The ready byte, or the end of the socket when the helper gave up (and said why).
+    pollfd wait{ours.get(), POLLIN, 0};
+    char ready = 1;
+    ssize_t n = -1;
+    if (poll(&wait, 1, 10000) == 1) n = recv(ours.get(), &ready, 1, 0);
+    if (n != 1 || ready != 0) {
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        fail("--net user: the user-mode network did not start" +
+             std::string(n == 0 ? " (the reason is above)" : " (no answer from " + network.helper + ")"));
+    }
+    if (fcntl(ours.get(), F_SETFL, O_NONBLOCK) < 0) fail_errno("--net user: fcntl");
+    return std::make_unique<UserNet>(std::move(ours), pid);
+}
+
+}  // namespace ehyve

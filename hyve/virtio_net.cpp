@@ -1,0 +1,213 @@
+#include "virtio_net.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "error.hpp"
+
+namespace ehyve {
+namespace {
+
+constexpr uint64_t feature_mtu = 1ull << 3;
+constexpr uint64_t feature_mac = 1ull << 5;
+constexpr uint64_t feature_status = 1ull << 16;
+constexpr uint16_t status_link_up = 1;
+
+// What the device thread waits for, as epoll data.
+enum Source : uint64_t { source_stop, source_rx_kick, source_tx_kick, source_backend };
+
+// Frames per batch before the driver gets its interrupt: it starts on the first ones
+// while the device goes on filling.
+constexpr int receive_batch = 32;
+
+FileDescriptor make_eventfd() {
+    FileDescriptor fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!fd.valid()) fail_errno("virtio-net: eventfd");
+    return fd;
+}
+
+void drain(int fd) {
+    uint64_t value;
+    while (read(fd, &value, sizeof value) > 0) {
+    }
+}
+
+}  // namespace
+
+VirtioNet::VirtioNet(std::unique_ptr<NetBackend> backend, std::array<uint8_t, 6> mac, uint16_t mtu)
+    : backend_(std::move(backend)) {
+    std::memcpy(config_.data(), mac.data(), 6);
+    config_[6] = status_link_up;
+    config_[8] = 1;  // max_virtqueue_pairs
+    std::memcpy(config_.data() + 10, &mtu, 2);
+    for (auto& kick : kicks_) kick = make_eventfd();
+    interrupt_ = make_eventfd();
+    stop_ = make_eventfd();
+    epoll_ = FileDescriptor(epoll_create1(EPOLL_CLOEXEC));
+    if (!epoll_.valid()) fail_errno("virtio-net: epoll_create1");
+    auto add = [this](int fd, Source source, uint32_t events) {
+        epoll_event event{events, {.u64 = source}};
+        if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) < 0) fail_errno("virtio-net: epoll_ctl");
+    };
+    add(stop_.get(), source_stop, EPOLLIN);
+    add(kicks_[receive_queue].get(), source_rx_kick, EPOLLIN);
+    add(kicks_[transmit_queue].get(), source_tx_kick, EPOLLIN);
+    add(backend_->fd(), source_backend, 0);
+}
+
+VirtioNet::~VirtioNet() { stop(); }
+
+uint64_t VirtioNet::features() const {
+    return virtio::feature_version_1 | virtio::feature_event_index | virtio::feature_indirect | feature_mac |
+           feature_mtu | feature_status;
+}
+
+void VirtioNet::start(std::span<DeviceQueue> queues, uint64_t) {
+    rx_ = &queues[receive_queue];
+    tx_ = &queues[transmit_queue];
+    rx_held_ = tx_held_ = false;
+    drain(stop_.get());
+    thread_ = std::thread([this] { serve(); });
+}
+
+void VirtioNet::stop() {
+    if (!thread_.joinable()) return;
+    uint64_t one = 1;
+    if (write(stop_.get(), &one, sizeof one) < 0) std::perror("ehyve: virtio-net stop");
+    thread_.join();
+    rx_ = tx_ = nullptr;
+}
+
+void VirtioNet::kick(uint16_t queue) {
+    uint64_t one = 1;
+    if (write(kicks_[queue].get(), &one, sizeof one) < 0) std::perror("ehyve: virtio-net kick");
+}
+
+void VirtioNet::listen_to_backend() {
+    uint32_t events = 0;
+    if (!backend_gone_ && !rx_starved_) events |= EPOLLIN;
+    if (!backend_gone_ && tx_held_) events |= EPOLLOUT;
+    if (events == backend_events_) return;
+    backend_events_ = events;
+    epoll_event event{events, {.u64 = source_backend}};
+    epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, backend_->fd(), &event);
+}
+
+void VirtioNet::interrupt_if_asked(DeviceQueue& queue) {
+    if (!queue.should_interrupt()) return;
+    uint64_t one = 1;
+    if (write(interrupt_.get(), &one, sizeof one) == sizeof one) ++counters_.interrupts;
+}
+
+void VirtioNet::serve() {
+    // Whatever the driver queued before DRIVER_OK, and the first frames waiting.
+    backend_events_ = ~0u;
+    rx_starved_ = false;
+    listen_to_backend();
+    transmit();
+    receive();
+    epoll_event events[8];
+    for (;;) {
+        int n = epoll_wait(epoll_.get(), events, 8, -1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            std::perror("ehyve: virtio-net epoll_wait");
+            return;
+        }
+        ++counters_.wakeups;
+        bool do_transmit = false, do_receive = false;
+        for (int i = 0; i < n; ++i) {
+            switch (events[i].data.u64) {
+                case source_stop: return;
+                case source_tx_kick: drain(kick_fd(transmit_queue)); do_transmit = true; break;
+                case source_rx_kick: drain(kick_fd(receive_queue)); do_receive = true; break;
+                case source_backend:
+                    if (events[i].events & EPOLLOUT) do_transmit = true;
+                    if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) do_receive = true;
+                    break;
+            }
+        }
+        if (do_transmit) transmit();
+        if (do_receive) receive();
+    }
+}
+
+void VirtioNet::transmit() {
+    DeviceQueue& queue = *tx_;
+    queue.disable_kicks();
+    for (;;) {
+        if (!tx_held_) {
+            DeviceQueue::Pop result = queue.pop(tx_chain_);
+            if (result == DeviceQueue::Pop::broken) break;
+            if (result == DeviceQueue::Pop::empty) {
+                if (queue.enable_kicks()) continue;
+                break;
+            }
+            tx_held_ = true;
+        }
+        // A chain without a whole header is the driver's mistake: used, not sent.
+        if (tx_chain_.readable_bytes > virtio_net_header_size && !backend_gone_) {
+            if (!backend_->send(tx_chain_.readable)) {
+                listen_to_backend();  // tx_held_: wait until the host takes frames again
+                queue.enable_kicks();
+                interrupt_if_asked(queue);
+                return;
+            }
+            ++counters_.frames_out;
+        }
+        tx_held_ = false;
+        queue.push(tx_chain_.head, 0);
+    }
+    listen_to_backend();
+    interrupt_if_asked(queue);
+}
+
+void VirtioNet::receive() {
+    DeviceQueue& queue = *rx_;
+    int batch = 0;
+    for (;;) {
+        if (!rx_held_) {
+            DeviceQueue::Pop result = queue.pop(rx_chain_);
+            if (result == DeviceQueue::Pop::broken) break;
+            if (result == DeviceQueue::Pop::empty) {
+                if (queue.enable_kicks()) continue;
+                // No buffer to receive into: leave frames in the host until the driver
+                // adds some (its kick wakes us), instead of spinning on a readable fd.
+                rx_starved_ = true;
+                listen_to_backend();
+                break;
+            }
+            queue.disable_kicks();
+            rx_held_ = true;
+            rx_starved_ = false;
+            if (rx_chain_.writable_bytes <= virtio_net_header_size) {  // useless buffer
+                rx_held_ = false;
+                queue.push(rx_chain_.head, 0);
+                continue;
+            }
+        }
+        listen_to_backend();
+        ssize_t n = backend_->receive(rx_chain_.writable);
+        if (n < 0) {
+            if (!backend_gone_) std::fprintf(stderr, "ehyve: %s: the network back-end is gone\n", describe().c_str());
+            backend_gone_ = true;
+            listen_to_backend();
+            break;
+        }
+        if (n == 0) break;
+        rx_held_ = false;
+        queue.push(rx_chain_.head, static_cast<uint32_t>(n));
+        ++counters_.frames_in;
+        if (++batch == receive_batch) {
+            interrupt_if_asked(queue);
+            batch = 0;
+        }
+    }
+    interrupt_if_asked(queue);
+}
+
+}  // namespace ehyve

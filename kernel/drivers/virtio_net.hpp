@@ -1,0 +1,57 @@
+// The virtio-net driver (virtio 1.x, 5.1) over any transport that gives it a configured
+// MmioDevice: queue 0 receives into fixed 2 KiB buffers the driver keeps posted, queue 1
+// transmits from per-descriptor 2 KiB slots. No offloads are negotiated: frames are whole
+// and checksummed by the TCP/IP stack, so every back-end (TAP, user-mode) takes them as
+// they are. Not thread-safe: the network stack's lock serialises every call.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "drivers/virtio/mmio_device.hpp"
+#include "drivers/virtio/virtqueue.hpp"
+
+namespace eremite::virtio {
+
+class NetDriver {
+public:
+    // Negotiates, posts the receive buffers and starts the device.
+    Result<void> init(MmioDevice& device);
+
+    const uint8_t* mac() const { return mac_; }
+    uint16_t mtu() const { return mtu_; }
+
+    struct Piece {
+        const void* data;
+        size_t length;
+    };
+    // Queues one frame (its pieces back to back) and kicks the device when it asked for
+    // it. False when the frame is too long or every slot is in flight.
+    bool transmit(const Piece* pieces, int count);
+
+    // Hands every received frame to `deliver` (it must copy what it keeps), gives the
+    // buffers back to the device. Returns the number of frames.
+    int receive(void (*deliver)(const uint8_t* frame, size_t length, void* context), void* context);
+    // About to wait for the device: an interrupt on the next frame. True when frames
+    // arrived meanwhile (receive again rather than wait).
+    bool arm_receive_interrupt() { return rx_.arm_interrupt(); }
+
+    struct Counters {
+        uint64_t frames_in = 0, frames_out = 0, dropped_out = 0, kicks = 0;
+    };
+    const Counters& counters() const { return counters_; }
+
+private:
+    bool post_receive_buffer(uint8_t* buffer);
+    void reclaim_transmit_slots();
+
+    MmioDevice* device_ = nullptr;
+    Virtqueue rx_, tx_;
+    uint8_t mac_[6] = {};
+    uint16_t mtu_ = 1500;
+    uint8_t** tx_slots_ = nullptr;  // free transmit buffers, a stack
+    uint16_t tx_free_ = 0;
+    Counters counters_;
+};
+
+}  // namespace eremite::virtio

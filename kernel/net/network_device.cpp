@@ -1,0 +1,183 @@
+#include "net/network_device.hpp"
+
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/interrupts.hpp"
+#include "drivers/virtio/mmio_device.hpp"
+#include "drivers/virtio_net.hpp"
+#include "fs/etc_files.hpp"
+#include "lib/log.hpp"
+#include "lib/string.hpp"
+#include "net/stack.hpp"
+#include "sched/scheduler.hpp"
+#include "sync/wait_queue.hpp"
+#include "time/clock.hpp"
+
+extern "C" {
+#include "lwip/dhcp.h"
+#include "lwip/dns.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+}
+
+namespace eremite::net {
+namespace {
+
+constexpr uint32_t virtio_device_net = 1;
+constexpr uint64_t configuration_timeout_ns = 5'000'000'000;
+
+virtio::MmioDevice device;
+virtio::NetDriver driver;
+struct netif interface;
+bool present = false;
+bool use_dhcp = false;
+
+// Set by the interrupt, taken by the network thread.
+bool interrupted = false;
+WaitQueue device_events;
+
+// Set once the IPv4 address is there (under the stack lock); waiters wait here.
+bool configured = false;
+WaitQueue configuration_events;
+
+void on_interrupt() {
+    __atomic_store_n(&interrupted, true, __ATOMIC_SEQ_CST);
+    device_events.wake_all();
+}
+
+err_t link_output(struct netif*, struct pbuf* p) {
+    virtio::NetDriver::Piece pieces[16];
+    int count = 0;
+    for (struct pbuf* q = p; q; q = q->next) {
+        if (count == 16) return ERR_MEM;
+        pieces[count++] = {q->payload, q->len};
+    }
+    return driver.transmit(pieces, count) ? ERR_OK : ERR_MEM;
+}
+
+void deliver(const uint8_t* frame, size_t length, void* context) {
+    auto* n = static_cast<struct netif*>(context);
+    struct pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(length), PBUF_RAM);
+    if (!p) return;  // dropped, as a NIC without memory does
+    pbuf_take(p, frame, static_cast<u16_t>(length));
+    if (n->input(p, n) != ERR_OK) pbuf_free(p);
+}
+
+err_t interface_init(struct netif* n) {
+    n->name[0] = 'e';
+    n->name[1] = 'n';
+    n->hwaddr_len = 6;
+    memcpy(n->hwaddr, driver.mac(), 6);
+    n->mtu = driver.mtu();
+    n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
+    n->output = etharp_output;
+    n->output_ip6 = ethip6_output;
+    n->linkoutput = link_output;
+    return ERR_OK;
+}
+
+void write_name_servers() {
+    const ip_addr_t* server = dns_getserver(0);
+    if (!server || ip_addr_isany(server)) return;
+    char text[IPADDR_STRLEN_MAX];
+    ipaddr_ntoa_r(server, text, sizeof text);
+    fs::set_name_server(text);
+}
+
+// Under the stack lock.
+void check_configuration() {
+    if (configured || !dhcp_supplied_address(&interface)) return;
+    write_name_servers();
+    char address[IP4ADDR_STRLEN_MAX];
+    ip4addr_ntoa_r(netif_ip4_addr(&interface), address, sizeof address);
+    log::info("network: DHCP gave %s/%d", address, __builtin_popcount(netif_ip4_netmask(&interface)->addr));
+    __atomic_store_n(&configured, true, __ATOMIC_SEQ_CST);
+    configuration_events.wake_all();
+}
+
+[[noreturn]] void network_thread(void*) {
+    for (;;) {
+        __atomic_store_n(&interrupted, false, __ATOMIC_SEQ_CST);
+        bool more;
+        uint32_t sleep_ms;
+        {
+            StackGuard guard;
+            driver.receive(deliver, &interface);
+            more = driver.arm_receive_interrupt();
+            sys_check_timeouts();
+            check_configuration();
+            sleep_ms = sys_timeouts_sleeptime();
+        }
+        if (more) continue;
+        uint64_t deadline = sleep_ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE
+                                ? 0
+                                : arch::read_tsc() + clock::ns_to_ticks(uint64_t{sleep_ms} * 1000000 + 1);
+        device_events.wait([] { return __atomic_load_n(&interrupted, __ATOMIC_SEQ_CST); }, deadline);
+    }
+}
+
+void set_static(const abi::NetworkConfig& config) {
+    ip4_addr_t address, mask, gateway;
+    IP4_ADDR(&address, config.address[0], config.address[1], config.address[2], config.address[3]);
+    IP4_ADDR(&gateway, config.gateway[0], config.gateway[1], config.gateway[2], config.gateway[3]);
+    mask.addr = config.prefix_length ? lwip_htonl(~0u << (32 - config.prefix_length)) : 0;
+    netif_set_addr(&interface, &address, &mask, &gateway);
+    const uint8_t* dns = config.dns;
+    if (dns[0] | dns[1] | dns[2] | dns[3]) {
+        ip_addr_t server;
+        IP_ADDR4(&server, dns[0], dns[1], dns[2], dns[3]);
+        dns_setserver(0, &server);
+        write_name_servers();
+    }
+    configured = true;
+}
+
+}  // namespace
+
+void start_network_device(const abi::BootInfo& info) {
+    for (uint32_t i = 0; i < info.device_count && i < abi::max_devices; ++i) {
+        const abi::VirtioMmioDevice& d = info.devices[i];
+        if (!device.probe(d.base, d.size).ok() || device.device_id() != virtio_device_net) continue;
+        auto started = driver.init(device);
+        if (!started.ok()) {
+            log::warn("network: the virtio-net device did not start (errno %d)", static_cast<int>(started.error_code()));
+            return;
+        }
+        arch::set_device_interrupt_handler(static_cast<uint8_t>(d.vector), on_interrupt);
+        present = true;
+        break;
+    }
+    if (!present) return;
+    {
+        StackGuard guard;  // starts lwIP
+        if (!netif_add(&interface, nullptr, nullptr, nullptr, nullptr, interface_init, ethernet_input)) {
+            log::warn("network: lwIP refused the interface");
+            present = false;
+            return;
+        }
+        netif_set_default(&interface);
+        netif_create_ip6_linklocal_address(&interface, 1);
+        netif_set_ip6_autoconfig_enabled(&interface, 1);
+        netif_set_link_up(&interface);
+        netif_set_up(&interface);
+        use_dhcp = !(info.network.flags & abi::network_static);
+        if (use_dhcp) {
+            if (dhcp_start(&interface) != ERR_OK) log::warn("network: DHCP did not start");
+        } else {
+            set_static(info.network);
+        }
+    }
+    if (!sched::start_kernel_thread(network_thread, nullptr)) panic("out of memory for the network thread");
+}
+
+void wait_until_configured() {
+    if (!present || __atomic_load_n(&configured, __ATOMIC_SEQ_CST)) return;
+    uint64_t deadline = arch::read_tsc() + clock::ns_to_ticks(configuration_timeout_ns);
+    if (!configuration_events.wait([] { return __atomic_load_n(&configured, __ATOMIC_SEQ_CST); }, deadline))
+        log::warn("network: no DHCP answer within 5 s; the program starts without an IPv4 address");
+}
+
+}  // namespace eremite::net
