@@ -96,7 +96,7 @@ void Vm::add_msi_irqfd(int fd, uint32_t apic_id, uint8_t vector) {
     route.gsi = gsi;
     route.type = KVM_IRQ_ROUTING_MSI;
     route.u.msi.address_lo = 0xfee00000u | (apic_id << 12);  // physical destination, fixed delivery
-    route.u.msi.data = vector;                                 // edge, fixed
+    route.u.msi.data = vector;                               // edge, fixed
     routes_.push_back(route);
     std::vector<uint8_t> table(sizeof(VariableLengthHeader) + routes_.size() * sizeof(kvm_irq_routing_entry));
     VariableLengthHeader header{static_cast<uint32_t>(routes_.size()), 0};

@@ -166,7 +166,8 @@ void parse_ipv4(std::string_view option, std::string_view text, uint8_t (&out)[4
 // ADDRESS/PREFIX
 void parse_ip(NetworkOptions& network, std::string_view text) {
     size_t slash = text.find('/');
-    if (slash == std::string_view::npos) fail("--ip '" + std::string(text) + "': give the prefix too, e.g. 10.0.0.2/24");
+    if (slash == std::string_view::npos)
+        fail("--ip '" + std::string(text) + "': give the prefix too, e.g. 10.0.0.2/24");
     parse_ipv4("--ip", text.substr(0, slash), network.address);
     auto prefix = parse_size(text.substr(slash + 1));
     if (!prefix || *prefix < 1 || *prefix > 32) fail("--ip '" + std::string(text) + "': the prefix is 1 to 32");

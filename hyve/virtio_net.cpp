@@ -123,8 +123,14 @@ void VirtioNet::serve() {
         for (int i = 0; i < n; ++i) {
             switch (events[i].data.u64) {
                 case source_stop: return;
-                case source_tx_kick: drain(kick_fd(transmit_queue)); do_transmit = true; break;
-                case source_rx_kick: drain(kick_fd(receive_queue)); do_receive = true; break;
+                case source_tx_kick:
+                    drain(kick_fd(transmit_queue));
+                    do_transmit = true;
+                    break;
+                case source_rx_kick:
+                    drain(kick_fd(receive_queue));
+                    do_receive = true;
+                    break;
                 case source_backend:
                     if (events[i].events & EPOLLOUT) do_transmit = true;
                     if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) do_receive = true;

@@ -64,8 +64,8 @@ private:
 
     // Served by the device thread only.
     DescriptorChain rx_chain_, tx_chain_;
-    bool rx_held_ = false;   // rx_chain_ was popped and waits for a frame
-    bool tx_held_ = false;   // tx_chain_ was refused by the back-end and waits to be sent
+    bool rx_held_ = false;     // rx_chain_ was popped and waits for a frame
+    bool tx_held_ = false;     // tx_chain_ was refused by the back-end and waits to be sent
     bool rx_starved_ = false;  // the driver gave no receive buffers: frames wait in the host
     bool backend_gone_ = false;
     uint32_t backend_events_ = 0;

@@ -112,8 +112,9 @@ void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info) {
 
     // Rewritten by set_name_server once the network knows its server (DHCP or --dns).
     Text resolv;
-    resolv.add_string("# No name server known (no network device, or none configured): names resolve from\n"
-                      "# /etc/hosts only.\nnameserver 127.0.0.1\n");
+    resolv.add_string(
+        "# No name server known (no network device, or none configured): names resolve from\n"
+        "# /etc/hosts only.\nnameserver 127.0.0.1\n");
     if (write_file(etc_directory, "resolv.conf", resolv)) {
         resolv_conf = etc_directory.lookup(Name{"resolv.conf", 11}).release();
     }

@@ -143,7 +143,8 @@ void start_network_device(const abi::BootInfo& info) {
         if (!device.probe(d.base, d.size).ok() || device.device_id() != virtio_device_net) continue;
         auto started = driver.init(device);
         if (!started.ok()) {
-            log::warn("network: the virtio-net device did not start (errno %d)", static_cast<int>(started.error_code()));
+            log::warn("network: the virtio-net device did not start (errno %d)",
+                      static_cast<int>(started.error_code()));
             return;
         }
         arch::set_device_interrupt_handler(static_cast<uint8_t>(d.vector), on_interrupt);

@@ -2,8 +2,8 @@
 
 #include <new>
 
-#include "arch/x86_64/extended_state.hpp"
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/extended_state.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
 #include "lib/utility.hpp"

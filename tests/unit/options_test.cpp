@@ -397,4 +397,56 @@ TEST_F(FileOptions, Sandbox) {
     }
 }
 
+TEST(Options, NetworkDefaultsToNone) {
+    Options o = parse({"app"});
+    EXPECT_EQ(o.network.kind, ehyve::NetworkOptions::Kind::none);
+    for (const char* needs_net : {"--ip=10.0.0.2/24", "--mac=02:00:00:00:00:01"}) {
+        std::string message = error_of({needs_net, "app"});
+        EXPECT_NE(message.find("need --net"), std::string::npos) << message;
+    }
+    EXPECT_NE(error_of({"--forward=tcp:80:80", "app"}).find("--forward needs --net user"), std::string::npos);
+}
+
+TEST(Options, NetworkUserWithForwards) {
+    Options o = parse({"--net", "user", "--forward", "tcp:8080:80", "--forward=udp:127.0.0.1:5353:53", "app"});
+    EXPECT_EQ(o.network.kind, ehyve::NetworkOptions::Kind::user);
+    ASSERT_EQ(o.network.forwards.size(), 2u);
+    EXPECT_EQ(o.network.forwards[1], "udp:127.0.0.1:5353:53");
+    EXPECT_FALSE(o.network.static_address);
+    // The MAC is locally administered, unicast and the same every time.
+    EXPECT_EQ(o.network.mac[0], 0x02);
+    EXPECT_EQ(parse({"--net", "user", "app"}).network.mac, o.network.mac);
+    EXPECT_NE(parse({"--net", "tap:tap0", "app"}).network.mac, parse({"--net", "tap:tap1", "app"}).network.mac);
+    for (const char* bad : {"tcp:80", "sctp:80:80", "tcp:0:80", "tcp:80:65536", "tcp:abc:80", "tcp:1.2.3:80:80",
+                            "tcp:80:-1", "tcp::80"}) {
+        std::string message = error_of({"--net", "user", "--forward", bad, "app"});
+        EXPECT_EQ(message.find("--forward '"), 0u) << bad << " -> " << message;
+    }
+    EXPECT_NE(error_of({"--net", "tap:t0", "--forward", "tcp:1:2", "app"}).find("--net user only"), std::string::npos);
+}
+
+TEST(Options, NetworkTapWithStaticAddress) {
+    Options o = parse({"--net=tap:etap0", "--ip", "10.1.2.3/16", "--gateway", "10.1.0.1", "--dns", "10.1.0.53", "--mac",
+                       "02:aa:bb:cc:dd:ee", "app"});
+    EXPECT_EQ(o.network.kind, ehyve::NetworkOptions::Kind::tap);
+    EXPECT_EQ(o.network.tap_name, "etap0");
+    EXPECT_TRUE(o.network.static_address);
+    EXPECT_EQ(o.network.prefix_length, 16);
+    EXPECT_EQ(o.network.address[0], 10);
+    EXPECT_EQ(o.network.address[3], 3);
+    EXPECT_EQ(o.network.gateway[3], 1);
+    EXPECT_EQ(o.network.dns[3], 53);
+    EXPECT_EQ(o.network.mac[1], 0xaa);
+    EXPECT_NE(error_of({"--net", "tap:", "app"}).find("--net"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "tap:a-name-that-is-too-long", "app"}).find("15 characters"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "bridge", "app"}).find("unknown network"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "user", "--ip", "10.0.0.2", "app"}).find("prefix"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "user", "--ip", "10.0.0.2/33", "app"}).find("prefix"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "user", "--ip", "10.0.0/8", "app"}).find("not an IPv4 address"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "user", "--gateway", "10.0.0.1", "app"}).find("need --ip"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "user", "--mac", "03:00:00:00:00:01", "app"}).find("multicast"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "user", "--mac", "02:00:00:00:00", "app"}).find("not a MAC"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "user", "--mac", "02:00:00:00:00:01x", "app"}).find("not a MAC"), std::string::npos);
+}
+
 }  // namespace

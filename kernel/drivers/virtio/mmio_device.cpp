@@ -37,9 +37,7 @@ constexpr uint64_t page_uncached = (1ull << 4) | (1ull << 3);
 
 }  // namespace
 
-uint32_t MmioDevice::read(uint32_t offset) const {
-    return *reinterpret_cast<volatile uint32_t*>(registers_ + offset);
-}
+uint32_t MmioDevice::read(uint32_t offset) const { return *reinterpret_cast<volatile uint32_t*>(registers_ + offset); }
 
 void MmioDevice::write(uint32_t offset, uint32_t value) {
     *reinterpret_cast<volatile uint32_t*>(registers_ + offset) = value;

@@ -65,7 +65,8 @@ bool Virtqueue::add(const Buffer* buffers, uint16_t count, void* token) {
         Descriptor& entry = d[index];
         entry.address = buffers[i].address.value;
         entry.length = buffers[i].length;
-        entry.flags = static_cast<uint16_t>((buffers[i].device_writes ? desc_write : 0) | (i + 1 < count ? desc_next : 0));
+        entry.flags =
+            static_cast<uint16_t>((buffers[i].device_writes ? desc_write : 0) | (i + 1 < count ? desc_next : 0));
         if (i + 1 < count) index = entry.next;
     }
     free_head_ = d[index].next;
