@@ -89,4 +89,18 @@ Result<uint32_t> InetSocket::get_option(int level, int name, void* value, uint32
     return Socket::get_option(level, name, value, capacity);
 }
 
+bool routable(const ip_addr_t& destination) {
+    if (destination.type != IPADDR_TYPE_V6) return true;  // lwIP's ip4_route decides
+    const ip6_addr_t* address = &destination.u_addr.ip6;
+    if (ip6_addr_isloopback(address)) return true;
+    for (struct netif* n = netif_list; n; n = n->next) {
+        if (n->name[0] == 'l' && n->name[1] == 'o') continue;
+        if (netif_is_up(n) && netif_is_link_up(n)) return true;
+    }
+    // Not through a device; still to an address of our own (the loopback interface's).
+    for (struct netif* n = netif_list; n; n = n->next)
+        if (netif_get_ip6_addr_match(n, address) >= 0) return true;
+    return false;
+}
+
 }  // namespace eremite::net

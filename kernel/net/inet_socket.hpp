@@ -18,6 +18,11 @@ namespace eremite::net {
 
 Errno errno_of(err_t error);
 
+// Whether some interface can carry packets to `destination`, under the stack lock. lwIP
+// with a single interface (the loopback one, when there is no device) routes every IPv6
+// address through it; Linux says ENETUNREACH, and so do we.
+bool routable(const ip_addr_t& destination);
+
 class InetSocket : public Socket {
 public:
     InetSocket(int family, int type, int protocol, uint32_t flags) : Socket(family, type, flags), protocol_(protocol) {}

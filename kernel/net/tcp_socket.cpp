@@ -157,6 +157,7 @@ public:
                 case State::unconnected: break;
             }
             if (!pcb_) return error(Errno::einval);
+            if (!routable(remote.ip)) return error(Errno::enetunreach);
             store(state_, State::connecting);
             err_t result = tcp_connect(pcb_, &remote.ip, remote.port, &on_connected);
             if (result != ERR_OK) {

@@ -65,6 +65,7 @@ public:
         }
         InetAddress remote = TRY(remote_address(address));
         StackGuard guard;
+        if (!routable(remote.ip)) return error(Errno::enetunreach);
         err_t result = udp_connect(pcb_, &remote.ip, remote.port);
         if (result != ERR_OK) return error(errno_of(result));
         return {};
@@ -88,6 +89,10 @@ public:
         }
         StackGuard guard;
         err_t result;
+        if (to && !routable(target.ip)) {
+            pbuf_free(packet);
+            return error(Errno::enetunreach);
+        }
         if (to) {
             result = udp_sendto(pcb_, packet, &target.ip, target.port);
         } else if (pcb_->flags & UDP_FLAGS_CONNECTED) {
