@@ -207,6 +207,10 @@ void finish_network(NetworkOptions& network, bool ip_options_given) {
     if (network.kind == Kind::tap && !network.forwards.empty())
         fail("--forward works with --net user only (a TAP device is reached directly)");
     if (!network.static_address && ip_options_given) fail("--gateway and --dns need --ip ADDRESS/PREFIX");
+    if (network.kind == Kind::user && network.static_address)
+        fail(
+            "--ip does not go with --net user: user-mode networking gives the guest 10.0.2.15 by DHCP, and "
+            "forwarded ports lead there");
     if (!network.mac_given) network.mac = derived_mac(network);
 }
 

@@ -34,6 +34,7 @@ public:
     uint32_t device_id() const override { return 1; }
     uint64_t features() const override;
     uint16_t queue_count() const override { return 2; }
+    uint16_t queue_size_max() const override { return 1024; }
     std::span<const uint8_t> config() const override { return config_; }
     void start(std::span<DeviceQueue> queues, uint64_t features) override;
     void stop() override;

@@ -13,6 +13,12 @@ packages=(
     # source package (cmake/zydis.cmake: Debian ships no static libZydis, and ehyve links
     # statically); libzycore-dev has the headers it needs, dpkg-dev unpacks the source.
     libzycore-dev dpkg-dev
+    # ehyve-net-user (hyve/net_user: --net user) links libslirp, found by pkg-config;
+    # slirp.pc requires glib-2.0.pc, which libslirp-dev does not pull in itself.
+    libslirp-dev pkg-config libglib2.0-dev
+    # tests/net: curl fetches from the guest's httpd; ip (iproute2) makes the network
+    # namespaces and TAP devices of the TAP tests.
+    curl iproute2
 )
 
 sudo=""

@@ -1,12 +1,15 @@
-// ehyve-net-user as ehyve drives it: each case spawns the built helper with one end of a
-// socketpair as --fd 3, waits for the one-byte "ready" message and then plays the guest,
-// with Ethernet frames built here by hand (no libslirp code in the test). The helper is
-// killed when a case ends early, so a failure leaves nothing running.
+// ehyve-net-user as ehyve drives it: each NetUser case spawns the built helper with one
+// end of a socketpair as --fd 3, waits for the one-byte "ready" message and then plays
+// the guest, with Ethernet frames built here by hand (no libslirp code in the test). The
+// helper is killed when a case ends early, so a failure leaves nothing running. The
+// TimerList cases test the helper's timer list in-process (libslirp's one timer fires
+// only after minutes, too late for a test of the whole helper).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -20,9 +23,12 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "timers.hpp"
 
 namespace {
 
@@ -151,13 +157,15 @@ Bytes dhcp_discover() {
     put32(bootp, dhcp_transaction);
     put16(bootp, 0);       // seconds
     put16(bootp, 0x8000);  // broadcast flag: the client has no address yet
-    for (int i = 0; i < 4; ++i) put32(bootp, 0);  // ciaddr, yiaddr, siaddr, giaddr
+    // ciaddr, yiaddr, siaddr, giaddr
+    for (int i = 0; i < 4; ++i) put32(bootp, 0);
     put(bootp, guest_mac);
     bootp.resize(bootp_fixed_size);  // chaddr padding, sname, file
     put32(bootp, dhcp_magic_cookie);
-    for (uint8_t byte : {53, 1, 1}) bootp.push_back(byte);  // message type DHCPDISCOVER
-    bootp.push_back(255);                                   // end
-    bootp.resize(300);  // the BOOTP minimum (RFC 951's 64-byte vendor area)
+    // Option 53 (message type) DHCPDISCOVER, then the end option.
+    for (uint8_t byte : {53, 1, 1, 255}) bootp.push_back(byte);
+    // At least the BOOTP size (RFC 951: a 64-byte vendor area).
+    bootp.resize(300);
     return udp_frame(broadcast_mac, 0, 0xffffffff, 68, 67, bootp);
 }
 
@@ -165,7 +173,7 @@ Bytes dhcp_discover() {
 // frame is IPv4 of `protocol`; none otherwise.
 std::optional<size_t> ipv4_payload(const Bytes& frame, uint8_t protocol) {
     if (frame.size() < ethernet_header + 20 || get16(frame, 12) != ethertype_ipv4) return std::nullopt;
-    size_t header = (frame[ethernet_header] & 0x0f) * 4u;
+    size_t header = size_t{frame[ethernet_header] & 0x0fu} * 4;
     if (frame[ethernet_header] >> 4 != 4 || frame[ethernet_header + 9] != protocol) return std::nullopt;
     if (frame.size() < ethernet_header + header + 8) return std::nullopt;
     return ethernet_header + header;
@@ -175,8 +183,8 @@ std::optional<size_t> ipv4_payload(const Bytes& frame, uint8_t protocol) {
 
 class Helper {
 public:
-    // Starts the helper with `arguments` (which name --fd 3 when they should) and its
-    // stderr going to a pipe.
+    // Starts the helper with `arguments` (which name --fd 3 when they should), its stdin
+    // from /dev/null and its stderr going to a pipe.
     explicit Helper(const std::vector<std::string>& arguments) {
         int pair[2];
         int errors[2];
@@ -189,6 +197,7 @@ public:
         std::vector<std::string> command = {EHYVE_NET_USER_PATH};
         command.insert(command.end(), arguments.begin(), arguments.end());
         std::vector<char*> argv;
+        argv.reserve(command.size() + 1);
         for (std::string& word : command) argv.push_back(word.data());
         argv.push_back(nullptr);
         pid_ = fork();
@@ -197,6 +206,9 @@ public:
             if (pair[1] == helper_fd) fcntl(helper_fd, F_SETFD, 0);
             dup2(pair[1], helper_fd);
             dup2(errors[1], STDERR_FILENO);
+            // A known stdin, for the case that passes it as --fd 0 (not a socket).
+            int null = open("/dev/null", O_RDONLY);
+            dup2(null, STDIN_FILENO);
             execv(argv[0], argv.data());
             _exit(127);
         }
@@ -303,17 +315,23 @@ private:
     std::optional<int> status_;
 };
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
-uint16_t free_port() {
-    int probe = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+// A TCP socket bound to 127.0.0.1 on a port the kernel chose, and that port.
+std::pair<int, uint16_t> bound_loopback_socket() {
+    int bound = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t size = sizeof(address);
-    bind(probe, reinterpret_cast<sockaddr*>(&address), size);
-    getsockname(probe, reinterpret_cast<sockaddr*>(&address), &size);
-    close(probe);
-    return ntohs(address.sin_port);
+    EXPECT_EQ(bind(bound, reinterpret_cast<sockaddr*>(&address), size), 0) << std::strerror(errno);
+    EXPECT_EQ(getsockname(bound, reinterpret_cast<sockaddr*>(&address), &size), 0) << std::strerror(errno);
+    return {bound, ntohs(address.sin_port)};
+}
+
+// A port of 127.0.0.1 that nothing uses right now.
+uint16_t free_port() {
+    auto [bound, port] = bound_loopback_socket();
+    close(bound);
+    return port;
 }
 
 bool is_arp_reply_from_host(const Bytes& frame) {
@@ -379,7 +397,7 @@ TEST(NetUser, ArpRequestForGatewayGetsReply) {
     auto reply = helper.receive_frame(is_arp_reply_from_host);
     ASSERT_TRUE(reply) << "no ARP reply";
     const Bytes& frame = *reply;
-    EXPECT_EQ(get_mac(frame, 0), guest_mac);                           // to the asker
+    EXPECT_EQ(get_mac(frame, 0), guest_mac);                            // to the asker
     EXPECT_EQ(get_mac(frame, ethernet_header + 8), get_mac(frame, 6));  // the answer: its own MAC
     EXPECT_EQ(get_mac(frame, ethernet_header + 18), guest_mac);
     EXPECT_EQ(get32(frame, ethernet_header + 24), ipv4("10.0.2.15"));
@@ -391,7 +409,7 @@ TEST(NetUser, ForwardedConnectionBecomesSynToGuest) {
     ASSERT_TRUE(helper.wait_ready());
     // Without the guest's MAC libslirp would first broadcast an ARP request for
     // 10.0.2.15 and hold the SYN until answered.
-    introduce_guest(helper);
+    ASSERT_NO_FATAL_FAILURE(introduce_guest(helper));
 
     int client = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     ASSERT_GE(client, 0);
@@ -416,16 +434,9 @@ TEST(NetUser, ForwardedConnectionBecomesSynToGuest) {
 
 TEST(NetUser, ForwardToBusyPortFails) {
     // Something already listens on the port.
-    int busy = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(busy, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    ASSERT_EQ(bind(busy, reinterpret_cast<sockaddr*>(&address), size), 0);
+    auto [busy, busy_port] = bound_loopback_socket();
     ASSERT_EQ(listen(busy, 1), 0);
-    ASSERT_EQ(getsockname(busy, reinterpret_cast<sockaddr*>(&address), &size), 0);
-    const std::string port = std::to_string(ntohs(address.sin_port));
+    const std::string port = std::to_string(busy_port);
 
     Helper helper({"--fd", "3", "--forward", "tcp:" + port + ":80"});
     auto status = helper.wait_exit();
@@ -439,6 +450,7 @@ TEST(NetUser, ForwardToBusyPortFails) {
 struct BadArguments {
     const char* name;
     std::vector<std::string> arguments;
+    const char* reason;  // a part of the one line, to tell the cases apart
 };
 
 class NetUserBadArguments : public ::testing::TestWithParam<BadArguments> {};
@@ -450,24 +462,29 @@ TEST_P(NetUserBadArguments, FailWithOneLine) {
     EXPECT_EQ(text.rfind("ehyve: ", 0), 0u) << text;
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
     EXPECT_EQ(text.back(), '\n');
+    EXPECT_NE(text.find(GetParam().reason), std::string::npos) << text;
     EXPECT_EQ(helper.receive(0), std::nullopt) << "a ready byte despite the failure";
 }
 
 INSTANTIATE_TEST_SUITE_P(
     NetUser, NetUserBadArguments,
-    ::testing::Values(BadArguments{"PortNotANumber", {"--fd", "3", "--forward", "tcp:abc:80"}},
-                      BadArguments{"MissingFd", {"--forward", "tcp:8080:80"}},
-                      BadArguments{"UnknownProtocol", {"--fd", "3", "--forward", "sctp:8080:80"}},
-                      BadArguments{"BadHostAddress", {"--fd", "3", "--forward", "tcp:1.2.3:8080:80"}},
-                      BadArguments{"PortZero", {"--fd", "3", "--forward", "tcp:0:80"}},
-                      BadArguments{"PortTooLarge", {"--fd", "3", "--forward", "udp:8080:65536"}},
-                      BadArguments{"TooFewFields", {"--fd", "3", "--forward", "tcp:8080"}},
-                      BadArguments{"SameHostPortTwice",
-                                   {"--fd", "3", "--forward", "tcp:8080:80", "--forward", "tcp:0.0.0.0:8080:81"}},
-                      BadArguments{"MtuTooSmall", {"--fd", "3", "--mtu", "100"}},
-                      BadArguments{"FdNotASocket", {"--fd", "0"}},
-                      BadArguments{"FdNotOpen", {"--fd", "99"}},
-                      BadArguments{"UnknownOption", {"--fd", "3", "--frobnicate"}}),
+    ::testing::Values(
+        BadArguments{
+            "PortNotANumber", {"--fd", "3", "--forward", "tcp:abc:80"}, "--forward tcp:abc:80: 'abc' is not a port"},
+        BadArguments{"MissingFd", {"--forward", "tcp:8080:80"}, "needs --fd N"},
+        BadArguments{"UnknownProtocol", {"--fd", "3", "--forward", "sctp:8080:80"}, "'sctp' is not a protocol"},
+        BadArguments{
+            "BadHostAddress", {"--fd", "3", "--forward", "tcp:1.2.3:8080:80"}, "'1.2.3' is not an IPv4 address"},
+        BadArguments{"PortZero", {"--fd", "3", "--forward", "tcp:0:80"}, "'0' is not a port"},
+        BadArguments{"PortTooLarge", {"--fd", "3", "--forward", "udp:8080:65536"}, "'65536' is not a port"},
+        BadArguments{"TooFewFields", {"--fd", "3", "--forward", "tcp:8080"}, "use PROTO:[HOSTADDR:]HOSTPORT:GUESTPORT"},
+        BadArguments{"SameHostPortTwice",
+                     {"--fd", "3", "--forward", "tcp:8080:80", "--forward", "tcp:0.0.0.0:8080:81"},
+                     "already forwarded by --forward tcp:8080:80"},
+        BadArguments{"MtuTooSmall", {"--fd", "3", "--mtu", "100"}, "--mtu: '100' is not an MTU"},
+        BadArguments{"FdNotASocket", {"--fd", "0"}, "--fd 0: not a socket"},
+        BadArguments{"FdNotOpen", {"--fd", "99"}, "--fd 99: not an open file descriptor"},
+        BadArguments{"UnknownOption", {"--fd", "3", "--frobnicate"}, "unknown argument '--frobnicate'"}),
     [](const ::testing::TestParamInfo<BadArguments>& info) { return std::string(info.param.name); });
 
 TEST(NetUser, MalformedFramesAreDropped) {
@@ -504,6 +521,108 @@ TEST(NetUser, ExitsWhenEhyveClosesItsEnd) {
     helper.close_socket();
     ASSERT_EQ(helper.wait_exit(), 0);
     EXPECT_LT(now_ms() - start, 500) << "ms to notice";
+}
+
+// ehyve killed outright (no chance to close anything) still takes the helper with it:
+// PR_SET_PDEATHSIG. The test keeps ehyve's end of the socket open, so only the signal can
+// end the helper; as a child subreaper the test inherits the orphan and sees its end.
+TEST(NetUser, DiesWithItsParent) {
+    ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    int pair[2], pid_pipe[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair), 0);
+    ASSERT_EQ(pipe2(pid_pipe, O_CLOEXEC), 0);
+    pid_t parent = fork();  // stands in for ehyve
+    if (parent == 0) {
+        pid_t helper = fork();
+        if (helper == 0) {
+            dup2(pair[1], helper_fd);
+            execl(EHYVE_NET_USER_PATH, EHYVE_NET_USER_PATH, "--fd", "3", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        (void)!write(pid_pipe[1], &helper, sizeof(helper));
+        pause();
+        _exit(0);
+    }
+    close(pair[1]);
+    close(pid_pipe[1]);
+    pid_t helper = -1;
+    bool have_pid = read(pid_pipe[0], &helper, sizeof(helper)) == sizeof(helper);
+    close(pid_pipe[0]);
+    pollfd ready{pair[0], POLLIN, 0};
+    bool was_ready = poll(&ready, 1, timeout_ms) == 1;
+    kill(parent, SIGKILL);
+    waitpid(parent, nullptr, 0);
+
+    int status = 0;
+    bool ended = false;
+    for (int64_t deadline = now_ms() + timeout_ms; have_pid && !ended && now_ms() < deadline; usleep(1000))
+        ended = waitpid(helper, &status, WNOHANG) == helper;
+    if (have_pid && !ended) {
+        kill(helper, SIGKILL);
+        waitpid(helper, nullptr, 0);
+    }
+    close(pair[0]);
+    ASSERT_TRUE(have_pid);
+    EXPECT_TRUE(was_ready);
+    ASSERT_TRUE(ended) << "the helper outlived its parent";
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+}
+
+// --- the timer list, in-process ---------------------------------------------------------
+
+using ehyve::net_user::TimerList;
+
+TEST(TimerList, RunsDueTimersOnceAndReportsTheNearest) {
+    TimerList timers;
+    int calls_a = 0, calls_b = 0;
+    auto count = [](void* calls) { ++*static_cast<int*>(calls); };
+    TimerList::Timer* a = timers.create(count, &calls_a);
+    TimerList::Timer* b = timers.create(count, &calls_b);
+    EXPECT_EQ(timers.milliseconds_until_next(0), std::nullopt);  // created, not armed
+    timers.arm(a, 100);
+    timers.arm(b, 40);
+    EXPECT_EQ(timers.milliseconds_until_next(10), 30);
+    timers.run_due(50);
+    EXPECT_EQ(calls_a, 0);
+    EXPECT_EQ(calls_b, 1);
+    EXPECT_EQ(timers.milliseconds_until_next(50), 50);
+    EXPECT_EQ(timers.milliseconds_until_next(120), 0);  // overdue
+    timers.run_due(120);
+    timers.run_due(130);
+    EXPECT_EQ(calls_a, 1);
+    EXPECT_EQ(calls_b, 1);
+    EXPECT_EQ(timers.milliseconds_until_next(130), std::nullopt);
+}
+
+// libslirp's router-advertisement timer re-arms itself from its callback; a callback may
+// also free a timer that was due in the same pass.
+TEST(TimerList, CallbacksMayRearmAndDestroy) {
+    struct Context {
+        TimerList* timers;
+        TimerList::Timer* self;
+        TimerList::Timer* victim;
+        int calls;
+    };
+    TimerList timers;
+    Context context{&timers, nullptr, nullptr, 0};
+    context.self = timers.create(
+        [](void* opaque) {
+            auto* c = static_cast<Context*>(opaque);
+            ++c->calls;
+            c->timers->arm(c->self, 0);  // due again at once: runs on the next pass, not now
+            if (c->victim) c->timers->destroy(std::exchange(c->victim, nullptr));
+        },
+        &context);
+    context.victim = timers.create([](void*) { FAIL() << "a destroyed timer ran"; }, nullptr);
+    timers.arm(context.self, 10);
+    timers.arm(context.victim, 10);
+    timers.run_due(10);
+    EXPECT_EQ(context.calls, 1);
+    EXPECT_EQ(context.victim, nullptr);
+    timers.run_due(10);
+    EXPECT_EQ(context.calls, 2);
+    timers.destroy(context.self);
+    EXPECT_EQ(timers.milliseconds_until_next(10), std::nullopt);
 }
 
 }  // namespace

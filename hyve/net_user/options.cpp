@@ -64,8 +64,7 @@ Forward parse_forward(std::string_view text) {
 void add_forward(std::vector<Forward>& forwards, Forward forward) {
     for (const Forward& other : forwards) {
         bool overlapping_address = other.host_address.s_addr == forward.host_address.s_addr ||
-                                   other.host_address.s_addr == INADDR_ANY ||
-                                   forward.host_address.s_addr == INADDR_ANY;
+                                   other.host_address.s_addr == INADDR_ANY || forward.host_address.s_addr == INADDR_ANY;
         if (other.protocol == forward.protocol && other.host_port == forward.host_port && overlapping_address)
             fail("--forward " + forward.spec + ": host port " + std::to_string(forward.host_port) +
                  " is already forwarded by --forward " + other.spec);
@@ -100,8 +99,8 @@ Options parse_options(int argc, const char* const* argv) {
         } else if (auto value = value_of("--mtu")) {
             auto mtu = parse_number(*value, maximum_mtu);
             if (!mtu || *mtu < minimum_mtu)
-                fail("--mtu: '" + std::string(*value) + "' is not an MTU from " + std::to_string(minimum_mtu) +
-                     " to " + std::to_string(maximum_mtu));
+                fail("--mtu: '" + std::string(*value) + "' is not an MTU from " + std::to_string(minimum_mtu) + " to " +
+                     std::to_string(maximum_mtu));
             options.mtu = *mtu;
         } else {
             fail("ehyve-net-user: unknown argument '" + std::string(arg) +

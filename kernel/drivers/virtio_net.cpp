@@ -9,9 +9,14 @@ namespace {
 constexpr uint64_t feature_mtu = 1ull << 3;
 constexpr uint64_t feature_mac = 1ull << 5;
 constexpr uint16_t receive_queue = 0, transmit_queue = 1;
-constexpr uint16_t queue_size = 256;
+// Receive buffers absorb a burst the stack has not taken yet (1,000 connections answering
+// at once overflow the host's TAP queue with fewer); transmit slots come back quickly.
+constexpr uint16_t receive_queue_size = 1024, transmit_queue_size = 256;
 constexpr uint32_t buffer_size = 2048;  // a 1500-byte MTU frame with its header and a VLAN tag
 constexpr uint32_t header_size = 12;    // virtio_net_hdr with num_buffers (VERSION_1)
+// Frames that wait for a transmit slot; beyond this the interface drops, as a full NIC
+// queue does (TCP sends again; its segments are still in flight for it).
+constexpr uint32_t max_backlog = 4096;
 
 // Buffers of buffer_size, two per frame; the driver never gives them back.
 uint8_t* allocate_buffer() {
@@ -43,18 +48,24 @@ Result<void> NetDriver::init(MmioDevice& device) {
 
     const uint16_t queues[] = {receive_queue, transmit_queue};
     for (uint16_t index : queues) {
-        if (device.queue_size_max(index) < queue_size) return error(Errno::enodev);
         Virtqueue& queue = index == receive_queue ? rx_ : tx_;
-        TRY(queue.init(queue_size, event_index));
+        uint16_t size = index == receive_queue ? receive_queue_size : transmit_queue_size;
+        uint16_t most = device.queue_size_max(index);
+        while (size > most && size > 64) size /= 2;  // a smaller device: as many as it takes
+        if (size > most) return error(Errno::enodev);
+        TRY(queue.init(size, event_index));
         TRY(device.set_up_queue(index, queue));
     }
-    tx_slots_ = static_cast<uint8_t**>(mm::allocate(sizeof(uint8_t*) * queue_size));
+    tx_slots_ = static_cast<uint8_t**>(mm::allocate(sizeof(uint8_t*) * tx_.size()));
     if (!tx_slots_) return error(Errno::enomem);
-    for (uint16_t i = 0; i < queue_size; ++i) {
+    for (uint16_t i = 0; i < tx_.size(); ++i) {
         uint8_t* slot = allocate_buffer();
-        uint8_t* receive_buffer = allocate_buffer();
-        if (!slot || !receive_buffer || !post_receive_buffer(receive_buffer)) return error(Errno::enomem);
+        if (!slot) return error(Errno::enomem);
         tx_slots_[tx_free_++] = slot;
+    }
+    for (uint16_t i = 0; i < rx_.size(); ++i) {
+        uint8_t* receive_buffer = allocate_buffer();
+        if (!receive_buffer || !post_receive_buffer(receive_buffer)) return error(Errno::enomem);
     }
     device.set_driver_ok();
     rx_.publish();
@@ -72,15 +83,8 @@ void NetDriver::reclaim_transmit_slots() {
     while (void* slot = tx_.take_used(written)) tx_slots_[tx_free_++] = static_cast<uint8_t*>(slot);
 }
 
-bool NetDriver::transmit(const Piece* pieces, int count) {
-    reclaim_transmit_slots();
-    size_t length = 0;
-    for (int i = 0; i < count; ++i) length += pieces[i].length;
-    if (!tx_free_ || length + header_size > buffer_size) {
-        ++counters_.dropped_out;
-        return false;
-    }
-    // One copy into a slot: the stack's buffers may go away once this returns.
+void NetDriver::send_in_slot(const Piece* pieces, int count, size_t length) {
+    // One copy into a slot: the stack's buffers may go away once transmit returns.
     uint8_t* slot = tx_slots_[--tx_free_];
     memset(slot, 0, header_size);
     uint8_t* at = slot + header_size;
@@ -91,11 +95,70 @@ bool NetDriver::transmit(const Piece* pieces, int count) {
     Buffer b{mm::to_physical(slot), static_cast<uint32_t>(header_size + length), false};
     tx_.add(&b, 1, slot);
     ++counters_.frames_out;
+}
+
+void NetDriver::kick_transmit_if_asked() {
     if (tx_.publish()) {
         ++counters_.kicks;
         device_->kick(transmit_queue);
     }
+}
+
+bool NetDriver::transmit(const Piece* pieces, int count) {
+    size_t length = 0;
+    for (int i = 0; i < count; ++i) length += pieces[i].length;
+    if (length + header_size > buffer_size) {
+        ++counters_.dropped_out;
+        return false;
+    }
+    reclaim_transmit_slots();
+    if (!backlog_head_ && tx_free_) {
+        send_in_slot(pieces, count, length);
+        kick_transmit_if_asked();
+        return true;
+    }
+    // Behind the frames already waiting, so that the order on the wire stays.
+    auto* waiting =
+        backlog_length_ < max_backlog ? static_cast<Backlogged*>(mm::allocate(sizeof(Backlogged) + length)) : nullptr;
+    if (!waiting) {
+        ++counters_.dropped_out;
+        return false;
+    }
+    waiting->next = nullptr;
+    waiting->length = length;
+    uint8_t* at = waiting->bytes;
+    for (int i = 0; i < count; ++i) {
+        memcpy(at, pieces[i].data, pieces[i].length);
+        at += pieces[i].length;
+    }
+    if (backlog_tail_)
+        backlog_tail_->next = waiting;
+    else
+        backlog_head_ = waiting;
+    backlog_tail_ = waiting;
+    ++backlog_length_;
+    ++counters_.backlogged;
+    flush_transmit();
     return true;
+}
+
+bool NetDriver::flush_transmit() {
+    for (;;) {
+        reclaim_transmit_slots();
+        while (backlog_head_ && tx_free_) {
+            Backlogged* frame = backlog_head_;
+            backlog_head_ = frame->next;
+            if (!backlog_head_) backlog_tail_ = nullptr;
+            --backlog_length_;
+            Piece piece{frame->bytes, frame->length};
+            send_in_slot(&piece, 1, frame->length);
+            mm::free(frame);
+        }
+        kick_transmit_if_asked();
+        if (!backlog_head_) return true;
+        // Wait for the device to finish a frame; it may have done so meanwhile.
+        if (!tx_.arm_interrupt()) return false;
+    }
 }
 
 int NetDriver::receive(void (*deliver)(const uint8_t*, size_t, void*), void* context) {

@@ -1,6 +1,6 @@
 // The virtio-net driver (virtio 1.x, 5.1) over any transport that gives it a configured
-// MmioDevice: queue 0 receives into fixed 2 KiB buffers the driver keeps posted, queue 1
-// transmits from per-descriptor 2 KiB slots. No offloads are negotiated: frames are whole
+// MmioDevice: queue 0 receives into 1,024 fixed 2 KiB buffers the driver keeps posted,
+// queue 1 transmits from 256 2 KiB slots. No offloads are negotiated: frames are whole
 // and checksummed by the TCP/IP stack, so every back-end (TAP, user-mode) takes them as
 // they are. Not thread-safe: the network stack's lock serialises every call.
 #pragma once
@@ -26,8 +26,15 @@ public:
         size_t length;
     };
     // Queues one frame (its pieces back to back) and kicks the device when it asked for
-    // it. False when the frame is too long or every slot is in flight.
+    // it. With every slot in flight the frame waits in a backlog, in order, until the
+    // device gives slots back (flush_transmit): a TCP stack whose segment the interface
+    // refuses may not send it again until something else happens. False when the frame
+    // is too long, or the backlog too, or memory is out: dropped.
     bool transmit(const Piece* pieces, int count);
+    // Sends what waits in the backlog as slots come back; with some still waiting, asks
+    // for an interrupt when the device finishes the next frame. True when the backlog is
+    // empty.
+    bool flush_transmit();
 
     // Hands every received frame to `deliver` (it must copy what it keeps), gives the
     // buffers back to the device. Returns the number of frames.
@@ -37,13 +44,21 @@ public:
     bool arm_receive_interrupt() { return rx_.arm_interrupt(); }
 
     struct Counters {
-        uint64_t frames_in = 0, frames_out = 0, dropped_out = 0, kicks = 0;
+        uint64_t frames_in = 0, frames_out = 0, dropped_out = 0, backlogged = 0, kicks = 0;
     };
     const Counters& counters() const { return counters_; }
 
 private:
     bool post_receive_buffer(uint8_t* buffer);
     void reclaim_transmit_slots();
+    void send_in_slot(const Piece* pieces, int count, size_t length);
+    void kick_transmit_if_asked();
+
+    struct Backlogged {
+        Backlogged* next;
+        size_t length;
+        uint8_t bytes[];
+    };
 
     MmioDevice* device_ = nullptr;
     Virtqueue rx_, tx_;
@@ -51,6 +66,9 @@ private:
     uint16_t mtu_ = 1500;
     uint8_t** tx_slots_ = nullptr;  // free transmit buffers, a stack
     uint16_t tx_free_ = 0;
+    Backlogged* backlog_head_ = nullptr;
+    Backlogged* backlog_tail_ = nullptr;
+    uint32_t backlog_length_ = 0;
     Counters counters_;
 };
 

@@ -19,6 +19,7 @@ extern "C" {
 #include "lwip/ethip6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 }
@@ -28,6 +29,7 @@ namespace {
 
 constexpr uint32_t virtio_device_net = 1;
 constexpr uint64_t configuration_timeout_ns = 5'000'000'000;
+constexpr uint64_t exit_delivery_timeout_ns = 5'000'000'000;
 
 virtio::MmioDevice device;
 virtio::NetDriver driver;
@@ -106,6 +108,7 @@ void check_configuration() {
         {
             StackGuard guard;
             driver.receive(deliver, &interface);
+            driver.flush_transmit();
             more = driver.arm_receive_interrupt();
             sys_check_timeouts();
             check_configuration();
@@ -179,6 +182,31 @@ void wait_until_configured() {
     uint64_t deadline = arch::read_tsc() + clock::ns_to_ticks(configuration_timeout_ns);
     if (!configuration_events.wait([] { return __atomic_load_n(&configured, __ATOMIC_SEQ_CST); }, deadline))
         log::warn("network: no DHCP answer within 5 s; the program starts without an IPv4 address");
+}
+
+void deliver_before_exit() {
+    if (!present) return;
+    // Under the stack lock: a connection with data or a FIN not yet acknowledged.
+    auto pending = [] {
+        for (tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+            if (pcb->unsent || pcb->unacked || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
+                pcb->state == LAST_ACK)
+                return true;
+        return false;
+    };
+    const uint64_t deadline = arch::read_tsc() + clock::ns_to_ticks(exit_delivery_timeout_ns);
+    WaitQueue pause;
+    for (;;) {
+        {
+            StackGuard guard;
+            if (!pending()) return;
+        }
+        if (arch::read_tsc() >= deadline) {
+            log::warn("network: the program exits with TCP data still unacknowledged after 5 s");
+            return;
+        }
+        pause.wait([] { return false; }, arch::read_tsc() + clock::ns_to_ticks(5'000'000));
+    }
 }
 
 }  // namespace eremite::net

@@ -440,9 +440,11 @@ TEST(Options, NetworkTapWithStaticAddress) {
     EXPECT_NE(error_of({"--net", "tap:", "app"}).find("--net"), std::string::npos);
     EXPECT_NE(error_of({"--net", "tap:a-name-that-is-too-long", "app"}).find("15 characters"), std::string::npos);
     EXPECT_NE(error_of({"--net", "bridge", "app"}).find("unknown network"), std::string::npos);
-    EXPECT_NE(error_of({"--net", "user", "--ip", "10.0.0.2", "app"}).find("prefix"), std::string::npos);
-    EXPECT_NE(error_of({"--net", "user", "--ip", "10.0.0.2/33", "app"}).find("prefix"), std::string::npos);
-    EXPECT_NE(error_of({"--net", "user", "--ip", "10.0.0/8", "app"}).find("not an IPv4 address"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "tap:t", "--ip", "10.0.0.2", "app"}).find("prefix"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "tap:t", "--ip", "10.0.0.2/33", "app"}).find("prefix"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "tap:t", "--ip", "10.0.0/8", "app"}).find("not an IPv4 address"), std::string::npos);
+    EXPECT_NE(error_of({"--net", "user", "--ip", "10.0.2.16/24", "app"}).find("does not go with --net user"),
+              std::string::npos);
     EXPECT_NE(error_of({"--net", "user", "--gateway", "10.0.0.1", "app"}).find("need --ip"), std::string::npos);
     EXPECT_NE(error_of({"--net", "user", "--mac", "03:00:00:00:00:01", "app"}).find("multicast"), std::string::npos);
     EXPECT_NE(error_of({"--net", "user", "--mac", "02:00:00:00:00", "app"}).find("not a MAC"), std::string::npos);

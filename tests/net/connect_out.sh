@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# A client in the guest connects out to a server on the host: netbench's server runs
+# natively, netbench's client in the guest does request/response, then streams both
+# ways; each must succeed.
+#
+#   connect_out.sh NETBENCH HOST_ADDRESS PORT -- COMMAND...
+#
+# The native server listens on HOST_ADDRESS (127.0.0.1 for user-mode networking, whose
+# guest reaches it as 10.0.2.2; the TAP side's address otherwise). COMMAND runs the
+# guest's client: {port} becomes the server's port and {mode} the netbench mode, e.g.
+#   ehyve --net user netbench client 10.0.2.2 {port} --mode {mode} --bytes 8M --count 200
+set -u
+net_usage_prefix="NETBENCH HOST_ADDRESS "
+source "$(dirname "$0")/lib.sh"
+netbench=${1:-}
+address=${2:-}
+shift 2
+net_parse_arguments "$@"
+[ -x "$netbench" ] || net_fail "netbench '$netbench' is not an executable"
+
+guest_command=("${net_command[@]}")
+net_command=("$netbench" server --port {port} --address "$address")
+net_start "^netbench: listening"
+
+for mode in rr stream-send stream-recv; do
+    args=()
+    for argument in "${guest_command[@]}"; do
+        argument=${argument//"{port}"/$net_port}
+        args+=("${argument//"{mode}"/$mode}")
+    done
+    out=$(timeout 60 "${args[@]}" 2>&1)
+    status=$?
+    [ $status -eq 0 ] || net_fail "the guest's netbench client (--mode $mode) exited with $status: $out"
+    line=$(grep "^netbench: mode=$mode" <<<"$out") || net_fail "the guest's client printed no result: $out"
+    echo "  $line"
+done
+net_stop
+echo "PASS: the guest connected out to $address:$net_port: request/response and streams both ways"
