@@ -19,6 +19,7 @@ packages=(
     # tests/net: curl fetches from the guest's httpd; ip (iproute2) makes the network
     # namespaces and TAP devices of the TAP tests.
     curl iproute2
+    wrk # bench/net: HTTP requests per second against examples/httpd
 )
 
 sudo=""
