@@ -67,17 +67,36 @@ bool write_file(Node& directory, const char* name, const Text& text) {
     return true;
 }
 
-// The resolv.conf the kernel wrote, which set_name_server may rewrite.
+// The files the kernel wrote, which describe_network rewrites.
 Ref<Node> resolv_conf;
+Ref<Node> hosts_file;
+
+// /etc/hosts as Debian writes it, the host name on `own_address`.
+void add_hosts(Text& hosts, const char* own_address) {
+    hosts.add(
+        "127.0.0.1\tlocalhost\n%s\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
+        own_address, kernel_hostname);
+}
+
+void replace(Node& file, const Text& text) {
+    if (text.failed() || !file.truncate(0).ok()) return;
+    (void)file.write(0, IoBuffer::kernel(text.data()), text.length());
+}
 
 }  // namespace
 
-void set_name_server(const char* address) {
-    if (!resolv_conf) return;
-    Text text;
-    text.add("# The network's name server (from DHCP or ehyve --dns).\nnameserver %s\n", address);
-    if (text.failed() || !resolv_conf->truncate(0).ok()) return;
-    (void)resolv_conf->write(0, IoBuffer::kernel(text.data()), text.length());
+void describe_network(const char* address, const char* name_server) {
+    if (address && hosts_file) {
+        Text hosts;
+        add_hosts(hosts, address);
+        replace(*hosts_file, hosts);
+    }
+    if (name_server && resolv_conf) {
+        Text resolv;
+        resolv.add("# The network's name server (from DHCP or ehyve --dns).\nnameserver %s\n", name_server);
+        replace(*resolv_conf, resolv);
+    }
 }
 
 void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info) {
@@ -92,11 +111,8 @@ void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info) {
     write_file(etc_directory, "hostname", hostname);
 
     Text hosts;
-    hosts.add(
-        "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-        "ff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n",
-        kernel_hostname);
-    write_file(etc_directory, "hosts", hosts);
+    add_hosts(hosts, "127.0.1.1");
+    if (write_file(etc_directory, "hosts", hosts)) hosts_file = etc_directory.lookup(Name{"hosts", 5}).release();
 
     Text passwd;
     passwd.add_string("root:x:0:0:root:/root:/bin/sh\n");

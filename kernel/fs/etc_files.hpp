@@ -13,8 +13,9 @@ namespace eremite::fs {
 // the environment has them. Failures are logged, not fatal: the app may not need them.
 void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info);
 
-// Points /etc/resolv.conf at `address` (the network's name server, once known), unless
-// the initramfs brought its own resolv.conf.
-void set_name_server(const char* address);
+// Once the network is configured: /etc/hosts gives the host name the interface's
+// `address` (instead of 127.0.1.1) and /etc/resolv.conf names `name_server`; either may
+// be null. Files the initramfs brought stay as they are.
+void describe_network(const char* address, const char* name_server);
 
 }  // namespace eremite::fs

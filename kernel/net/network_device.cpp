@@ -81,18 +81,21 @@ err_t interface_init(struct netif* n) {
     return ERR_OK;
 }
 
-void write_name_servers() {
-    const ip_addr_t* server = dns_getserver(0);
-    if (!server || ip_addr_isany(server)) return;
-    char text[IPADDR_STRLEN_MAX];
-    ipaddr_ntoa_r(server, text, sizeof text);
-    fs::set_name_server(text);
+// /etc/hosts and /etc/resolv.conf, once the address (and maybe a name server) is known.
+void describe_configuration() {
+    char address[IP4ADDR_STRLEN_MAX];
+    ip4addr_ntoa_r(netif_ip4_addr(&interface), address, sizeof address);
+    char server[IPADDR_STRLEN_MAX];
+    const ip_addr_t* dns = dns_getserver(0);
+    bool have_server = dns && !ip_addr_isany(dns);
+    if (have_server) ipaddr_ntoa_r(dns, server, sizeof server);
+    fs::describe_network(address, have_server ? server : nullptr);
 }
 
 // Under the stack lock.
 void check_configuration() {
     if (configured || !dhcp_supplied_address(&interface)) return;
-    write_name_servers();
+    describe_configuration();
     char address[IP4ADDR_STRLEN_MAX];
     ip4addr_ntoa_r(netif_ip4_addr(&interface), address, sizeof address);
     log::info("network: DHCP gave %s/%d", address, __builtin_popcount(netif_ip4_netmask(&interface)->addr));
@@ -133,8 +136,8 @@ void set_static(const abi::NetworkConfig& config) {
         ip_addr_t server;
         IP_ADDR4(&server, dns[0], dns[1], dns[2], dns[3]);
         dns_setserver(0, &server);
-        write_name_servers();
     }
+    describe_configuration();
     configured = true;
 }
 
