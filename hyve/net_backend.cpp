@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -23,13 +24,47 @@ namespace {
 
 bool would_block() { return errno == EAGAIN || errno == EWOULDBLOCK; }
 
+// The pieces of a guest chain after its virtio header (at most max_frame_pieces in, so
+// at most that many out).
+size_t after_header(std::span<const iovec> pieces, iovec* out) {
+    size_t skip = virtio_net_header_size, count = 0;
+    for (const iovec& piece : pieces) {
+        if (count == max_frame_pieces) break;
+        if (skip >= piece.iov_len) {
+            skip -= piece.iov_len;
+            continue;
+        }
+        out[count++] = {static_cast<uint8_t*>(piece.iov_base) + skip, piece.iov_len - skip};
+        skip = 0;
+    }
+    return count;
+}
+
+// Zeroes the header at the start of a guest chain, wherever its pieces split it.
+void zero_header(std::span<const iovec> pieces) {
+    size_t left = virtio_net_header_size;
+    for (const iovec& piece : pieces) {
+        if (!left) break;
+        size_t n = std::min(left, piece.iov_len);
+        std::memset(piece.iov_base, 0, n);
+        left -= n;
+    }
+}
+
+const uint8_t zero_virtio_header[virtio_net_header_size] = {};
+
 class Tap final : public NetBackend {
 public:
     Tap(FileDescriptor fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {}
     int fd() const override { return fd_.get(); }
 
     bool send(std::span<const iovec> pieces) override {
-        ssize_t n = writev(fd_.get(), pieces.data(), static_cast<int>(pieces.size()));
+        // Our own all-zero header, never the guest's: its flags and GSO fields would
+        // reach the host kernel's offload paths.
+        iovec frame[max_frame_pieces + 1];
+        frame[0] = {const_cast<uint8_t*>(zero_virtio_header), virtio_net_header_size};
+        size_t count = 1 + after_header(pieces, frame + 1);
+        ssize_t n = writev(fd_.get(), frame, static_cast<int>(count));
         return n >= 0 || !would_block();  // EIO (interface down) and the like drop the frame
     }
 
@@ -58,8 +93,8 @@ public:
     int fd() const override { return socket_.get(); }
 
     bool send(std::span<const iovec> pieces) override {
-        iovec frame[64];
-        size_t count = strip_header(pieces, frame);
+        iovec frame[max_frame_pieces];
+        size_t count = after_header(pieces, frame);
         msghdr message{};
         message.msg_iov = frame;
         message.msg_iovlen = count;
@@ -68,13 +103,9 @@ public:
     }
 
     ssize_t receive(std::span<const iovec> pieces) override {
-        if (pieces.empty() || pieces[0].iov_len < virtio_net_header_size) return -1;
-        std::memset(pieces[0].iov_base, 0, virtio_net_header_size);  // no offloads: an all-zero header
-        iovec frame[64];
-        size_t count = 0;
-        frame[count++] = {static_cast<uint8_t*>(pieces[0].iov_base) + virtio_net_header_size,
-                          pieces[0].iov_len - virtio_net_header_size};
-        for (size_t i = 1; i < pieces.size() && count < 64; ++i) frame[count++] = pieces[i];
+        zero_header(pieces);  // no offloads: an all-zero header
+        iovec frame[max_frame_pieces];
+        size_t count = after_header(pieces, frame);
         msghdr message{};
         message.msg_iov = frame;
         message.msg_iovlen = count;
@@ -87,21 +118,6 @@ public:
     std::string describe() const override { return "user"; }
 
 private:
-    // The frame without the header that starts the guest's chain.
-    static size_t strip_header(std::span<const iovec> pieces, iovec* out) {
-        size_t skip = virtio_net_header_size, count = 0;
-        for (const iovec& piece : pieces) {
-            if (count == 64) break;
-            if (skip >= piece.iov_len) {
-                skip -= piece.iov_len;
-                continue;
-            }
-            out[count++] = {static_cast<uint8_t*>(piece.iov_base) + skip, piece.iov_len - skip};
-            skip = 0;
-        }
-        return count;
-    }
-
     FileDescriptor socket_;
     pid_t helper_;
 };

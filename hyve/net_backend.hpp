@@ -22,17 +22,22 @@
 namespace ehyve {
 
 inline constexpr uint32_t virtio_net_header_size = 12;  // virtio 1.x: virtio_net_hdr with num_buffers
+// Pieces of guest memory one frame may come in; the device drops chains with more.
+inline constexpr size_t max_frame_pieces = 64;
 
 class NetBackend {
 public:
     virtual ~NetBackend() = default;
     // Polled for readable (frames waiting) and, after a refused send, writable.
     virtual int fd() const = 0;
-    // One frame out: `pieces` start with the guest's virtio_net_hdr. False when the host
+    // One frame out: `pieces` (at most max_frame_pieces) start with the guest's
+    // virtio_net_hdr, which the back-end replaces with an all-zero one: the guest
+    // negotiated no offloads, so nothing it writes there may reach the host. False when the host
     // cannot take it now (try again once fd() is writable); a frame the host refuses for
     // good is dropped (true), as a NIC drops what the wire refuses.
     virtual bool send(std::span<const iovec> pieces) = 0;
-    // One frame in, into `pieces` (room for the header first). Returns the bytes written
+    // One frame in, into `pieces` (at most max_frame_pieces; the header may span several).
+    // Returns the bytes written
     // with the header, 0 when no frame waits, -1 when the back-end is gone.
     virtual ssize_t receive(std::span<const iovec> pieces) = 0;
     virtual std::string describe() const = 0;

@@ -80,7 +80,7 @@ uint32_t VirtioMmio::read_register(uint32_t offset) {
         // Interrupts are edges to the APIC, nothing to acknowledge: report "used buffers",
         // which makes a driver that does read this look at its queues.
         case interrupt_status: return 1;
-        case status: return status_;
+        case status: return status_ | (started_ && device_.broken() ? virtio::status_needs_reset : 0);
         case config_generation: return 0;
         default: return 0;
     }

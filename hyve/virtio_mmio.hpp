@@ -49,6 +49,9 @@ public:
     virtual void stop() = 0;
     // A QueueNotify write that reached ehyve rather than an ioeventfd.
     virtual void kick(uint16_t queue) = 0;
+    // The driver broke a queue (a hostile or buggy ring): the device serves it no more
+    // and the status says DEVICE_NEEDS_RESET.
+    virtual bool broken() const { return false; }
 };
 
 class VirtioMmio {

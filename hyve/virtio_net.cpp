@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -39,7 +40,7 @@ void drain(int fd) {
 }  // namespace
 
 VirtioNet::VirtioNet(std::unique_ptr<NetBackend> backend, std::array<uint8_t, 6> mac, uint16_t mtu)
-    : backend_(std::move(backend)) {
+    : backend_(std::move(backend)), max_frame_(14 + 4 + uint32_t{mtu}) {
     std::memcpy(config_.data(), mac.data(), 6);
     config_[6] = status_link_up;
     config_[8] = 1;  // max_virtqueue_pairs
@@ -88,13 +89,21 @@ void VirtioNet::kick(uint16_t queue) {
 }
 
 void VirtioNet::listen_to_backend() {
+    if (backend_gone_) return;  // deregistered: a hung-up fd would wake epoll for ever
     uint32_t events = 0;
-    if (!backend_gone_ && !rx_starved_) events |= EPOLLIN;
-    if (!backend_gone_ && tx_held_) events |= EPOLLOUT;
+    if (!rx_starved_ && !rx_->broken()) events |= EPOLLIN;
+    if (tx_held_) events |= EPOLLOUT;
     if (events == backend_events_) return;
     backend_events_ = events;
     epoll_event event{events, {.u64 = source_backend}};
     epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, backend_->fd(), &event);
+}
+
+void VirtioNet::lose_backend() {
+    if (backend_gone_) return;
+    std::fprintf(stderr, "ehyve: %s: the network back-end is gone\n", describe().c_str());
+    backend_gone_ = true;
+    epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, backend_->fd(), nullptr);
 }
 
 void VirtioNet::interrupt_if_asked(DeviceQueue& queue) {
@@ -122,7 +131,9 @@ void VirtioNet::serve() {
         bool do_transmit = false, do_receive = false;
         for (int i = 0; i < n; ++i) {
             switch (events[i].data.u64) {
-                case source_stop: return;
+                case source_stop:
+                    transmit();  // what the guest queued before it ended
+                    return;
                 case source_tx_kick:
                     drain(kick_fd(transmit_queue));
                     do_transmit = true;
@@ -148,15 +159,19 @@ void VirtioNet::transmit() {
     for (;;) {
         if (!tx_held_) {
             DeviceQueue::Pop result = queue.pop(tx_chain_);
-            if (result == DeviceQueue::Pop::broken) break;
+            if (result == DeviceQueue::Pop::broken) break;  // the driver must reset the device
             if (result == DeviceQueue::Pop::empty) {
                 if (queue.enable_kicks()) continue;
                 break;
             }
             tx_held_ = true;
         }
-        // A chain without a whole header is the driver's mistake: used, not sent.
-        if (tx_chain_.readable_bytes > virtio_net_header_size && !backend_gone_) {
+        // Sent only when it is a frame: a whole header, at most an MTU-sized frame, a
+        // piece count the back-ends take. Anything else is used and dropped, as a NIC
+        // drops what it cannot put on the wire.
+        const uint64_t frame =
+            tx_chain_.readable_bytes - std::min<uint64_t>(tx_chain_.readable_bytes, virtio_net_header_size);
+        if (frame >= 14 && frame <= max_frame_ && tx_chain_.readable.size() <= max_frame_pieces && !backend_gone_) {
             if (!backend_->send(tx_chain_.readable)) {
                 listen_to_backend();  // tx_held_: wait until the host takes frames again
                 queue.enable_kicks();
@@ -175,44 +190,44 @@ void VirtioNet::transmit() {
 void VirtioNet::receive() {
     DeviceQueue& queue = *rx_;
     int batch = 0;
-    for (;;) {
+    while (!backend_gone_) {
         if (!rx_held_) {
             DeviceQueue::Pop result = queue.pop(rx_chain_);
-            if (result == DeviceQueue::Pop::broken) break;
+            if (result == DeviceQueue::Pop::broken) break;  // listen_to_backend stops reading
             if (result == DeviceQueue::Pop::empty) {
                 if (queue.enable_kicks()) continue;
                 // No buffer to receive into: leave frames in the host until the driver
                 // adds some (its kick wakes us), instead of spinning on a readable fd.
                 rx_starved_ = true;
-                listen_to_backend();
                 break;
             }
             queue.disable_kicks();
             rx_held_ = true;
             rx_starved_ = false;
-            if (rx_chain_.writable_bytes <= virtio_net_header_size) {  // useless buffer
+            // A buffer no frame fits in, or in more pieces than the back-ends take.
+            if (rx_chain_.writable_bytes < virtio_net_header_size + max_frame_ ||
+                rx_chain_.writable.size() > max_frame_pieces) {
                 rx_held_ = false;
                 queue.push(rx_chain_.head, 0);
                 continue;
             }
         }
-        listen_to_backend();
         ssize_t n = backend_->receive(rx_chain_.writable);
         if (n < 0) {
-            if (!backend_gone_) std::fprintf(stderr, "ehyve: %s: the network back-end is gone\n", describe().c_str());
-            backend_gone_ = true;
-            listen_to_backend();
+            lose_backend();
             break;
         }
         if (n == 0) break;
         rx_held_ = false;
-        queue.push(rx_chain_.head, static_cast<uint32_t>(n));
+        // A TAP device reports a frame's whole length even when it was cut short.
+        queue.push(rx_chain_.head, static_cast<uint32_t>(std::min<uint64_t>(n, rx_chain_.writable_bytes)));
         ++counters_.frames_in;
         if (++batch == receive_batch) {
             interrupt_if_asked(queue);
             batch = 0;
         }
     }
+    listen_to_backend();
     interrupt_if_asked(queue);
 }
 

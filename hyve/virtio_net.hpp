@@ -35,6 +35,7 @@ public:
     uint64_t features() const override;
     uint16_t queue_count() const override { return 2; }
     uint16_t queue_size_max() const override { return 1024; }
+    bool broken() const override { return (rx_ && rx_->broken()) || (tx_ && tx_->broken()); }
     std::span<const uint8_t> config() const override { return config_; }
     void start(std::span<DeviceQueue> queues, uint64_t features) override;
     void stop() override;
@@ -52,6 +53,7 @@ private:
     void receive();
     void interrupt_if_asked(DeviceQueue& queue);
     void listen_to_backend();
+    void lose_backend();
 
     std::unique_ptr<NetBackend> backend_;
     std::array<uint8_t, 12> config_{};  // mac[6], status, max_virtqueue_pairs, mtu
@@ -65,9 +67,10 @@ private:
 
     // Served by the device thread only.
     DescriptorChain rx_chain_, tx_chain_;
-    bool rx_held_ = false;     // rx_chain_ was popped and waits for a frame
-    bool tx_held_ = false;     // tx_chain_ was refused by the back-end and waits to be sent
-    bool rx_starved_ = false;  // the driver gave no receive buffers: frames wait in the host
+    bool rx_held_ = false;      // rx_chain_ was popped and waits for a frame
+    bool tx_held_ = false;      // tx_chain_ was refused by the back-end and waits to be sent
+    const uint32_t max_frame_;  // bytes without the virtio header: MTU, Ethernet header, a VLAN tag
+    bool rx_starved_ = false;   // the driver gave no receive buffers: frames wait in the host
     bool backend_gone_ = false;
     uint32_t backend_events_ = 0;
     Counters counters_;

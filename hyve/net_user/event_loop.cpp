@@ -30,6 +30,27 @@ bool pass_frames_to_network(FrameSocket& frames, UserNetwork& network) {
     return true;
 }
 
+// ehyve has ended, but libslirp may still hold data the guest sent and it acknowledged
+// (it is the guest's TCP peer): go on writing it to the host's sockets, without the
+// guest, until no socket wants to write or 5 s have passed.
+void deliver_what_is_left(UserNetwork& network, TimerList& timers) {
+    const int64_t deadline = monotonic_milliseconds() + 5000;
+    std::vector<pollfd> pollfds;
+    for (;;) {
+        int64_t now = monotonic_milliseconds();
+        if (now >= deadline) return;
+        timers.run_due(now);
+        pollfds.clear();
+        uint32_t timeout_ms = UINT32_MAX;
+        network.add_poll_fds(pollfds, timeout_ms);
+        if (std::none_of(pollfds.begin(), pollfds.end(), [](const pollfd& p) { return p.events & POLLOUT; })) return;
+        int timeout = static_cast<int>(std::min<int64_t>(std::min<int64_t>(timeout_ms, 100), deadline - now));
+        int ready = poll(pollfds.data(), pollfds.size(), timeout);
+        if (ready < 0 && errno != EINTR) return;
+        network.handle_poll_results(pollfds, ready < 0);
+    }
+}
+
 }  // namespace
 
 void run_event_loop(FrameSocket& frames, UserNetwork& network, TimerList& timers) {
@@ -52,7 +73,10 @@ void run_event_loop(FrameSocket& frames, UserNetwork& network, TimerList& timers
 
         // POLLHUP and POLLERR also go to receive(), which reads what ehyve sent before it
         // closed and then reports the end.
-        if (ready > 0 && pollfds[0].revents != 0 && !pass_frames_to_network(frames, network)) return;
+        if (ready > 0 && pollfds[0].revents != 0 && !pass_frames_to_network(frames, network)) {
+            deliver_what_is_left(network, timers);
+            return;
+        }
     }
 }
 

@@ -68,6 +68,7 @@ Result<void> NetDriver::init(MmioDevice& device) {
         if (!receive_buffer || !post_receive_buffer(receive_buffer)) return error(Errno::enomem);
     }
     device.set_driver_ok();
+    if (device.needs_reset()) return error(Errno::enodev);  // it refused our queues
     rx_.publish();
     device.kick(receive_queue);
     return {};
@@ -83,15 +84,11 @@ void NetDriver::reclaim_transmit_slots() {
     while (void* slot = tx_.take_used(written)) tx_slots_[tx_free_++] = static_cast<uint8_t*>(slot);
 }
 
-void NetDriver::send_in_slot(const Piece* pieces, int count, size_t length) {
+void NetDriver::send_in_slot(size_t length, Fill fill, void* context) {
     // One copy into a slot: the stack's buffers may go away once transmit returns.
     uint8_t* slot = tx_slots_[--tx_free_];
     memset(slot, 0, header_size);
-    uint8_t* at = slot + header_size;
-    for (int i = 0; i < count; ++i) {
-        memcpy(at, pieces[i].data, pieces[i].length);
-        at += pieces[i].length;
-    }
+    fill(slot + header_size, length, context);
     Buffer b{mm::to_physical(slot), static_cast<uint32_t>(header_size + length), false};
     tx_.add(&b, 1, slot);
     ++counters_.frames_out;
@@ -104,16 +101,14 @@ void NetDriver::kick_transmit_if_asked() {
     }
 }
 
-bool NetDriver::transmit(const Piece* pieces, int count) {
-    size_t length = 0;
-    for (int i = 0; i < count; ++i) length += pieces[i].length;
+bool NetDriver::transmit(size_t length, Fill fill, void* context) {
     if (length + header_size > buffer_size) {
         ++counters_.dropped_out;
         return false;
     }
     reclaim_transmit_slots();
     if (!backlog_head_ && tx_free_) {
-        send_in_slot(pieces, count, length);
+        send_in_slot(length, fill, context);
         kick_transmit_if_asked();
         return true;
     }
@@ -126,11 +121,7 @@ bool NetDriver::transmit(const Piece* pieces, int count) {
     }
     waiting->next = nullptr;
     waiting->length = length;
-    uint8_t* at = waiting->bytes;
-    for (int i = 0; i < count; ++i) {
-        memcpy(at, pieces[i].data, pieces[i].length);
-        at += pieces[i].length;
-    }
+    fill(waiting->bytes, length, context);
     if (backlog_tail_)
         backlog_tail_->next = waiting;
     else
@@ -150,8 +141,9 @@ bool NetDriver::flush_transmit() {
             backlog_head_ = frame->next;
             if (!backlog_head_) backlog_tail_ = nullptr;
             --backlog_length_;
-            Piece piece{frame->bytes, frame->length};
-            send_in_slot(&piece, 1, frame->length);
+            send_in_slot(
+                frame->length, [](uint8_t* into, size_t length, void* from) { memcpy(into, from, length); },
+                frame->bytes);
             mm::free(frame);
         }
         kick_transmit_if_asked();

@@ -21,16 +21,16 @@ public:
     const uint8_t* mac() const { return mac_; }
     uint16_t mtu() const { return mtu_; }
 
-    struct Piece {
-        const void* data;
-        size_t length;
-    };
-    // Queues one frame (its pieces back to back) and kicks the device when it asked for
-    // it. With every slot in flight the frame waits in a backlog, in order, until the
-    // device gives slots back (flush_transmit): a TCP stack whose segment the interface
-    // refuses may not send it again until something else happens. False when the frame
-    // is too long, or the backlog too, or memory is out: dropped.
-    bool transmit(const Piece* pieces, int count);
+    // Queues one frame of `length` bytes, which fill(into, length, context) writes, and
+    // kicks the device when it asked for it. With every slot in flight the frame waits
+    // in a backlog, in order, until the device gives slots back (flush_transmit): a TCP
+    // stack whose segment the interface refuses may not send it again until something
+    // else happens. False when the frame is too long, or the backlog too, or memory is
+    // out: dropped, as a NIC drops.
+    using Fill = void (*)(uint8_t* into, size_t length, void* context);
+    bool transmit(size_t length, Fill fill, void* context);
+    // Whether frames still wait for a slot.
+    bool transmit_backlogged() const { return backlog_head_ != nullptr; }
     // Sends what waits in the backlog as slots come back; with some still waiting, asks
     // for an interrupt when the device finishes the next frame. True when the backlog is
     // empty.
@@ -51,7 +51,7 @@ public:
 private:
     bool post_receive_buffer(uint8_t* buffer);
     void reclaim_transmit_slots();
-    void send_in_slot(const Piece* pieces, int count, size_t length);
+    void send_in_slot(size_t length, Fill fill, void* context);
     void kick_transmit_if_asked();
 
     struct Backlogged {

@@ -11,6 +11,7 @@
 #include "linux/syscall.hpp"
 #include "mm/app_memory.hpp"
 #include "mm/memory.hpp"
+#include "net/network_device.hpp"
 #include "sched/scheduler.hpp"
 #include "sched/thread_table.hpp"
 #include "time/clock.hpp"
@@ -64,6 +65,28 @@ const char* executable_path() { return exe_path; }
 bool process_is_privileged() { return user_id == 0; }
 uint32_t process_user_id() { return user_id; }
 uint32_t process_group_id() { return group_id; }
+
+namespace {
+bool exiting = false;
+}  // namespace
+
+bool process_exiting() { return __atomic_load_n(&exiting, __ATOMIC_ACQUIRE); }
+
+void park_exiting_thread() {
+    for (;;) {
+        bool irq = arch::disable_interrupts();
+        sched::prepare_to_block(0);  // nobody wakes it: the VM ends first
+        sched::schedule();
+        arch::restore_interrupts(irq);
+    }
+}
+
+void exit_process(int status) {
+    if (__atomic_exchange_n(&exiting, true, __ATOMIC_ACQ_REL)) park_exiting_thread();
+    sched::interrupt_other_cpus();
+    net::deliver_before_exit();
+    end_vm(status);
+}
 
 void end_vm(int status) {
     if (report_stats) {

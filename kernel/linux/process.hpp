@@ -20,4 +20,12 @@ uint32_t process_group_id();
 // --stats asked for one).
 [[noreturn]] void end_vm(int status);
 
+// exit_group, or the last thread's exit: the other threads stop at their next boundary
+// to the app (they park), the network delivers what the program sent, then the VM ends.
+// A second thread that exits meanwhile parks too: the first status wins, as on Linux.
+[[noreturn]] void exit_process(int status);
+// Whether the process is exiting; a thread that sees it at a boundary to the app parks.
+bool process_exiting();
+[[noreturn]] void park_exiting_thread();
+
 }  // namespace eremite::linux

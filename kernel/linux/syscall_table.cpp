@@ -3,6 +3,7 @@
 #include "arch/x86_64/per_cpu.hpp"
 #include "lib/format.hpp"
 #include "lib/log.hpp"
+#include "linux/process.hpp"
 #include "linux/strace.hpp"
 #include "linux/syscall.hpp"
 #include "sched/scheduler.hpp"
@@ -80,6 +81,7 @@ int64_t dispatch_syscall(SyscallFrame* frame) {
     // return (syscall_return turns them on from the app's flags), so a slice that ends
     // later is caught by the interrupt that arrives in the app.
     arch::disable_interrupts();
+    if (process_exiting()) park_exiting_thread();
     if (sched::reschedule_pending()) sched::schedule();
     return result;
 }

@@ -9,7 +9,6 @@
 #include "linux/futex.hpp"
 #include "linux/process.hpp"
 #include "linux/syscall.hpp"
-#include "net/network_device.hpp"
 #include "sched/scheduler.hpp"
 #include "sched/thread_table.hpp"
 
@@ -116,18 +115,12 @@ int64_t sys_exit(const SyscallArgs& args) {
     // What pthread_join waits for: the tid word cleared and a futex wake on it.
     if (self->clear_child_tid && write_tid(self->clear_child_tid, 0))
         futex_wake(reinterpret_cast<const uint32_t*>(self->clear_child_tid), 1, 0xffffffff);
-    sched::thread_table::remove(self);   // its tid names no thread from now on
-    if (sched::release_thread() == 0) {  // the last thread
-        net::deliver_before_exit();
-        end_vm(args.integer(0) & 0xff);
-    }
+    sched::thread_table::remove(self);                                       // its tid names no thread from now on
+    if (sched::release_thread() == 0) exit_process(args.integer(0) & 0xff);  // the last thread
     sched::exit_current();
 }
 
-int64_t sys_exit_group(const SyscallArgs& args) {
-    net::deliver_before_exit();
-    end_vm(args.integer(0) & 0xff);
-}
+int64_t sys_exit_group(const SyscallArgs& args) { exit_process(args.integer(0) & 0xff); }
 
 int64_t sys_set_tid_address(const SyscallArgs& args) {
     sched::current()->clear_child_tid = args[0];

@@ -51,13 +51,16 @@ void on_interrupt() {
 }
 
 err_t link_output(struct netif*, struct pbuf* p) {
-    virtio::NetDriver::Piece pieces[16];
-    int count = 0;
-    for (struct pbuf* q = p; q; q = q->next) {
-        if (count == 16) return ERR_MEM;
-        pieces[count++] = {q->payload, q->len};
-    }
-    return driver.transmit(pieces, count) ? ERR_OK : ERR_MEM;
+    // A frame the driver drops (too long, backlog full) is lost as on a wire: lwIP's
+    // retransmission covers it. ERR_MEM would leave a TCP segment at the head of its
+    // queue with nothing to send it again.
+    driver.transmit(
+        p->tot_len,
+        [](uint8_t* into, size_t length, void* frame) {
+            pbuf_copy_partial(static_cast<struct pbuf*>(frame), into, static_cast<u16_t>(length), 0);
+        },
+        p);
+    return ERR_OK;
 }
 
 void deliver(const uint8_t* frame, size_t length, void* context) {
@@ -117,7 +120,12 @@ void check_configuration() {
             check_configuration();
             sleep_ms = sys_timeouts_sleeptime();
         }
-        if (more) continue;
+        if (more) {
+            // Frames keep coming: let the app threads on this CPU run between batches
+            // (a kernel thread is never preempted).
+            sched::yield();
+            continue;
+        }
         uint64_t deadline = sleep_ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE
                                 ? 0
                                 : arch::read_tsc() + clock::ns_to_ticks(uint64_t{sleep_ms} * 1000000 + 1);
@@ -191,12 +199,20 @@ void deliver_before_exit() {
     if (!present) return;
     // Under the stack lock: a connection with data or a FIN not yet acknowledged.
     auto pending = [] {
+        if (driver.transmit_backlogged()) return true;
         for (tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
             if (pcb->unsent || pcb->unacked || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
                 pcb->state == LAST_ACK)
                 return true;
         return false;
     };
+    {
+        // Connections the program never closed end with a FIN, as Linux closes the
+        // descriptors of a process that exits.
+        StackGuard guard;
+        for (tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+            if (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT) tcp_shutdown(pcb, 0, 1);
+    }
     const uint64_t deadline = arch::read_tsc() + clock::ns_to_ticks(exit_delivery_timeout_ns);
     WaitQueue pause;
     for (;;) {

@@ -246,6 +246,12 @@ uint64_t process_cpu_time_ns() {
 
 uint64_t live_threads() { return __atomic_load_n(&live_count, __ATOMIC_RELAXED); }
 
+void interrupt_other_cpus() {
+    for (uint32_t cpu = 0; cpu < online_count; ++cpu)
+        if (cpu != arch::this_cpu().cpu_index && __atomic_load_n(&cpus[cpu].online, __ATOMIC_ACQUIRE))
+            arch::apic::send_ipi(cpus[cpu].apic_id, arch::apic::reschedule_vector);
+}
+
 Thread* start_kernel_thread(void (*entry)(void*), void* argument) {
     Thread* thread = create_kernel_thread(entry, argument);
     if (!thread) return nullptr;

@@ -58,6 +58,10 @@ uint64_t release_thread();
 // Ends the current thread (after release_thread); never returns.
 [[noreturn]] void exit_current();
 
+// Interrupts every other online CPU, so that each passes through the interrupt path's
+// check at the boundary to the app (the process is exiting).
+void interrupt_other_cpus();
+
 // From the interrupt path.
 void on_timer_interrupt();
 void on_reschedule_interrupt();

@@ -6,6 +6,7 @@
 #include "lib/format.hpp"
 #include "lib/log.hpp"
 #include "lib/utility.hpp"
+#include "linux/process.hpp"
 #include "linux/signals.hpp"
 #include "mm/app_memory.hpp"
 #include "mm/kernel_stacks.hpp"
@@ -245,5 +246,6 @@ extern "C" void irq_dispatch(arch::InterruptFrame* frame) {
         arch::is_app_address(frame->rip) || (rip >= syscall_exit_window && rip < syscall_exit_window_end);
     if (rip >= syscall_entry_windows && rip < syscall_entry_windows_end) return;
 
+    if (app_interrupted && linux::process_exiting()) linux::park_exiting_thread();
     if (app_interrupted && sched::reschedule_pending()) sched::schedule();
 }

@@ -29,7 +29,7 @@ enum Register : uint32_t {
 };
 
 constexpr uint32_t status_acknowledge = 1, status_driver = 2, status_driver_ok = 4, status_features_ok = 8,
-                   status_failed = 128;
+                   status_needs_reset = 64, status_failed = 128;
 constexpr uint32_t magic = 0x74726976;  // "virt"
 
 // Device memory: never cached, never executed (PCD | PWT).
@@ -104,6 +104,8 @@ Result<void> MmioDevice::set_up_queue(uint16_t index, const Virtqueue& queue) {
 void MmioDevice::set_driver_ok() {
     write(status, status_acknowledge | status_driver | status_features_ok | status_driver_ok);
 }
+
+bool MmioDevice::needs_reset() const { return read(status) & status_needs_reset; }
 
 void MmioDevice::fail() { write(status, read(status) | status_failed); }
 

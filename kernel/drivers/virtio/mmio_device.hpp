@@ -30,6 +30,8 @@ public:
     uint16_t queue_size_max(uint16_t index);
     // The driver is ready: the device starts serving its queues.
     void set_driver_ok();
+    // The device found a fault in what the driver gave it (DEVICE_NEEDS_RESET).
+    bool needs_reset() const;
     void fail();
 
     void kick(uint16_t index) { write(0x050, index); }
