@@ -111,6 +111,8 @@ declare -A config_label=(
     [tapc]="Eremite, TAP (guest as client)"
     [user]="Eremite, --net user (server in the guest, forwarded port)"
     [userc]="Eremite, --net user (guest as client to 10.0.2.2)"
+    [tapmem]="Eremite, TAP, files in the guest's memory (--initrd)"
+    [usermem]="Eremite, --net user, files in the guest's memory (--initrd)"
 )
 # Where the server runs: the guest or (natively) where a guest would be. Throughput
 # "guest to host" is then the client's stream-recv; for the guest-as-client rows it is
@@ -134,6 +136,8 @@ skip_reason[tap]=${root_skip:-$kvm_skip_short}
 skip_reason[tapc]=${root_skip:-$kvm_skip_short}
 skip_reason[user]=$kvm_skip_short
 skip_reason[userc]=$kvm_skip_short
+skip_reason[tapmem]=${root_skip:-$kvm_skip_short}
+skip_reason[usermem]=$kvm_skip_short
 
 # The Linux guest under QEMU/KVM: only looked for. Its image (a kernel, an initrd with
 # netbench and httpd, virtio-net on a TAP) is not built by this script.
@@ -176,7 +180,7 @@ set_up_namespaces() {
 }
 if [[ -z $root_skip ]] && ! set_up_namespaces 2>"$tmp/namespaces.err"; then
     add_error "setting up the network namespaces failed" "$(cat "$tmp/namespaces.err")"
-    for config in veth tap tapc; do skip_reason[$config]="namespace set-up failed"; done
+    for config in veth tap tapc tapmem; do skip_reason[$config]="namespace set-up failed"; done
 fi
 
 tap_counter() { # NAME: a statistics counter of the TAP device (its host side)
@@ -213,6 +217,11 @@ www=$tmp/www
 mkdir -p "$www"
 head -c 4096 /dev/urandom >"$www/4k.bin"
 head -c 1048576 /dev/urandom >"$www/1m.bin"
+# The same files as the guest's own in-memory root (/srv), to tell the network's cost
+# from that of --mount (each open, read and close of a host file is a VM exit).
+mkdir -p "$tmp/root/srv"
+cp "$www/4k.bin" "$www/1m.bin" "$tmp/root/srv/"
+(cd "$tmp/root" && find . | cpio -o -H newc 2>/dev/null) >"$tmp/www.cpio"
 
 # ---------------------------------------------------------------- one measurement
 # commands CONFIG TEST: server and client (arrays, {port} for a port picked at run time)
@@ -252,6 +261,12 @@ commands() {
         tap.http)
             server=("${in_client[@]}" "${tap_vm[@]}" --mount "$www:/srv:ro" "$httpd" /srv 80)
             client=("${in_client[@]}" "${wrk_cmd[@]}" "http://10.77.0.2:80/$file") ;;
+        tapmem.http)
+            server=("${in_client[@]}" "${tap_vm[@]}" --initrd "$tmp/www.cpio" "$httpd" /srv 80)
+            client=("${in_client[@]}" "${wrk_cmd[@]}" "http://10.77.0.2:80/$file") ;;
+        usermem.http)
+            server=("${user_vm[@]}" --forward "tcp:{port}:80" --initrd "$tmp/www.cpio" "$httpd" /srv 80)
+            client=("${wrk_cmd[@]}" "http://127.0.0.1:{port}/$file") ;;
         tapc.)
             server=("${in_client[@]}" "$netbench" server --port 5201 --address 10.77.0.1)
             client=("${in_client[@]}" "${tap_vm[@]}" "$netbench" client 10.77.0.1 5201 "${mode_args[@]}") ;;
@@ -460,7 +475,7 @@ for test in send recv rr; do
     for config in "${configs[@]}"; do measure "$config" "$test"; done
 done
 for test in http4k http1m; do
-    for config in lo veth tap user; do measure "$config" "$test"; done
+    for config in lo veth tap tapmem user usermem; do measure "$config" "$test"; done
 done
 host_usage_end
 
@@ -545,7 +560,7 @@ latency_table+="| Linux guest, QEMU/KVM, virtio-net | $qemu_short | | | | |"$'\n
 
 http_table=""
 wrk_trouble=()
-for config in lo veth tap user; do
+for config in lo veth tap tapmem user usermem; do
     row="| ${config_label[$config]}"
     ratio_cells=""
     error_cells=""

@@ -9,6 +9,8 @@
 extern "C" {
 #include "lwip/init.h"
 #include "lwip/netif.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 }
 
@@ -52,6 +54,27 @@ StackGuard::~StackGuard() {
     }
     sys_check_timeouts();
     lock.unlock();
+}
+
+namespace {
+
+bool ack_flush_pending = false;  // under the lock
+
+void flush_delayed_acks(void*) {
+    ack_flush_pending = false;
+    for (tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+        if (!(pcb->flags & TF_ACK_DELAY)) continue;
+        tcp_ack_now(pcb);
+        tcp_output(pcb);
+    }
+}
+
+}  // namespace
+
+void ack_soon() {
+    if (ack_flush_pending) return;
+    ack_flush_pending = true;
+    sys_timeout(1, flush_delayed_acks, nullptr);
 }
 
 }  // namespace eremite::net

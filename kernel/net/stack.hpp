@@ -28,4 +28,8 @@ private:
     bool outermost_;
 };
 
+// Under the stack lock: in a millisecond, acknowledge what every connection received and
+// has not acknowledged yet (lwIP's TF_ACK_DELAY), instead of at lwIP's 250 ms timer.
+void ack_soon();
+
 }  // namespace eremite::net

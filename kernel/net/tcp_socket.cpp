@@ -553,9 +553,15 @@ private:
             else
                 socket->received_ = packet;
             store(socket->received_bytes_, socket->received_bytes_ + packet->tot_len);
-            // Acknowledge at once: over loopback a delayed ACK only stalls a sender whose
-            // next segment Nagle holds back.
-            tcp_ack_now(pcb);
+            // Over loopback, acknowledge at once: a delayed ACK only stalls a sender whose
+            // next segment Nagle holds back, and costs nothing there. Through a device
+            // every frame costs, so lwIP's own rule stands (every second segment at
+            // once), and the rest goes out within a millisecond (ack_soon) unless the
+            // program's answer carries it first.
+            if (ip_addr_isloopback(&pcb->remote_ip) || ip_addr_cmp(&pcb->local_ip, &pcb->remote_ip))
+                tcp_ack_now(pcb);
+            else
+                ack_soon();
         }
         socket->wake();
         return ERR_OK;
