@@ -17,8 +17,8 @@ packages=(
     # slirp.pc requires glib-2.0.pc, which libslirp-dev does not pull in itself.
     libslirp-dev pkg-config libglib2.0-dev
     # tests/net: curl fetches from the guest's httpd; ip (iproute2) makes the network
-    # namespaces and TAP devices of the TAP tests.
-    curl iproute2
+    # namespaces and TAP devices of the TAP tests; ping checks that the guest answers.
+    curl iproute2 iputils-ping
     wrk # bench/net: HTTP requests per second against examples/httpd
 )
 
