@@ -76,6 +76,14 @@ public:
 
     std::string describe() const override { return "tap:" + name_; }
 
+    uint16_t host_mtu() const override {
+        FileDescriptor probe(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        ifreq request{};
+        std::memcpy(request.ifr_name, name_.c_str(), std::min(name_.size(), sizeof request.ifr_name - 1));
+        if (!probe.valid() || ioctl(probe.get(), SIOCGIFMTU, &request) < 0) return 0;
+        return static_cast<uint16_t>(std::clamp(request.ifr_mtu, 0, 65535));
+    }
+
 private:
     FileDescriptor fd_;
     std::string name_;
@@ -157,7 +165,8 @@ std::unique_ptr<NetBackend> start_user_network(const UserNetwork& network) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, theirs.get(), helper_fd);
-    std::vector<std::string> arguments = {network.helper, "--fd", std::to_string(helper_fd)};
+    std::vector<std::string> arguments = {network.helper, "--fd", std::to_string(helper_fd), "--mtu",
+                                          std::to_string(network.mtu)};
     for (const auto& forward : network.forwards) {
         arguments.push_back("--forward");
         arguments.push_back(forward);

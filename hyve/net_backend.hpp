@@ -41,6 +41,8 @@ public:
     // with the header, 0 when no frame waits, -1 when the back-end is gone.
     virtual ssize_t receive(std::span<const iovec> pieces) = 0;
     virtual std::string describe() const = 0;
+    // The MTU the host side uses (a TAP device's), or 0 when it has none of its own.
+    virtual uint16_t host_mtu() const { return 0; }
 };
 
 // Throws HostError with a one-line reason (no /dev/net/tun, no permission, not a TAP).
@@ -49,6 +51,7 @@ std::unique_ptr<NetBackend> open_tap(const std::string& name);
 struct UserNetwork {
     std::string helper;                 // path of ehyve-net-user
     std::vector<std::string> forwards;  // PROTO:[HOSTADDR:]HOSTPORT:GUESTPORT, as given
+    uint16_t mtu = 1500;
 };
 // Starts the helper and waits until it reports that every forward listens; throws
 // HostError when it cannot start (its own one-line reason is on stderr already).

@@ -25,6 +25,9 @@ struct Mount {
     bool read_only = false;
 };
 
+inline constexpr uint64_t minimum_mtu = 1280;   // IPv6's minimum
+inline constexpr uint64_t maximum_mtu = 65000;  // a frame's length must fit lwIP's 16 bits
+
 // --net and what goes with it.
 struct NetworkOptions {
     enum class Kind { none, tap, user } kind = Kind::none;
@@ -35,7 +38,7 @@ struct NetworkOptions {
     bool static_address = false;  // --ip given: no DHCP
     uint8_t address[4] = {}, gateway[4] = {}, dns[4] = {};
     uint8_t prefix_length = 0;
-    uint16_t mtu = 1500;
+    uint16_t mtu = 0;  // --mtu; 0: the TAP device's own, 9000 for user-mode networking
 };
 
 struct Options {

@@ -11,26 +11,42 @@ constexpr uint64_t feature_mac = 1ull << 5;
 constexpr uint16_t receive_queue = 0, transmit_queue = 1;
 // Receive buffers absorb a burst the stack has not taken yet (1,000 connections answering
 // at once overflow the host's TAP queue with fewer); transmit slots come back quickly.
+// With large frames (a jumbo MTU) there are fewer of each, within a few MiB.
 constexpr uint16_t receive_queue_size = 1024, transmit_queue_size = 256;
-constexpr uint32_t buffer_size = 2048;  // a 1500-byte MTU frame with its header and a VLAN tag
-constexpr uint32_t header_size = 12;    // virtio_net_hdr with num_buffers (VERSION_1)
+constexpr uint64_t receive_memory = 8ull << 20, transmit_memory = 4ull << 20;
+constexpr uint32_t header_size = 12;  // virtio_net_hdr with num_buffers (VERSION_1)
+constexpr uint32_t link_header = 18;  // Ethernet header and a VLAN tag
 // Frames that wait for a transmit slot; beyond this the interface drops, as a full NIC
 // queue does (TCP sends again; its segments are still in flight for it).
 constexpr uint32_t max_backlog = 4096;
 
-// Buffers of buffer_size, two per frame; the driver never gives them back.
-uint8_t* allocate_buffer() {
+// A buffer for one frame with its header: 2 KiB ones two to a page for a 1500-byte MTU,
+// contiguous pages for larger ones. The driver never gives them back.
+uint32_t buffer_size_for(uint16_t mtu) {
+    uint32_t needed = header_size + link_header + mtu;
+    return needed <= 2048 ? 2048 : static_cast<uint32_t>(align_up(needed, 4096));
+}
+
+uint8_t* allocate_buffer(uint32_t size) {
     static uint8_t* spare = nullptr;
-    if (spare) {
+    if (size == 2048 && spare) {
         uint8_t* buffer = spare;
         spare = nullptr;
         return buffer;
     }
-    auto frame = mm::allocate_frame();
-    if (!frame.ok()) return nullptr;
-    auto* page = mm::to_virtual<uint8_t>(frame.value());
-    spare = page + buffer_size;
-    return page;
+    auto frames = mm::allocate_frames(align_up(size, 4096) / 4096);
+    if (!frames.ok()) return nullptr;
+    auto* first = mm::to_virtual<uint8_t>(frames.value());
+    if (size == 2048) spare = first + 2048;
+    return first;
+}
+
+// Entries for a queue of buffers of `size` within `memory` bytes: a power of two from 64
+// up to `most`.
+uint16_t entries_for(uint16_t most, uint32_t size, uint64_t memory) {
+    uint16_t entries = most;
+    while (entries > 64 && uint64_t{entries} * size > memory) entries /= 2;
+    return entries;
 }
 
 }  // namespace
@@ -44,12 +60,14 @@ Result<void> NetDriver::init(MmioDevice& device) {
     else
         return error(Errno::enodev);  // ehyve always gives one; a random one would do too
     if (agreed & feature_mtu) mtu_ = device.config16(10);
-    if (mtu_ > buffer_size - header_size - 18 || mtu_ < 576) mtu_ = 1500;
+    if (mtu_ < 1280 || mtu_ > 65000) mtu_ = 1500;  // lwIP's lengths are 16 bits; IPv6 needs 1280
+    buffer_size_ = buffer_size_for(mtu_);
 
     const uint16_t queues[] = {receive_queue, transmit_queue};
     for (uint16_t index : queues) {
         Virtqueue& queue = index == receive_queue ? rx_ : tx_;
-        uint16_t size = index == receive_queue ? receive_queue_size : transmit_queue_size;
+        uint16_t size = index == receive_queue ? entries_for(receive_queue_size, buffer_size_, receive_memory)
+                                               : entries_for(transmit_queue_size, buffer_size_, transmit_memory);
         uint16_t most = device.queue_size_max(index);
         while (size > most && size > 64) size /= 2;  // a smaller device: as many as it takes
         if (size > most) return error(Errno::enodev);
@@ -59,12 +77,12 @@ Result<void> NetDriver::init(MmioDevice& device) {
     tx_slots_ = static_cast<uint8_t**>(mm::allocate(sizeof(uint8_t*) * tx_.size()));
     if (!tx_slots_) return error(Errno::enomem);
     for (uint16_t i = 0; i < tx_.size(); ++i) {
-        uint8_t* slot = allocate_buffer();
+        uint8_t* slot = allocate_buffer(buffer_size_);
         if (!slot) return error(Errno::enomem);
         tx_slots_[tx_free_++] = slot;
     }
     for (uint16_t i = 0; i < rx_.size(); ++i) {
-        uint8_t* receive_buffer = allocate_buffer();
+        uint8_t* receive_buffer = allocate_buffer(buffer_size_);
         if (!receive_buffer || !post_receive_buffer(receive_buffer)) return error(Errno::enomem);
     }
     device.set_driver_ok();
@@ -75,7 +93,7 @@ Result<void> NetDriver::init(MmioDevice& device) {
 }
 
 bool NetDriver::post_receive_buffer(uint8_t* buffer) {
-    Buffer b{mm::to_physical(buffer), buffer_size, true};
+    Buffer b{mm::to_physical(buffer), buffer_size_, true};
     return rx_.add(&b, 1, buffer);
 }
 
@@ -102,7 +120,7 @@ void NetDriver::kick_transmit_if_asked() {
 }
 
 bool NetDriver::transmit(size_t length, Fill fill, void* context) {
-    if (length + header_size > buffer_size) {
+    if (length + header_size > buffer_size_) {
         ++counters_.dropped_out;
         return false;
     }
@@ -158,7 +176,7 @@ int NetDriver::receive(void (*deliver)(const uint8_t*, size_t, void*), void* con
     uint32_t written;
     while (void* token = rx_.take_used(written)) {
         auto* buffer = static_cast<uint8_t*>(token);
-        if (written > header_size && written <= buffer_size) {
+        if (written > header_size && written <= buffer_size_) {
             deliver(buffer + header_size, written - header_size, context);
             ++frames;
         }

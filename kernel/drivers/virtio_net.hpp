@@ -1,6 +1,7 @@
 // The virtio-net driver (virtio 1.x, 5.1) over any transport that gives it a configured
-// MmioDevice: queue 0 receives into 1,024 fixed 2 KiB buffers the driver keeps posted,
-// queue 1 transmits from 256 2 KiB slots. No offloads are negotiated: frames are whole
+// MmioDevice: queue 0 receives into buffers the driver keeps posted (1,024 of 2 KiB for
+// a 1500-byte MTU, fewer and larger for jumbo frames), queue 1 transmits from slots of
+// the same size. No offloads are negotiated: frames are whole
 // and checksummed by the TCP/IP stack, so every back-end (TAP, user-mode) takes them as
 // they are. Not thread-safe: the network stack's lock serialises every call.
 #pragma once
@@ -64,6 +65,7 @@ private:
     Virtqueue rx_, tx_;
     uint8_t mac_[6] = {};
     uint16_t mtu_ = 1500;
+    uint32_t buffer_size_ = 2048;  // per receive buffer and transmit slot, with the header
     uint8_t** tx_slots_ = nullptr;  // free transmit buffers, a stack
     uint16_t tx_free_ = 0;
     Backlogged* backlog_head_ = nullptr;

@@ -6,18 +6,22 @@
 # (and with it the device) however it ends. Needs root and /dev/net/tun; otherwise the
 # test is skipped (status 77).
 #
-#   tap_netns.sh [--ipv6] -- COMMAND...
+#   tap_netns.sh [--ipv6] [--mtu BYTES] -- COMMAND...
 #
 # NET_HOST is exported for COMMAND: the guest's address (its link-local one with
 # --ipv6), and NET_GUEST_GATEWAY the host side's (what the guest connects out to).
 set -u
 ipv6=false
-if [ "${1:-}" = --ipv6 ]; then
-    ipv6=true
-    shift
-fi
+mtu=1500
+while true; do
+    case "${1:-}" in
+        --ipv6) ipv6=true; shift ;;
+        --mtu) mtu=$2; shift 2 ;;
+        *) break ;;
+    esac
+done
 [ "${1:-}" = -- ] || {
-    echo "usage: $(basename "$0") [--ipv6] -- COMMAND..." >&2
+    echo "usage: $(basename "$0") [--ipv6] [--mtu BYTES] -- COMMAND..." >&2
     exit 2
 }
 shift
@@ -40,7 +44,7 @@ in_namespace ip link set lo up &&
     in_namespace sysctl -qw "net.ipv6.conf.$tap.accept_dad=0" &&
     in_namespace ip addr add 10.77.0.1/24 dev "$tap" &&
     in_namespace ip addr add fd77::1/64 dev "$tap" nodad &&
-    in_namespace ip link set "$tap" up || { echo "FAIL: cannot set up TAP device $tap"; exit 1; }
+    in_namespace ip link set "$tap" mtu "$mtu" up || { echo "FAIL: cannot set up TAP device $tap"; exit 1; }
 
 args=()
 for argument in "$@"; do args+=("${argument//\{tap\}/$tap}"); done

@@ -425,6 +425,17 @@ TEST(Options, NetworkUserWithForwards) {
     EXPECT_NE(error_of({"--net", "tap:t0", "--forward", "tcp:1:2", "app"}).find("--net user only"), std::string::npos);
 }
 
+TEST(Options, NetworkMtu) {
+    EXPECT_EQ(parse({"--net", "user", "app"}).network.mtu, 0);  // the TAP's own, or 1500
+    EXPECT_EQ(parse({"--net", "tap:t", "--mtu", "9000", "app"}).network.mtu, 9000);
+    EXPECT_EQ(parse({"--net=user", "--mtu=1280", "app"}).network.mtu, 1280);
+    for (const char* bad : {"1279", "65001", "9k", "", "-1"}) {
+        std::string message = error_of({"--net", "user", "--mtu", bad, "app"});
+        EXPECT_EQ(message.find("--mtu '"), 0u) << bad << " -> " << message;
+    }
+    EXPECT_NE(error_of({"--mtu", "9000", "app"}).find("--mtu needs --net"), std::string::npos);
+}
+
 TEST(Options, NetworkTapWithStaticAddress) {
     Options o = parse({"--net=tap:etap0", "--ip", "10.1.2.3/16", "--gateway", "10.1.0.1", "--dns", "10.1.0.53", "--mac",
                        "02:aa:bb:cc:dd:ee", "app"});
