@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <vector>
 
 #include "error.hpp"
 
@@ -53,16 +54,59 @@ void zero_header(std::span<const iovec> pieces) {
 
 const uint8_t zero_virtio_header[virtio_net_header_size] = {};
 
+// The guest's virtio_net_hdr (VERSION_1 layout), copied out of its pieces once.
+struct GuestHeader {
+    uint8_t flags, gso_type;
+    uint16_t header_length, gso_size, checksum_start, checksum_offset, buffers;
+};
+static_assert(sizeof(GuestHeader) == virtio_net_header_size);
+constexpr uint8_t header_needs_checksum = 1;
+
+GuestHeader read_header(std::span<const iovec> pieces) {
+    GuestHeader header{};
+    auto* into = reinterpret_cast<uint8_t*>(&header);
+    size_t done = 0;
+    for (const iovec& piece : pieces) {
+        size_t n = std::min(piece.iov_len, sizeof header - done);
+        std::memcpy(into + done, piece.iov_base, n);
+        done += n;
+        if (done == sizeof header) break;
+    }
+    return header;
+}
+
+size_t frame_length(std::span<const iovec> pieces) {
+    size_t total = 0;
+    for (const iovec& piece : pieces) total += piece.iov_len;
+    return total - std::min<size_t>(total, virtio_net_header_size);
+}
+
+// Whether the guest asks for a checksum the host may compute (VIRTIO_NET_F_CSUM): one
+// 16-bit field inside the frame, after the Ethernet header. Anything else it wrote in
+// the header is ignored.
+bool wants_checksum(const GuestHeader& header, size_t length) {
+    return (header.flags & header_needs_checksum) && header.checksum_start >= 14 &&
+           size_t{header.checksum_start} + header.checksum_offset + 2 <= length;
+}
+
 class Tap final : public NetBackend {
 public:
     Tap(FileDescriptor fd, std::string name) : fd_(std::move(fd)), name_(std::move(name)) {}
     int fd() const override { return fd_.get(); }
 
     bool send(std::span<const iovec> pieces) override {
-        // Our own all-zero header, never the guest's: its flags and GSO fields would
-        // reach the host kernel's offload paths.
+        // Our own header, never the guest's: of what it wrote only a checked checksum
+        // request passes (the host kernel completes it); GSO fields and other flags
+        // would reach its offload paths.
+        GuestHeader guest = read_header(pieces);
+        GuestHeader header{};
+        if (wants_checksum(guest, frame_length(pieces))) {
+            header.flags = header_needs_checksum;
+            header.checksum_start = guest.checksum_start;
+            header.checksum_offset = guest.checksum_offset;
+        }
         iovec frame[max_frame_pieces + 1];
-        frame[0] = {const_cast<uint8_t*>(zero_virtio_header), virtio_net_header_size};
+        frame[0] = {&header, virtio_net_header_size};
         size_t count = 1 + after_header(pieces, frame + 1);
         ssize_t n = writev(fd_.get(), frame, static_cast<int>(count));
         return n >= 0 || !would_block();  // EIO (interface down) and the like drop the frame
@@ -103,6 +147,21 @@ public:
     bool send(std::span<const iovec> pieces) override {
         iovec frame[max_frame_pieces];
         size_t count = after_header(pieces, frame);
+        // libslirp takes whole frames: a checksum the guest left to the device is
+        // computed here, on a copy (the guest's buffer is its own).
+        GuestHeader guest = read_header(pieces);
+        size_t length = frame_length(pieces);
+        if (wants_checksum(guest, length)) {
+            copy_.resize(length);
+            size_t at = 0;
+            for (size_t i = 0; i < count; ++i) {
+                std::memcpy(copy_.data() + at, frame[i].iov_base, frame[i].iov_len);
+                at += frame[i].iov_len;
+            }
+            complete_checksum(copy_.data(), length, guest.checksum_start, guest.checksum_offset);
+            frame[0] = {copy_.data(), length};
+            count = 1;
+        }
         msghdr message{};
         message.msg_iov = frame;
         message.msg_iovlen = count;
@@ -128,9 +187,23 @@ public:
 private:
     FileDescriptor socket_;
     pid_t helper_;
+    std::vector<uint8_t> copy_;
 };
 
 }  // namespace
+
+void complete_checksum(uint8_t* frame, size_t length, size_t start, size_t offset) {
+    // The Internet checksum (RFC 1071) from `start` to the end; the field holds the
+    // pseudo-header's sum, which the driver put there, and gets the complement.
+    uint64_t sum = 0;
+    size_t i = start;
+    for (; i + 1 < length; i += 2) sum += uint32_t{frame[i]} << 8 | frame[i + 1];
+    if (i < length) sum += uint32_t{frame[i]} << 8;
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    uint16_t checksum = static_cast<uint16_t>(~sum);
+    frame[start + offset] = static_cast<uint8_t>(checksum >> 8);
+    frame[start + offset + 1] = static_cast<uint8_t>(checksum);
+}
 
 std::unique_ptr<NetBackend> open_tap(const std::string& name) {
     const std::string what = "--net tap:" + name;

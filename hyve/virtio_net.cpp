@@ -13,6 +13,7 @@
 namespace ehyve {
 namespace {
 
+constexpr uint64_t feature_checksum = 1ull << 0;  // the guest may leave TCP/UDP checksums to the device
 constexpr uint64_t feature_mtu = 1ull << 3;
 constexpr uint64_t feature_mac = 1ull << 5;
 constexpr uint64_t feature_status = 1ull << 16;
@@ -64,7 +65,7 @@ VirtioNet::~VirtioNet() { stop(); }
 
 uint64_t VirtioNet::features() const {
     return virtio::feature_version_1 | virtio::feature_event_index | virtio::feature_indirect | feature_mac |
-           feature_mtu | feature_status;
+           feature_mtu | feature_status | feature_checksum;
 }
 
 void VirtioNet::start(std::span<DeviceQueue> queues, uint64_t) {

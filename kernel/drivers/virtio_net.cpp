@@ -1,11 +1,13 @@
 #include "drivers/virtio_net.hpp"
 
+#include "drivers/tcp_checksum.hpp"
 #include "lib/string.hpp"
 #include "mm/memory.hpp"
 
 namespace eremite::virtio {
 namespace {
 
+constexpr uint64_t feature_checksum = 1ull << 0;
 constexpr uint64_t feature_mtu = 1ull << 3;
 constexpr uint64_t feature_mac = 1ull << 5;
 constexpr uint16_t receive_queue = 0, transmit_queue = 1;
@@ -53,7 +55,9 @@ uint16_t entries_for(uint16_t most, uint32_t size, uint64_t memory) {
 
 Result<void> NetDriver::init(MmioDevice& device) {
     device_ = &device;
-    uint64_t agreed = TRY(device.negotiate(feature_version_1 | feature_event_index | feature_mac | feature_mtu));
+    uint64_t agreed =
+        TRY(device.negotiate(feature_version_1 | feature_event_index | feature_mac | feature_mtu | feature_checksum));
+    checksum_offload_ = agreed & feature_checksum;
     const bool event_index = agreed & feature_event_index;
     if (agreed & feature_mac)
         for (uint32_t i = 0; i < 6; ++i) mac_[i] = device.config8(i);
@@ -107,6 +111,12 @@ void NetDriver::send_in_slot(size_t length, Fill fill, void* context) {
     uint8_t* slot = tx_slots_[--tx_free_];
     memset(slot, 0, header_size);
     fill(slot + header_size, length, context);
+    uint16_t start, offset;
+    if (checksum_offload_ && tcp_checksum::prepare_partial(slot + header_size, length, start, offset)) {
+        slot[0] = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM; csum_start and csum_offset, little-endian as x86
+        memcpy(slot + 6, &start, 2);
+        memcpy(slot + 8, &offset, 2);
+    }
     Buffer b{mm::to_physical(slot), static_cast<uint32_t>(header_size + length), false};
     tx_.add(&b, 1, slot);
     ++counters_.frames_out;
@@ -176,7 +186,10 @@ int NetDriver::receive(void (*deliver)(const uint8_t*, size_t, void*), void* con
     uint32_t written;
     while (void* token = rx_.take_used(written)) {
         auto* buffer = static_cast<uint8_t*>(token);
-        if (written > header_size && written <= buffer_size_) {
+        // The stack checks no TCP checksum on this interface when the device offloads
+        // them (tcp_checksum.hpp): the driver does, before the stack sees the frame.
+        if (written > header_size && written <= buffer_size_ &&
+            (!checksum_offload_ || tcp_checksum::valid(buffer + header_size, written - header_size))) {
             deliver(buffer + header_size, written - header_size, context);
             ++frames;
         }

@@ -20,6 +20,10 @@ public:
     Result<void> init(MmioDevice& device);
 
     const uint8_t* mac() const { return mac_; }
+    // The device completes TCP checksums (VIRTIO_NET_F_CSUM): the stack leaves them out
+    // and neither generates nor checks them on this interface; the driver marks each TCP
+    // frame for the device and checks the received ones (drivers/tcp_checksum.hpp).
+    bool offloads_tcp_checksum() const { return checksum_offload_; }
     uint16_t mtu() const { return mtu_; }
 
     // Queues one frame of `length` bytes, which fill(into, length, context) writes, and
@@ -65,7 +69,8 @@ private:
     Virtqueue rx_, tx_;
     uint8_t mac_[6] = {};
     uint16_t mtu_ = 1500;
-    uint32_t buffer_size_ = 2048;  // per receive buffer and transmit slot, with the header
+    bool checksum_offload_ = false;
+    uint32_t buffer_size_ = 2048;   // per receive buffer and transmit slot, with the header
     uint8_t** tx_slots_ = nullptr;  // free transmit buffers, a stack
     uint16_t tx_free_ = 0;
     Backlogged* backlog_head_ = nullptr;

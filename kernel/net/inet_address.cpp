@@ -1,6 +1,13 @@
 #include "net/inet_address.hpp"
 
+#include "net/stack.hpp"
+
 #include "lib/string.hpp"
+#include "net/stack.hpp"
+
+extern "C" {
+#include "lwip/netif.h"
+}
 
 namespace eremite::net {
 namespace {
@@ -89,8 +96,14 @@ SocketAddress socket_address_of(const ip_addr_t& ip, uint16_t port, int family) 
 
 bool is_local(const ip_addr_t& ip) {
     if (ip_addr_isany(&ip)) return true;
-    if (IP_IS_V4_VAL(ip)) return ip4_addr_isloopback(ip_2_ip4(&ip));
-    return ip6_addr_isloopback(ip_2_ip6(&ip));
+    if (IP_IS_V4_VAL(ip) && ip4_addr_isloopback(ip_2_ip4(&ip))) return true;
+    if (IP_IS_V6_VAL(ip) && ip6_addr_isloopback(ip_2_ip6(&ip))) return true;
+    StackGuard guard;  // the interfaces and their addresses
+    for (struct netif* n = netif_list; n; n = n->next) {
+        if (IP_IS_V4_VAL(ip) && ip4_addr_cmp(ip_2_ip4(&ip), netif_ip4_addr(n))) return true;
+        if (IP_IS_V6_VAL(ip) && netif_get_ip6_addr_match(n, ip_2_ip6(&ip)) >= 0) return true;
+    }
+    return false;
 }
 
 void wildcard_to_loopback(ip_addr_t& ip) {

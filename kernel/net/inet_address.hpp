@@ -21,8 +21,8 @@ struct InetAddress {
 Result<InetAddress> parse_inet_address(const SocketAddress& address, int family, bool dual_stack = false);
 // An AF_INET6 socket sees an IPv4 address as ::ffff:a.b.c.d.
 SocketAddress socket_address_of(const ip_addr_t& ip, uint16_t port, int family);
-// Whether a socket may bind to `ip` here: the wildcard or a loopback address (the only
-// interface there is until a network device joins).
+// Whether a socket may bind to `ip` here: the wildcard, a loopback address, or an
+// address of an interface (the network device's). Takes the stack lock.
 bool is_local(const ip_addr_t& ip);
 // connect and sendto to the wildcard address reach this host, as on Linux: the
 // loopback address of the same family.

@@ -81,6 +81,10 @@ err_t interface_init(struct netif* n) {
     n->output = etharp_output;
     n->output_ip6 = ethip6_output;
     n->linkoutput = link_output;
+    // The device completes TCP checksums and the driver checks received ones: lwIP does
+    // neither here (segments it loops back to its own address carry none).
+    if (driver.offloads_tcp_checksum())
+        NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_ENABLE_ALL & ~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_CHECK_TCP));
     return ERR_OK;
 }
 

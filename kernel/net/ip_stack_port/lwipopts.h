@@ -71,6 +71,11 @@
 #define SO_REUSE 1
 
 #define LWIP_CHKSUM_ALGORITHM 3
+/* The network device completes TCP checksums when it offers to (VIRTIO_NET_F_CSUM):
+ * the device's interface then generates and checks none (the driver checks received
+ * ones); UDP keeps its own (a fragmented datagram's checksum covers all fragments, which
+ * the driver never sees together). */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define LWIP_STATS 0
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_SINGLE_NETIF 0
