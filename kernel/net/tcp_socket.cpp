@@ -23,7 +23,9 @@ namespace {
 using fs::IoBuffer;
 using fs::Ref;
 
-constexpr int ipproto_tcp = 6, tcp_nodelay = 1;
+constexpr int ipproto_tcp = 6, tcp_nodelay = 1, tcp_syncnt = 7;
+// Linux's net.ipv4.tcp_syn_retries default and TCP_SYNCNT's limit (MAX_TCP_SYNCNT).
+constexpr int default_syn_retries = 6, max_syn_retries = 127;
 constexpr uint64_t fionread = 0x541b;
 // How long a waiter sleeps before it lets lwIP's timers run (retransmissions, delayed
 // ACKs): no kernel thread drives them, the threads that wait do.
@@ -88,7 +90,9 @@ public:
                                    0);
             if (bound != ERR_OK) return error(errno_of(bound));
         }
-        backlog_ = backlog < 1 ? 1 : backlog > 4096 ? 4096 : backlog;
+        // As Linux: a negative backlog or one above somaxconn is somaxconn (4096), and 0
+        // is 0 (the queue then holds one connection).
+        backlog_ = backlog < 0 || backlog > 4096 ? 4096 : backlog;
         err_t result;
         // lwIP drops SYNs beyond the backlog (Linux's queue holds backlog + 1), so a
         // connection it accepts is never reset afterwards.
@@ -164,6 +168,11 @@ public:
                 store(state_, State::unconnected);
                 return error(errno_of(result));
             }
+            // Linux's schedule for the SYN: the first retransmission after 1 s (RFC 6298;
+            // lwIP starts at 3 s), doubling, and ETIMEDOUT once TCP_SYNCNT are
+            // unanswered (checked every timer step by on_connect_poll).
+            pcb_->rto = 1000 / TCP_SLOW_INTERVAL;
+            tcp_poll(pcb_, &on_connect_poll, 1);
         }
         // The guard's release has delivered the SYN over loopback; an answer may be in.
         if (nonblocking()) {
@@ -344,6 +353,12 @@ public:
     }
 
     Result<void> set_option(int level, int name, const void* value, uint32_t length) override {
+        if (level == ipproto_tcp && name == tcp_syncnt) {
+            int count = TRY(int_option(value, length));
+            if (count < 1 || count > max_syn_retries) return error(Errno::einval);
+            store(syn_retries_, static_cast<uint8_t>(count));
+            return {};
+        }
         if (level != ipproto_tcp || name != tcp_nodelay) return InetSocket::set_option(level, name, value, length);
         bool on = TRY(int_option(value, length)) != 0;
         StackGuard guard;
@@ -359,6 +374,7 @@ public:
 
     Result<uint32_t> get_option(int level, int name, void* value, uint32_t capacity) override {
         if (level == ipproto_tcp && name == tcp_nodelay) return put_int_option(value, capacity, load(no_delay_));
+        if (level == ipproto_tcp && name == tcp_syncnt) return put_int_option(value, capacity, load(syn_retries_));
         return InetSocket::get_option(level, name, value, capacity);
     }
 
@@ -527,9 +543,22 @@ private:
         return ERR_OK;
     }
 
+    // While connecting: one retransmission of the SYN more than allowed ends it.
+    static err_t on_connect_poll(void* argument, tcp_pcb* pcb) {
+        auto* socket = static_cast<TcpSocket*>(argument);
+        if (pcb->state != SYN_SENT) {
+            tcp_poll(pcb, nullptr, 0);
+            return ERR_OK;
+        }
+        if (!socket || pcb->nrtx <= socket->syn_retries_) return ERR_OK;
+        tcp_abort(pcb);  // on_error reports ETIMEDOUT
+        return ERR_ABRT;
+    }
+
     static err_t on_connected(void* argument, tcp_pcb* pcb, err_t) {
         auto* socket = static_cast<TcpSocket*>(argument);
         if (!socket) return ERR_OK;
+        tcp_poll(pcb, nullptr, 0);
         if (socket->no_delay_) tcp_nagle_disable(pcb);
         store(socket->send_space_, static_cast<uint32_t>(tcp_sndbuf(pcb)));
         store(socket->state_, State::connected);
@@ -582,6 +611,8 @@ private:
         socket->pcb_ = nullptr;
         Errno code = errno_of(error);
         if (socket->state_ == State::connecting && error == ERR_RST) code = Errno::econnrefused;
+        // A connection attempt lwIP gives up (its SYNs unanswered) timed out, as Linux says.
+        if (socket->state_ == State::connecting && error == ERR_ABRT) code = Errno::etimedout;
         socket->pending_error_ = code;
         store(socket->state_, State::failed);
         socket->wake();
@@ -593,9 +624,10 @@ private:
     uint64_t received_bytes_ = 0;
     uint32_t send_space_ = 0;
     bool peer_closed_ = false, shut_read_ = false, shut_write_ = false, no_delay_ = false;
-    bool accepted_ = true;          // false while an accepted pcb still counts in its listener's backlog
-    bool connect_reported_ = true;  // false after EINPROGRESS until connect(2) reports the outcome
-    bool finished_ = false;         // both FINs done: the pcb was left to lwIP (finish())
+    uint8_t syn_retries_ = default_syn_retries;  // TCP_SYNCNT
+    bool accepted_ = true;                       // false while an accepted pcb still counts in its listener's backlog
+    bool connect_reported_ = true;               // false after EINPROGRESS until connect(2) reports the outcome
+    bool finished_ = false;                      // both FINs done: the pcb was left to lwIP (finish())
     SocketAddress local_cache_;
     Errno pending_error_ = Errno::none;
     Pending* pending_ = nullptr;  // listening: connections waiting for accept

@@ -67,6 +67,10 @@
 /* lwIP's own sockets would use it; its default exceeds what lwIP's checks allow here. */
 #define TCP_SNDLOWAT (2 * TCP_MSS + 1)
 #define TCP_LISTEN_BACKLOG 1
+/* A connection attempt ends after TCP_SYNCNT retransmissions (the socket layer checks),
+ * at most lwIP's limit of 12 (its backoff table; Linux allows 127, about 2 minutes at
+ * the default of 6 already). */
+#define TCP_SYNMAXRTX 12
 #define LWIP_SO_RCVBUF 0
 #define SO_REUSE 1
 

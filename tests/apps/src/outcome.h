@@ -43,6 +43,7 @@ static const char* outcome(long result) {
         {ENOTCONN, "ENOTCONN"},
         {ECONNREFUSED, "ECONNREFUSED"},
         {EINPROGRESS, "EINPROGRESS"},
+        {ETIMEDOUT, "ETIMEDOUT"},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i)
         if (names[i].code == errno) return names[i].name;
