@@ -201,6 +201,7 @@ void complete_checksum(uint8_t* frame, size_t length, size_t start, size_t offse
     if (i < length) sum += uint32_t{frame[i]} << 8;
     while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
     uint16_t checksum = static_cast<uint16_t>(~sum);
+    if (checksum == 0) checksum = 0xffff;  // as Linux (CSUM_MANGLED_0): 0 means "none" for UDP
     frame[start + offset] = static_cast<uint8_t>(checksum >> 8);
     frame[start + offset + 1] = static_cast<uint8_t>(checksum);
 }

@@ -12,6 +12,7 @@
 #include <cpuid.h>
 #include <pthread.h>
 #include <sched.h>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -470,8 +471,15 @@ NetworkDevice open_network(const Options& options, const GuestMemory& memory, Vm
     if (network.kind == NetworkOptions::Kind::tap) {
         backend = open_tap(network.tap_name);
         // The guest's frames are as large as the link's, unless told otherwise.
-        if (!network.mtu && backend->host_mtu() >= minimum_mtu)
-            mtu = static_cast<uint16_t>(std::min<uint64_t>(backend->host_mtu(), maximum_mtu));
+        const uint16_t link = backend->host_mtu();
+        if (!network.mtu && link) {
+            mtu = static_cast<uint16_t>(std::clamp<uint64_t>(link, minimum_mtu, maximum_mtu));
+            if (mtu != link)
+                std::fprintf(stderr,
+                             "ehyve: --net tap:%s: the device's MTU %u is outside 1280-65000; the guest uses %u "
+                             "(give --mtu, or change the device's)\n",
+                             network.tap_name.c_str(), link, mtu);
+        }
     } else {
         backend =
             start_user_network({beside_ehyve("ehyve-net-user", "a build with the helper"), network.forwards, mtu});

@@ -64,9 +64,36 @@ bool prepare_partial(uint8_t* frame, size_t length, uint16_t& checksum_start, ui
     return true;
 }
 
+namespace {
+
+// TCP this driver cannot check (it arrives in fragments, or behind IPv6 extension
+// headers): the stack checks no TCP checksum on the interface, so it must not pass.
+bool uncheckable_tcp(const uint8_t* frame, size_t length) {
+    if (length < ethernet_header) return false;
+    const uint8_t* ip = frame + ethernet_header;
+    const size_t ip_bytes = length - ethernet_header;
+    const uint16_t type = load16(frame + 12);
+    if (type == type_ipv4 && ip_bytes >= 20) return ip[9] == protocol_tcp;
+    if (type != type_ipv6 || ip_bytes < 40) return false;
+    // Walk the extension headers (hop-by-hop 0, routing 43, fragment 44, destination
+    // options 60) to the protocol behind them.
+    uint8_t next = ip[6];
+    size_t at = 40;
+    for (int headers = 0; headers < 8; ++headers) {
+        if (next != 0 && next != 43 && next != 44 && next != 60) return next == protocol_tcp;
+        if (at + 8 > ip_bytes) return false;
+        size_t header_length = next == 44 ? 8 : (size_t{ip[at + 1]} + 1) * 8;
+        next = ip[at];
+        at += header_length;
+    }
+    return false;
+}
+
+}  // namespace
+
 bool valid(const uint8_t* frame, size_t length) {
     Segment segment;
-    if (!find_segment(frame, length, segment)) return true;
+    if (!find_segment(frame, length, segment)) return !uncheckable_tcp(frame, length);
     return fold(segment.pseudo_header_sum + sum(frame + segment.start, segment.length)) == 0xffff;
 }
 

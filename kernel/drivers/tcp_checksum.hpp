@@ -24,7 +24,8 @@ bool find_segment(const uint8_t* frame, size_t length, Segment& segment);
 // adds the segment and stores the complement). Returns false for a frame without TCP.
 bool prepare_partial(uint8_t* frame, size_t length, uint16_t& checksum_start, uint16_t& checksum_offset);
 
-// Whether a received frame's TCP checksum is right (true for frames without TCP).
+// Whether a received frame's TCP checksum is right: true for frames without TCP, false
+// for TCP it cannot check (IP fragments, IPv6 extension headers; senders avoid both).
 bool valid(const uint8_t* frame, size_t length);
 
 }  // namespace eremite::tcp_checksum

@@ -15,7 +15,7 @@ constexpr uint16_t receive_queue = 0, transmit_queue = 1;
 // at once overflow the host's TAP queue with fewer); transmit slots come back quickly.
 // With large frames (a jumbo MTU) there are fewer of each, within a few MiB.
 constexpr uint16_t receive_queue_size = 1024, transmit_queue_size = 256;
-constexpr uint64_t receive_memory = 8ull << 20, transmit_memory = 4ull << 20;
+constexpr uint64_t receive_memory = 4ull << 20, transmit_memory = 2ull << 20;
 constexpr uint32_t header_size = 12;  // virtio_net_hdr with num_buffers (VERSION_1)
 constexpr uint32_t link_header = 18;  // Ethernet header and a VLAN tag
 // Frames that wait for a transmit slot; beyond this the interface drops, as a full NIC

@@ -1,9 +1,9 @@
 // The virtio-net driver (virtio 1.x, 5.1) over any transport that gives it a configured
 // MmioDevice: queue 0 receives into buffers the driver keeps posted (1,024 of 2 KiB for
 // a 1500-byte MTU, fewer and larger for jumbo frames), queue 1 transmits from slots of
-// the same size. No offloads are negotiated: frames are whole
-// and checksummed by the TCP/IP stack, so every back-end (TAP, user-mode) takes them as
-// they are. Not thread-safe: the network stack's lock serialises every call.
+// the same size. TCP checksums are the device's when it offers (tcp_checksum.hpp); there
+// is no segmentation offload: a frame is at most the MTU. Not thread-safe: the network
+// stack's lock serialises every call.
 #pragma once
 
 #include <stddef.h>

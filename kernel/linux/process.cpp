@@ -68,7 +68,16 @@ uint32_t process_group_id() { return group_id; }
 
 namespace {
 bool exiting = false;
+int exit_status = 0;  // of the exit that set `exiting`
 }  // namespace
+
+int exiting_status(int otherwise) {
+    return process_exiting() ? __atomic_load_n(&exit_status, __ATOMIC_ACQUIRE) : otherwise;
+}
+
+extern "C" void park_if_exiting() {
+    if (process_exiting()) park_exiting_thread();
+}
 
 bool process_exiting() { return __atomic_load_n(&exiting, __ATOMIC_ACQUIRE); }
 
@@ -83,6 +92,7 @@ void park_exiting_thread() {
 
 void exit_process(int status) {
     if (__atomic_exchange_n(&exiting, true, __ATOMIC_ACQ_REL)) park_exiting_thread();
+    __atomic_store_n(&exit_status, status, __ATOMIC_RELEASE);
     sched::interrupt_other_cpus();
     net::deliver_before_exit();
     end_vm(status);

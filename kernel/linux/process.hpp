@@ -27,5 +27,8 @@ uint32_t process_group_id();
 // Whether the process is exiting; a thread that sees it at a boundary to the app parks.
 bool process_exiting();
 [[noreturn]] void park_exiting_thread();
+// The status of the exit under way, or `otherwise` when there is none: a fault in another
+// thread meanwhile ends the VM without changing it (the first exit wins).
+int exiting_status(int otherwise);
 
 }  // namespace eremite::linux

@@ -66,7 +66,7 @@ const char* signal_name(int signal) {
     return text;
 }
 
-void terminate_by_signal(int signal) { end_vm(128 + signal); }
+void terminate_by_signal(int signal) { end_vm(exiting_status(128 + signal)); }
 
 int64_t sys_rt_sigaction(const SyscallArgs& args) {
     int signal = args.integer(0);

@@ -81,8 +81,13 @@ int64_t dispatch_syscall(SyscallFrame* frame) {
     // return (syscall_return turns them on from the app's flags), so a slice that ends
     // later is caught by the interrupt that arrives in the app.
     arch::disable_interrupts();
-    if (process_exiting()) park_exiting_thread();
-    if (sched::reschedule_pending()) sched::schedule();
+    // The process may start exiting while this thread waits for its turn: look again
+    // after every switch.
+    for (;;) {
+        if (process_exiting()) park_exiting_thread();
+        if (!sched::reschedule_pending()) break;
+        sched::schedule();
+    }
     return result;
 }
 

@@ -1,7 +1,5 @@
 #include "net/inet_address.hpp"
 
-#include "net/stack.hpp"
-
 #include "lib/string.hpp"
 #include "net/stack.hpp"
 

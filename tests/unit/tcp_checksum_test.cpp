@@ -101,13 +101,25 @@ TEST(TcpChecksumFrames, LeavesOtherFramesAlone) {
     std::vector<uint8_t> fragment = frame;
     fragment[14 + 6] = 0x20;  // more fragments follow
     EXPECT_FALSE(tcp_checksum::prepare_partial(fragment.data(), fragment.size(), start, offset));
+    EXPECT_FALSE(tcp_checksum::valid(fragment.data(), fragment.size()));  // TCP it cannot check
+    // IPv6 TCP behind a fragment header: not checkable either; ICMPv6 behind hop-by-hop
+    // options (MLD) passes to the stack, which checks it.
+    std::vector<uint8_t> v6 = tcp_frame(true, 8);
+    v6[14 + 6] = 44;
+    v6.insert(v6.begin() + 14 + 40, {6, 0, 0, 1, 0, 0, 0, 1});
+    EXPECT_FALSE(tcp_checksum::valid(v6.data(), v6.size()));
+    std::vector<uint8_t> mld = tcp_frame(true, 8);
+    mld[14 + 6] = 0;
+    mld.insert(mld.begin() + 14 + 40, {58, 0, 5, 2, 0, 0, 1, 0});
+    EXPECT_TRUE(tcp_checksum::valid(mld.data(), mld.size()));
     std::vector<uint8_t> arp = frame;
     arp[12] = 0x08, arp[13] = 0x06;
     EXPECT_FALSE(tcp_checksum::prepare_partial(arp.data(), arp.size(), start, offset));
-    // A length field beyond the frame: nothing is read or written past its end.
+    // A length field beyond the frame: nothing is read or written past its end, and the
+    // TCP it claims to carry does not pass.
     std::vector<uint8_t> truncated(frame.begin(), frame.begin() + 60);
     EXPECT_FALSE(tcp_checksum::prepare_partial(truncated.data(), truncated.size(), start, offset));
-    EXPECT_TRUE(tcp_checksum::valid(truncated.data(), truncated.size()));
+    EXPECT_FALSE(tcp_checksum::valid(truncated.data(), truncated.size()));
 }
 
 }  // namespace

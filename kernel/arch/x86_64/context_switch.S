@@ -40,6 +40,7 @@ run_on_stack:
     .globl return_from_clone
 return_from_clone:
     call thread_first_run
+    call park_if_exiting  // a thread born while the process exits never runs app code
     xor %eax, %eax
     jmp syscall_return
 

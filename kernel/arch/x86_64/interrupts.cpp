@@ -246,6 +246,10 @@ extern "C" void irq_dispatch(arch::InterruptFrame* frame) {
         arch::is_app_address(frame->rip) || (rip >= syscall_exit_window && rip < syscall_exit_window_end);
     if (rip >= syscall_entry_windows && rip < syscall_entry_windows_end) return;
 
-    if (app_interrupted && linux::process_exiting()) linux::park_exiting_thread();
-    if (app_interrupted && sched::reschedule_pending()) sched::schedule();
+    if (!app_interrupted) return;
+    for (;;) {
+        if (linux::process_exiting()) linux::park_exiting_thread();
+        if (!sched::reschedule_pending()) break;
+        sched::schedule();
+    }
 }

@@ -80,6 +80,8 @@
  * ones); UDP keeps its own (a fragmented datagram's checksum covers all fragments, which
  * the driver never sees together). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
+/* (lwIP's loopback interface then computes and checks no checksums at all: its packets
+ * never leave memory.) */
 #define LWIP_STATS 0
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_SINGLE_NETIF 0
