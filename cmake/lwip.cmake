@@ -39,3 +39,8 @@ target_compile_options(lwip_kernel PRIVATE
     -ffreestanding -fno-builtin -fno-tree-loop-distribute-patterns
     -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pic -fno-pie
     -fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer -O2)
+# ip6.c hands datagrams larger than the path MTU to eremite_ip6_frag
+# (kernel/net/ip6_fragments.cpp), which completes a TCP checksum the device would have
+# computed (the fragments no longer carry a whole segment for it) and then calls lwIP's
+# ip6_frag.
+set_source_files_properties(${lwip_core}/ipv6/ip6.c PROPERTIES COMPILE_DEFINITIONS ip6_frag=eremite_ip6_frag)
