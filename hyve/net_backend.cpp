@@ -60,7 +60,7 @@ struct GuestHeader {
     uint16_t header_length, gso_size, checksum_start, checksum_offset, buffers;
 };
 static_assert(sizeof(GuestHeader) == virtio_net_header_size);
-constexpr uint8_t header_needs_checksum = 1;
+constexpr uint8_t header_needs_checksum = eremite::virtio_spec::net_header_needs_checksum;
 
 GuestHeader read_header(std::span<const iovec> pieces) {
     GuestHeader header{};

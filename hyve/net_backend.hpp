@@ -17,11 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "eremite/virtio.hpp"
 #include "file_descriptor.hpp"
 
 namespace ehyve {
 
-inline constexpr uint32_t virtio_net_header_size = 12;  // virtio 1.x: virtio_net_hdr with num_buffers
+inline constexpr uint32_t virtio_net_header_size = eremite::virtio_spec::net_header_size;
 // Pieces of guest memory one frame may come in; the device drops chains with more.
 inline constexpr size_t max_frame_pieces = 64;
 

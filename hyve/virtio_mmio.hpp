@@ -10,26 +10,11 @@
 #include <mutex>
 #include <span>
 
+#include "eremite/virtio.hpp"
 #include "guest_memory.hpp"
 #include "virtqueue.hpp"
 
 namespace ehyve {
-
-namespace virtio {
-inline constexpr uint64_t feature_version_1 = 1ull << 32;
-inline constexpr uint64_t feature_event_index = 1ull << 29;
-inline constexpr uint64_t feature_indirect = 1ull << 28;
-
-inline constexpr uint32_t status_acknowledge = 1;
-inline constexpr uint32_t status_driver = 2;
-inline constexpr uint32_t status_driver_ok = 4;
-inline constexpr uint32_t status_features_ok = 8;
-inline constexpr uint32_t status_needs_reset = 64;
-inline constexpr uint32_t status_failed = 128;
-
-inline constexpr uint32_t mmio_queue_notify = 0x50;  // the register ioeventfds listen on
-inline constexpr uint32_t mmio_config = 0x100;
-}  // namespace virtio
 
 inline constexpr uint16_t max_device_queues = 2;
 

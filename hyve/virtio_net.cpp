@@ -13,11 +13,7 @@
 namespace ehyve {
 namespace {
 
-constexpr uint64_t feature_checksum = 1ull << 0;  // the guest may leave TCP/UDP checksums to the device
-constexpr uint64_t feature_mtu = 1ull << 3;
-constexpr uint64_t feature_mac = 1ull << 5;
-constexpr uint64_t feature_status = 1ull << 16;
-constexpr uint16_t status_link_up = 1;
+using namespace eremite::virtio_spec;
 
 // What the device thread waits for, as epoll data.
 enum Source : uint64_t { source_stop, source_rx_kick, source_tx_kick, source_backend };
@@ -42,10 +38,10 @@ void drain(int fd) {
 
 VirtioNet::VirtioNet(std::unique_ptr<NetBackend> backend, std::array<uint8_t, 6> mac, uint16_t mtu)
     : backend_(std::move(backend)), max_frame_(14 + 4 + uint32_t{mtu}) {
-    std::memcpy(config_.data(), mac.data(), 6);
-    config_[6] = status_link_up;
-    config_[8] = 1;  // max_virtqueue_pairs
-    std::memcpy(config_.data() + 10, &mtu, 2);
+    std::memcpy(config_.data() + net_config_mac, mac.data(), 6);
+    config_[net_config_status] = net_status_link_up;
+    config_[net_config_pairs] = 1;
+    std::memcpy(config_.data() + net_config_mtu, &mtu, 2);
     for (auto& kick : kicks_) kick = make_eventfd();
     interrupt_ = make_eventfd();
     stop_ = make_eventfd();
@@ -64,8 +60,9 @@ VirtioNet::VirtioNet(std::unique_ptr<NetBackend> backend, std::array<uint8_t, 6>
 VirtioNet::~VirtioNet() { stop(); }
 
 uint64_t VirtioNet::features() const {
-    return virtio::feature_version_1 | virtio::feature_event_index | virtio::feature_indirect | feature_mac |
-           feature_mtu | feature_status | feature_checksum;
+    // CSUM: the guest may leave TCP/UDP checksums to the device (net_backend.cpp).
+    return feature_version_1 | feature_event_index | feature_indirect | net_feature_mac | net_feature_mtu |
+           net_feature_status | net_feature_checksum;
 }
 
 void VirtioNet::start(std::span<DeviceQueue> queues, uint64_t) {

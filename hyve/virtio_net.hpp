@@ -31,7 +31,7 @@ public:
     int kick_fd(uint16_t queue) const { return kicks_[queue].get(); }
     int interrupt_fd() const { return interrupt_.get(); }
 
-    uint32_t device_id() const override { return 1; }
+    uint32_t device_id() const override { return eremite::virtio_spec::net_device_id; }
     uint64_t features() const override;
     uint16_t queue_count() const override { return 2; }
     uint16_t queue_size_max() const override { return 1024; }
@@ -56,7 +56,7 @@ private:
     void lose_backend();
 
     std::unique_ptr<NetBackend> backend_;
-    std::array<uint8_t, 12> config_{};  // mac[6], status, max_virtqueue_pairs, mtu
+    std::array<uint8_t, eremite::virtio_spec::net_config_size> config_{};
     std::array<FileDescriptor, 2> kicks_;
     FileDescriptor interrupt_;
     FileDescriptor stop_;

@@ -491,7 +491,7 @@ NetworkDevice open_network(const Options& options, const GuestMemory& memory, Vm
     const uint8_t vector = static_cast<uint8_t>(abi::device_vector_base + index);
     net.transport = std::make_unique<VirtioMmio>(memory, *net.device, base);
     for (uint16_t queue : {VirtioNet::receive_queue, VirtioNet::transmit_queue})
-        vm.add_ioeventfd(net.device->kick_fd(queue), base + virtio::mmio_queue_notify, queue);
+        vm.add_ioeventfd(net.device->kick_fd(queue), base + eremite::virtio_spec::mmio_queue_notify, queue);
     vm.add_msi_irqfd(net.device->interrupt_fd(), 0, vector);
     parameters.devices[index] = abi::VirtioMmioDevice{base, VirtioMmio::window_size, vector};
     abi::NetworkConfig& config = parameters.network;

@@ -7,16 +7,16 @@
 namespace eremite::virtio {
 namespace {
 
-constexpr uint64_t feature_checksum = 1ull << 0;
-constexpr uint64_t feature_mtu = 1ull << 3;
-constexpr uint64_t feature_mac = 1ull << 5;
-constexpr uint16_t receive_queue = 0, transmit_queue = 1;
+using namespace virtio_spec;
+constexpr uint64_t feature_checksum = net_feature_checksum, feature_mtu = net_feature_mtu,
+                   feature_mac = net_feature_mac;
+constexpr uint16_t receive_queue = net_receive_queue, transmit_queue = net_transmit_queue;
 // Receive buffers absorb a burst the stack has not taken yet (1,000 connections answering
 // at once overflow the host's TAP queue with fewer); transmit slots come back quickly.
 // With large frames (a jumbo MTU) there are fewer of each, within a few MiB.
 constexpr uint16_t receive_queue_size = 1024, transmit_queue_size = 256;
 constexpr uint64_t receive_memory = 4ull << 20, transmit_memory = 2ull << 20;
-constexpr uint32_t header_size = 12;  // virtio_net_hdr with num_buffers (VERSION_1)
+constexpr uint32_t header_size = net_header_size;
 constexpr uint32_t link_header = 18;  // Ethernet header and a VLAN tag
 // Frames that wait for a transmit slot; beyond this the interface drops, as a full NIC
 // queue does (TCP sends again; its segments are still in flight for it).
@@ -60,10 +60,10 @@ Result<void> NetDriver::init(MmioDevice& device) {
     checksum_offload_ = agreed & feature_checksum;
     const bool event_index = agreed & feature_event_index;
     if (agreed & feature_mac)
-        for (uint32_t i = 0; i < 6; ++i) mac_[i] = device.config8(i);
+        for (uint32_t i = 0; i < 6; ++i) mac_[i] = device.config8(net_config_mac + i);
     else
         return error(Errno::enodev);  // ehyve always gives one; a random one would do too
-    if (agreed & feature_mtu) mtu_ = device.config16(10);
+    if (agreed & feature_mtu) mtu_ = device.config16(net_config_mtu);
     if (mtu_ < 1280 || mtu_ > 65000) mtu_ = 1500;  // lwIP's lengths are 16 bits; IPv6 needs 1280
     buffer_size_ = buffer_size_for(mtu_);
 
@@ -113,9 +113,9 @@ void NetDriver::send_in_slot(size_t length, Fill fill, void* context) {
     fill(slot + header_size, length, context);
     uint16_t start, offset;
     if (checksum_offload_ && tcp_checksum::prepare_partial(slot + header_size, length, start, offset)) {
-        slot[0] = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM; csum_start and csum_offset, little-endian as x86
-        memcpy(slot + 6, &start, 2);
-        memcpy(slot + 8, &offset, 2);
+        slot[0] = net_header_needs_checksum;  // csum_start and csum_offset: little-endian, as x86
+        memcpy(slot + net_header_checksum_start, &start, 2);
+        memcpy(slot + net_header_checksum_offset, &offset, 2);
     }
     Buffer b{mm::to_physical(slot), static_cast<uint32_t>(header_size + length), false};
     tx_.add(&b, 1, slot);

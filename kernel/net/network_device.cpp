@@ -4,6 +4,7 @@
 #include "arch/x86_64/interrupts.hpp"
 #include "drivers/virtio/mmio_device.hpp"
 #include "drivers/virtio_net.hpp"
+#include "eremite/virtio.hpp"
 #include "fs/etc_files.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
@@ -27,7 +28,7 @@ extern "C" {
 namespace eremite::net {
 namespace {
 
-constexpr uint32_t virtio_device_net = 1;
+constexpr uint32_t virtio_device_net = virtio_spec::net_device_id;
 constexpr uint64_t configuration_timeout_ns = 5'000'000'000;
 constexpr uint64_t exit_delivery_timeout_ns = 5'000'000'000;
 

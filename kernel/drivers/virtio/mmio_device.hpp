@@ -7,12 +7,13 @@
 #include <stdint.h>
 
 #include "drivers/virtio/virtqueue.hpp"
+#include "eremite/virtio.hpp"
 #include "lib/result.hpp"
 
 namespace eremite::virtio {
 
-inline constexpr uint64_t feature_version_1 = 1ull << 32;
-inline constexpr uint64_t feature_event_index = 1ull << 29;
+using virtio_spec::feature_event_index;
+using virtio_spec::feature_version_1;
 
 class MmioDevice {
 public:
@@ -34,7 +35,7 @@ public:
     bool needs_reset() const;
     void fail();
 
-    void kick(uint16_t index) { write(0x050, index); }
+    void kick(uint16_t index) { write(virtio_spec::mmio_queue_notify, index); }
 
     // The device-specific configuration space, byte by byte.
     uint8_t config8(uint32_t offset) const;
