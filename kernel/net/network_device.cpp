@@ -193,6 +193,10 @@ void start_network_device(const abi::BootInfo& info) {
     if (!sched::start_kernel_thread(network_thread, nullptr)) panic("out of memory for the network thread");
 }
 
+void wake_network_thread() {
+    if (present) on_interrupt();
+}
+
 void wait_until_configured() {
     if (!present || __atomic_load_n(&configured, __ATOMIC_SEQ_CST)) return;
     uint64_t deadline = arch::read_tsc() + clock::ns_to_ticks(configuration_timeout_ns);

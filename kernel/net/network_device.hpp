@@ -17,6 +17,10 @@ void start_network_device(const abi::BootInfo& boot_info);
 // as they do on Linux once the network is up.
 void wait_until_configured();
 
+// Makes the network thread look at lwIP's timers again (a new, earlier one was set from
+// another thread). Nothing without a device.
+void wake_network_thread();
+
 // The program is exiting: TCP data it sent (and its FINs) may still be on the way, which
 // on Linux the kernel goes on delivering after the process is gone. Here the VM ends
 // with the process, so the exit waits until lwIP has nothing unacknowledged left, at

@@ -4,6 +4,7 @@
 #include "lib/random.hpp"
 #include "lib/string.hpp"
 #include "mm/memory.hpp"
+#include "net/network_device.hpp"
 #include "time/clock.hpp"
 
 extern "C" {
@@ -75,6 +76,8 @@ void ack_soon() {
     if (ack_flush_pending) return;
     ack_flush_pending = true;
     sys_timeout(1, flush_delayed_acks, nullptr);
+    // The network thread may be asleep until a later timer: it must see this one.
+    wake_network_thread();
 }
 
 }  // namespace eremite::net
