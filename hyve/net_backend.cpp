@@ -16,6 +16,7 @@
 #include <cstring>
 #include <vector>
 
+#include "drivers/tcp_checksum.hpp"
 #include "error.hpp"
 
 extern char** environ;
@@ -51,8 +52,6 @@ void zero_header(std::span<const iovec> pieces) {
         left -= n;
     }
 }
-
-const uint8_t zero_virtio_header[virtio_net_header_size] = {};
 
 // The guest's virtio_net_hdr (VERSION_1 layout), copied out of its pieces once.
 struct GuestHeader {
@@ -158,7 +157,7 @@ public:
                 std::memcpy(copy_.data() + at, frame[i].iov_base, frame[i].iov_len);
                 at += frame[i].iov_len;
             }
-            complete_checksum(copy_.data(), length, guest.checksum_start, guest.checksum_offset);
+            eremite::tcp_checksum::complete(copy_.data(), length, guest.checksum_start, guest.checksum_offset);
             frame[0] = {copy_.data(), length};
             count = 1;
         }
@@ -191,20 +190,6 @@ private:
 };
 
 }  // namespace
-
-void complete_checksum(uint8_t* frame, size_t length, size_t start, size_t offset) {
-    // The Internet checksum (RFC 1071) from `start` to the end; the field holds the
-    // pseudo-header's sum, which the driver put there, and gets the complement.
-    uint64_t sum = 0;
-    size_t i = start;
-    for (; i + 1 < length; i += 2) sum += uint32_t{frame[i]} << 8 | frame[i + 1];
-    if (i < length) sum += uint32_t{frame[i]} << 8;
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    uint16_t checksum = static_cast<uint16_t>(~sum);
-    if (checksum == 0) checksum = 0xffff;  // as Linux (CSUM_MANGLED_0): 0 means "none" for UDP
-    frame[start + offset] = static_cast<uint8_t>(checksum >> 8);
-    frame[start + offset + 1] = static_cast<uint8_t>(checksum);
-}
 
 std::unique_ptr<NetBackend> open_tap(const std::string& name) {
     const std::string what = "--net tap:" + name;

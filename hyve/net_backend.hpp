@@ -46,11 +46,6 @@ public:
     virtual uint16_t host_mtu() const { return 0; }
 };
 
-// Completes a partial checksum (virtio's NEEDS_CSUM) in a whole frame: the Internet
-// checksum of frame[start..length) goes to frame[start + offset], big-endian. The caller
-// checked that start + offset + 2 <= length.
-void complete_checksum(uint8_t* frame, size_t length, size_t start, size_t offset);
-
 // Throws HostError with a one-line reason (no /dev/net/tun, no permission, not a TAP).
 std::unique_ptr<NetBackend> open_tap(const std::string& name);
 

@@ -42,10 +42,11 @@ public:
     void kick(uint16_t queue) override;
 
     struct Counters {
-        std::atomic<uint64_t> frames_in{0}, frames_out{0}, dropped_in{0}, interrupts{0}, wakeups{0};
+        std::atomic<uint64_t> frames_in{0}, frames_out{0}, interrupts{0}, wakeups{0};
     };
     const Counters& counters() const { return counters_; }
     std::string describe() const { return backend_->describe(); }
+    uint16_t mtu() const { return static_cast<uint16_t>(max_frame_ - 18); }
 
 private:
     void serve();

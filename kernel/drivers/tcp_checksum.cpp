@@ -53,6 +53,13 @@ bool find_segment(const uint8_t* frame, size_t length, Segment& segment) {
     return false;
 }
 
+void complete(uint8_t* frame, size_t length, size_t start, size_t offset) {
+    uint16_t checksum = static_cast<uint16_t>(~fold(sum(frame + start, length - start)));
+    if (checksum == 0) checksum = 0xffff;
+    frame[start + offset] = static_cast<uint8_t>(checksum >> 8);
+    frame[start + offset + 1] = static_cast<uint8_t>(checksum);
+}
+
 bool prepare_partial(uint8_t* frame, size_t length, uint16_t& checksum_start, uint16_t& checksum_offset) {
     Segment segment;
     if (!find_segment(frame, length, segment)) return false;

@@ -119,21 +119,16 @@ void NetDriver::send_in_slot(size_t length, Fill fill, void* context) {
     }
     Buffer b{mm::to_physical(slot), static_cast<uint32_t>(header_size + length), false};
     tx_.add(&b, 1, slot);
-    ++counters_.frames_out;
 }
 
 void NetDriver::kick_transmit_if_asked() {
     if (tx_.publish()) {
-        ++counters_.kicks;
         device_->kick(transmit_queue);
     }
 }
 
 bool NetDriver::transmit(size_t length, Fill fill, void* context) {
-    if (length + header_size > buffer_size_) {
-        ++counters_.dropped_out;
-        return false;
-    }
+    if (length + header_size > buffer_size_) return false;  // dropped
     reclaim_transmit_slots();
     if (!backlog_head_ && tx_free_) {
         send_in_slot(length, fill, context);
@@ -143,10 +138,7 @@ bool NetDriver::transmit(size_t length, Fill fill, void* context) {
     // Behind the frames already waiting, so that the order on the wire stays.
     auto* waiting =
         backlog_length_ < max_backlog ? static_cast<Backlogged*>(mm::allocate(sizeof(Backlogged) + length)) : nullptr;
-    if (!waiting) {
-        ++counters_.dropped_out;
-        return false;
-    }
+    if (!waiting) return false;  // dropped, as a full NIC queue drops
     waiting->next = nullptr;
     waiting->length = length;
     fill(waiting->bytes, length, context);
@@ -156,7 +148,6 @@ bool NetDriver::transmit(size_t length, Fill fill, void* context) {
         backlog_head_ = waiting;
     backlog_tail_ = waiting;
     ++backlog_length_;
-    ++counters_.backlogged;
     flush_transmit();
     return true;
 }
@@ -195,9 +186,7 @@ int NetDriver::receive(void (*deliver)(const uint8_t*, size_t, void*), void* con
         }
         post_receive_buffer(buffer);
     }
-    counters_.frames_in += frames;
     if (rx_.publish()) {
-        ++counters_.kicks;
         device_->kick(receive_queue);
     }
     return frames;

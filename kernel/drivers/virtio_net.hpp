@@ -48,11 +48,6 @@ public:
     // arrived meanwhile (receive again rather than wait).
     bool arm_receive_interrupt() { return rx_.arm_interrupt(); }
 
-    struct Counters {
-        uint64_t frames_in = 0, frames_out = 0, dropped_out = 0, backlogged = 0, kicks = 0;
-    };
-    const Counters& counters() const { return counters_; }
-
 private:
     bool post_receive_buffer(uint8_t* buffer);
     void reclaim_transmit_slots();
@@ -76,7 +71,6 @@ private:
     Backlogged* backlog_head_ = nullptr;
     Backlogged* backlog_tail_ = nullptr;
     uint32_t backlog_length_ = 0;
-    Counters counters_;
 };
 
 }  // namespace eremite::virtio

@@ -45,26 +45,26 @@ bool valid_home(const char* home) {
     return true;
 }
 
-// Whether it wrote the file (false when the initramfs brought one, or on failure).
-bool write_file(Node& directory, const char* name, const Text& text) {
+// The file it wrote, or a null reference when the initramfs brought one or on failure.
+Ref<Node> write_file(Node& directory, const char* name, const Text& text) {
     Name file_name{name, static_cast<uint32_t>(strlen(name))};
     auto existing = directory.lookup(file_name);
-    if (existing.ok()) return false;  // the initramfs brought one: it wins
+    if (existing.ok()) return {};  // the initramfs brought one: it wins
     if (text.failed()) {
         log::warn("/etc/%s: out of memory", name);
-        return false;
+        return {};
     }
     auto file = directory.create(file_name, 0644);
     if (!file.ok()) {
         log::warn("/etc/%s: cannot create it (errno %d)", name, static_cast<int>(file.error_code()));
-        return false;
+        return {};
     }
     auto written = file.value()->write(0, IoBuffer::kernel(text.data()), text.length());
     if (!written.ok() || written.value() != text.length()) {
         log::warn("/etc/%s: cannot write it (errno %d)", name, static_cast<int>(written.error_code()));
-        return false;
+        return {};
     }
-    return true;
+    return file.release();
 }
 
 // The files the kernel wrote, which describe_network rewrites.
@@ -112,7 +112,7 @@ void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info) {
 
     Text hosts;
     add_hosts(hosts, "127.0.1.1");
-    if (write_file(etc_directory, "hosts", hosts)) hosts_file = etc_directory.lookup(Name{"hosts", 5}).release();
+    hosts_file = write_file(etc_directory, "hosts", hosts);
 
     Text passwd;
     passwd.add_string("root:x:0:0:root:/root:/bin/sh\n");
@@ -131,9 +131,7 @@ void populate_etc(Node& etc_directory, const abi::BootInfo& boot_info) {
     resolv.add_string(
         "# No name server known (no network device, or none configured): names resolve from\n"
         "# /etc/hosts only.\nnameserver 127.0.0.1\n");
-    if (write_file(etc_directory, "resolv.conf", resolv)) {
-        resolv_conf = etc_directory.lookup(Name{"resolv.conf", 11}).release();
-    }
+    resolv_conf = write_file(etc_directory, "resolv.conf", resolv);
 
     // What getaddrinfo and getservbyname look service names up in, and getprotobyname
     // protocols: the IANA numbers of the common ones (a program may name them, "http").

@@ -36,7 +36,6 @@ virtio::MmioDevice device;
 virtio::NetDriver driver;
 struct netif interface;
 bool present = false;
-bool use_dhcp = false;
 
 // Set by the interrupt, taken by the network thread.
 bool interrupted = false;
@@ -183,8 +182,7 @@ void start_network_device(const abi::BootInfo& info) {
         netif_set_ip6_autoconfig_enabled(&interface, 1);
         netif_set_link_up(&interface);
         netif_set_up(&interface);
-        use_dhcp = !(info.network.flags & abi::network_static);
-        if (use_dhcp) {
+        if (!(info.network.flags & abi::network_static)) {
             if (dhcp_start(&interface) != ERR_OK) log::warn("network: DHCP did not start");
         } else {
             set_static(info.network);
@@ -204,24 +202,14 @@ void wait_until_configured() {
         log::warn("network: no DHCP answer within 5 s; the program starts without an IPv4 address");
 }
 
-namespace {
-
-// A connection whose peer is outside the guest: its peer inside (loopback, the guest's
-// own address) is parked with the program and acknowledges nothing more.
-bool leaves_the_guest(const tcp_pcb* pcb) {
-    return !ip_addr_isloopback(&pcb->remote_ip) && !ip_addr_cmp(&pcb->local_ip, &pcb->remote_ip);
-}
-
-}  // namespace
-
 void deliver_before_exit() {
     if (!present) return;
     // Under the stack lock: a connection with data or a FIN not yet acknowledged.
     auto pending = [] {
         if (driver.transmit_backlogged()) return true;
         for (tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
-            if (leaves_the_guest(pcb) && (pcb->unsent || pcb->unacked || pcb->state == FIN_WAIT_1 ||
-                                          pcb->state == CLOSING || pcb->state == LAST_ACK))
+            if (!peer_inside_the_guest(*pcb) && (pcb->unsent || pcb->unacked || pcb->state == FIN_WAIT_1 ||
+                                                 pcb->state == CLOSING || pcb->state == LAST_ACK))
                 return true;
         return false;
     };
@@ -230,7 +218,7 @@ void deliver_before_exit() {
         // descriptors of a process that exits.
         StackGuard guard;
         for (tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
-            if (leaves_the_guest(pcb) && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT))
+            if (!peer_inside_the_guest(*pcb) && (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT))
                 tcp_shutdown(pcb, 0, 1);
     }
     const uint64_t deadline = arch::read_tsc() + clock::ns_to_ticks(exit_delivery_timeout_ns);

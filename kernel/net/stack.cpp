@@ -72,6 +72,10 @@ void flush_delayed_acks(void*) {
 
 }  // namespace
 
+bool peer_inside_the_guest(const tcp_pcb& pcb) {
+    return ip_addr_isloopback(&pcb.remote_ip) || ip_addr_cmp(&pcb.local_ip, &pcb.remote_ip);
+}
+
 void ack_soon() {
     if (ack_flush_pending) return;
     ack_flush_pending = true;

@@ -7,6 +7,8 @@
 
 #include "sync/mutex.hpp"
 
+struct tcp_pcb;  // lwIP's
+
 namespace eremite::net {
 
 Mutex& stack_lock();
@@ -27,6 +29,10 @@ public:
 private:
     bool outermost_;
 };
+
+// Whether a TCP connection's peer is in the guest itself (loopback, or the interface's
+// own address): its segments never reach a device.
+bool peer_inside_the_guest(const tcp_pcb& pcb);
 
 // Under the stack lock: in a millisecond, acknowledge what every connection received and
 // has not acknowledged yet (lwIP's TF_ACK_DELAY), instead of at lwIP's 250 ms timer.

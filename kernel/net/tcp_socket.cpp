@@ -587,7 +587,7 @@ private:
             // every frame costs, so lwIP's own rule stands (every second segment at
             // once), and the rest goes out within a millisecond (ack_soon) unless the
             // program's answer carries it first.
-            if (ip_addr_isloopback(&pcb->remote_ip) || ip_addr_cmp(&pcb->local_ip, &pcb->remote_ip))
+            if (peer_inside_the_guest(*pcb))
                 tcp_ack_now(pcb);
             else
                 ack_soon();
