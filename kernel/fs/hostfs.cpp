@@ -9,10 +9,15 @@
 // pages (pinned for the call: mm::AppMemory::pin_for_io), up to 4 MiB and 256 runs of
 // contiguous frames per call, so the host's copy is the only one; a kernel buffer goes
 // through 1 MiB of kernel frames (a bounce) instead.
+//
+// What the host answered is remembered (fs/host_cache.hpp): the node a name leads to, a
+// node's attributes, the contents of small files, and one read-only host handle per file
+// that every read-only open shares. A file served again and again costs no exits.
 #include "fs/hostfs.hpp"
 
 #include "drivers/hypercall.hpp"
 #include "fs/file.hpp"
+#include "fs/host_cache.hpp"
 #include "lib/string.hpp"
 #include "mm/app_memory.hpp"
 #include "mm/memory.hpp"
@@ -37,6 +42,7 @@ struct Mount {
     uint32_t index;
     bool read_only;
     uint64_t device;
+    host_cache::Generations generations;
 };
 
 Errno errno_of(int64_t result) { return static_cast<Errno>(-result); }
@@ -92,26 +98,21 @@ void release_handle(uint64_t handle) {
 
 class HostNode final : public Node {
 public:
-    HostNode(const Mount& mount, uint64_t handle, const abi::HostStat& stat)
-        : Node(type_of(stat.mode)), mount_(mount), handle_(handle), fresh_stat_(stat), stat_is_fresh_(true) {}
+    // `stat` is the host's answer to the call that made the node, stamped before it.
+    HostNode(Mount& mount, uint64_t handle, const abi::HostStat& stat, const host_cache::Stamp& stamp)
+        : Node(type_of(stat.mode)), mount_(mount), handle_(handle), stat_(stat), stamp_(stamp) {}
     ~HostNode() override {
         if (uint64_t spare = __atomic_exchange_n(&spare_io_handle_, 0, __ATOMIC_ACQ_REL)) release_handle(spare);
+        if (read_handle_) release_handle(read_handle_);
         release_handle(handle_);
     }
 
     const void* file_system() const override { return &mount_; }
 
     Attributes attributes() override {
-        // The host's answer to the lookup that made this node serves the first question
-        // about it: a stat(path) is the walk's lookups and nothing more. Later questions
-        // go to the host, which may have changed the file since.
-        if (__atomic_exchange_n(&stat_is_fresh_, false, __ATOMIC_ACQ_REL)) return attributes_of(fresh_stat_);
-        Caller caller;
-        Attributes a;
-        if (!caller.ok()) return a;
-        caller.args().handle = handle_;
-        if (!caller.run(abi::HostFileOp::stat).ok()) return a;
-        return attributes_of(caller.args().stat);
+        MutexGuard guard(cache_lock_);
+        if (!refresh_locked()) return Attributes{};
+        return attributes_of(stat_);
     }
 
     Attributes attributes_of(const abi::HostStat& s) const {
@@ -133,12 +134,13 @@ public:
     }
 
     Result<void> set_mode(uint32_t permissions) override {
-        forget_stat();
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = handle_;
         caller.args().mode = permissions;
-        TRY(caller.run(abi::HostFileOp::set_mode));
+        auto done = caller.run(abi::HostFileOp::set_mode);
+        mount_.generations.content_changed();
+        if (!done.ok()) return Error{done.error_code()};
         return {};
     }
     // The host process cannot give files away; chown to the same ids is a no-op there too.
@@ -148,7 +150,6 @@ public:
         return same ? Result<void>() : Result<void>(error(Errno::eperm));
     }
     Result<void> set_times(const Timestamp* access, const Timestamp* modify) override {
-        forget_stat();
         constexpr int64_t utime_omit = (1l << 30) - 2;
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
@@ -157,7 +158,9 @@ public:
         caller.args().times[1] = access ? access->nanoseconds : utime_omit;
         caller.args().times[2] = modify ? modify->seconds : 0;
         caller.args().times[3] = modify ? modify->nanoseconds : utime_omit;
-        TRY(caller.run(abi::HostFileOp::set_times));
+        auto done = caller.run(abi::HostFileOp::set_times);
+        mount_.generations.content_changed();
+        if (!done.ok()) return Error{done.error_code()};
         return {};
     }
     Result<FileSystemStatistics> statistics() override {
@@ -182,13 +185,14 @@ public:
     Result<Ref<File>> open(uint32_t flags) override;
 
     Result<void> truncate(uint64_t size) override {
-        forget_stat();
         if (is_directory()) return error(Errno::eisdir);
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = handle_;
         caller.args().offset = size;
-        TRY(caller.run(abi::HostFileOp::truncate));
+        auto done = caller.run(abi::HostFileOp::truncate);
+        mount_.generations.content_changed();
+        if (!done.ok()) return Error{done.error_code()};
         return {};
     }
 
@@ -196,12 +200,16 @@ public:
 
     Result<Ref<Node>> lookup(Name name) override {
         if (!is_directory()) return error(Errno::enotdir);
+        if (Ref<Node> known = host_cache::find(*this, name, mount_.generations)) return known;
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = handle_;
         caller.set_name(name);
+        auto stamp = host_cache::Stamp::now(mount_.generations);
         uint64_t handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::lookup)));
-        return adopt(handle, caller.args().stat);
+        Ref<Node> node = TRY(adopt(handle, caller.args().stat, stamp));
+        host_cache::remember(*this, name, *node, stamp);
+        return node;
     }
 
     Result<Ref<Node>> create(Name name, uint32_t permissions) override {
@@ -212,7 +220,10 @@ public:
         caller.set_name(name);
         caller.args().flags = o_creat | o_excl | o_rdwr;
         caller.args().mode = permissions;
-        uint64_t io_handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::create)));
+        auto created = caller.run(abi::HostFileOp::create);
+        mount_.generations.names_changed();
+        if (!created.ok()) return Error{created.error_code()};
+        auto io_handle = static_cast<uint64_t>(created.value());
         // The host returned an I/O handle; the node needs a plain one: look it up (the
         // file exists now). The I/O handle (read-write, no O_APPEND) is kept for the open
         // that follows a create, which then needs no host call.
@@ -244,12 +255,12 @@ public:
             result = caller.run(abi::HostFileOp::symlink);
         }
         mm::free(text);
+        mount_.generations.names_changed();
         if (!result.ok()) return Error{result.error_code()};
         return lookup(name);
     }
     Result<void> link(Name name, Node& target) override {
         if (!is_directory()) return error(Errno::enotdir);
-        static_cast<HostNode&>(target).forget_stat();
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = static_cast<HostNode&>(target).handle_;
@@ -257,7 +268,9 @@ public:
         caller.set_name(name);
         caller.args().name2 = caller.args().name;
         caller.args().name2_length = caller.args().name_length;
-        TRY(caller.run(abi::HostFileOp::link));
+        auto done = caller.run(abi::HostFileOp::link);
+        mount_.generations.names_changed();
+        if (!done.ok()) return Error{done.error_code()};
         return {};
     }
     Result<void> unlink(Name name) override { return name_call(abi::HostFileOp::unlink, name, 0); }
@@ -279,22 +292,40 @@ public:
             result = caller.run(abi::HostFileOp::rename);
         }
         mm::free(second);
+        mount_.generations.names_changed();
         if (!result.ok()) return Error{result.error_code()};
         return {};
     }
 
     uint64_t handle() const { return handle_; }
-    // After a change through this node or one of its files: the lookup's answer is old.
-    void forget_stat() { __atomic_store_n(&stat_is_fresh_, false, __ATOMIC_RELEASE); }
-    const Mount& mount() const { return mount_; }
+    Mount& mount() const { return mount_; }
 
-    Ref<Node> adopt(uint64_t handle, const abi::HostStat& stat) {
-        auto* node = new HostNode(mount_, handle, stat);
+    Result<Ref<Node>> adopt(uint64_t handle, const abi::HostStat& stat, const host_cache::Stamp& stamp) {
+        auto* node = new HostNode(mount_, handle, stat, stamp);
         if (!node) {
             release_handle(handle);
-            return {};
+            return error(Errno::enomem);
         }
         return Ref<Node>(node);
+    }
+
+    // Reads a regular file from its kept contents, keeping them first when the file is
+    // small enough; `served` false when the file's contents are not kept (the caller
+    // reads from the host).
+    Result<uint64_t> read_kept(const IoBuffer& buffer, uint64_t length, uint64_t position, bool& served);
+    // The handle a read-only open of a regular file may share, or 0: only while the
+    // node's attributes are current, so that a change of permissions on the host is
+    // seen by the next open as soon as by the next stat.
+    uint64_t shared_read_handle() {
+        MutexGuard guard(cache_lock_);
+        return stamp_.attributes_current(mount_.generations) ? read_handle_ : 0;
+    }
+    // Offers the handle of a read-only open to later ones; false when one is kept already.
+    bool share_read_handle(uint64_t io) {
+        MutexGuard guard(cache_lock_);
+        if (read_handle_) return false;
+        read_handle_ = io;
+        return true;
     }
 
 private:
@@ -305,15 +336,36 @@ private:
         caller.args().handle = handle_;
         caller.set_name(name);
         caller.args().mode = mode;
-        TRY(caller.run(op));
+        auto done = caller.run(op);
+        mount_.generations.names_changed();
+        if (!done.ok()) return Error{done.error_code()};
         return {};
     }
 
-    const Mount& mount_;
+    // Makes stat_ current, from the host when its stamp is old (cache_lock_ held).
+    bool refresh_locked() {
+        if (stamp_.attributes_current(mount_.generations)) return true;
+        Caller caller;
+        if (!caller.ok()) return false;
+        caller.args().handle = handle_;
+        auto stamp = host_cache::Stamp::now(mount_.generations);
+        if (!caller.run(abi::HostFileOp::stat).ok()) return false;
+        stat_ = caller.args().stat;
+        stamp_ = stamp;
+        return true;
+    }
+
+    // Reads the whole file, as `now` describes it, into kept contents (cache_lock_ held).
+    bool keep_contents_locked(const Attributes& now);
+
+    Mount& mount_;
     uint64_t handle_;
     uint64_t spare_io_handle_ = 0;  // from create(), for the first open without O_APPEND
-    abi::HostStat fresh_stat_;
-    bool stat_is_fresh_;
+    Mutex cache_lock_;              // guards what follows
+    abi::HostStat stat_;
+    host_cache::Stamp stamp_;
+    host_cache::Contents contents_;
+    uint64_t read_handle_ = 0;  // read-only, shared by read-only opens and by keep_contents_locked
 };
 
 // Kernel frames that carry a transfer, described to the host as segments.
@@ -381,11 +433,13 @@ private:
 
 class HostFile final : public File {
 public:
-    HostFile(HostNode& node, uint64_t io_handle, uint32_t flags) : File(flags), node_(&node), io_handle_(io_handle) {}
+    // `owns_handle` false: the node's shared read-only handle, which the node gives back.
+    HostFile(HostNode& node, uint64_t io_handle, bool owns_handle, uint32_t flags)
+        : File(flags), node_(&node), io_handle_(io_handle), owns_handle_(owns_handle) {}
     ~HostFile() override {
         delete bounce_;
         mm::free(direct_);
-        release_handle(io_handle_);
+        if (owns_handle_) release_handle(io_handle_);
     }
 
     Node* node() override { return node_.get(); }
@@ -393,6 +447,14 @@ public:
 
     Result<uint64_t> read(const IoBuffer& buffer, uint64_t length, uint64_t& position) override {
         if (node_->is_directory()) return error(Errno::eisdir);
+        if (node_->type() == NodeType::regular) {
+            bool served = false;
+            uint64_t done = TRY(node_->read_kept(buffer, length, position, served));
+            if (served) {
+                position += done;
+                return done;
+            }
+        }
         MutexGuard guard(lock_);
         uint64_t done = TRY(buffer.in_app() ? direct(abi::HostFileOp::read, buffer.address(), length, position)
                                             : read_bounced(buffer, length, position));
@@ -401,10 +463,11 @@ public:
     }
 
     Result<uint64_t> write(const IoBuffer& buffer, uint64_t length, uint64_t& position) override {
-        node_->forget_stat();
         MutexGuard guard(lock_);
-        uint64_t done = TRY(buffer.in_app() ? direct(abi::HostFileOp::write, buffer.address(), length, position)
-                                            : write_bounced(buffer, length, position));
+        auto written = buffer.in_app() ? direct(abi::HostFileOp::write, buffer.address(), length, position)
+                                       : write_bounced(buffer, length, position);
+        node_->mount().generations.content_changed();
+        uint64_t done = TRY(written);
         if (flags() & o_append) {
             // The host appended at its end of file: the position follows it.
             position = static_cast<uint64_t>(node_->attributes().size);
@@ -418,13 +481,14 @@ public:
     Result<Attributes> attributes() override { return node_->attributes(); }
 
     Result<void> allocate(uint64_t offset, uint64_t length) override {
-        node_->forget_stat();
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = io_handle_;
         caller.args().offset = offset;
         caller.args().flags = length;
-        TRY(caller.run(abi::HostFileOp::allocate));
+        auto done = caller.run(abi::HostFileOp::allocate);
+        node_->mount().generations.content_changed();
+        if (!done.ok()) return Error{done.error_code()};
         return {};
     }
 
@@ -550,6 +614,7 @@ private:
 
     Ref<HostNode> node_;
     uint64_t io_handle_;
+    bool owns_handle_;
     Mutex lock_;
     Bounce* bounce_ = nullptr;
     DirectRuns* direct_ = nullptr;  // for transfers with the app's memory
@@ -557,22 +622,94 @@ private:
 
 Result<Ref<File>> HostNode::open(uint32_t flags) {
     if (flags & o_path) return Node::open(flags);
+    bool read_only =
+        type() == NodeType::regular && (flags & o_accmode) == o_rdonly && !(flags & (o_append | o_directory));
+    bool owns = true;
+    uint64_t io = 0;
+    if (read_only && (io = shared_read_handle())) owns = false;
     // The access mode the app asked for is enforced by File::readable/writable; the
     // spare handle is read-write without O_APPEND, so it serves any other open.
-    uint64_t io = (flags & (o_append | o_directory)) ? 0 : __atomic_exchange_n(&spare_io_handle_, 0, __ATOMIC_ACQ_REL);
+    if (!io && !(flags & (o_append | o_directory))) io = __atomic_exchange_n(&spare_io_handle_, 0, __ATOMIC_ACQ_REL);
     if (!io) {
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = handle_;
         caller.args().flags = flags & (o_accmode | o_append | o_directory);
         io = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::open)));
+        if (read_only && share_read_handle(io)) owns = false;
     }
-    auto* file = new HostFile(*this, io, flags);
+    auto* file = new HostFile(*this, io, owns, flags);
     if (!file) {
-        release_handle(io);
+        if (owns) release_handle(io);
         return error(Errno::enomem);
     }
     return Ref<File>(file);
+}
+
+Result<uint64_t> HostNode::read_kept(const IoBuffer& buffer, uint64_t length, uint64_t position, bool& served) {
+    MutexGuard guard(cache_lock_);
+    served = false;
+    if (!refresh_locked()) return 0;
+    Attributes now = attributes_of(stat_);
+    if (!contents_.current(now, stamp_.content) && !keep_contents_locked(now)) return 0;
+    served = true;
+    uint64_t size = contents_.size();
+    if (position >= size) return 0;
+    length = min(length, size - position);
+    for (uint64_t done = 0; done < length;) {
+        uint64_t at = position + done;
+        uint64_t piece = min(length - done, page_size - at % page_size);
+        if (!buffer.fill(done, static_cast<uint8_t*>(contents_.page(at / page_size)) + at % page_size, piece))
+            return done ? Result<uint64_t>(done) : error(Errno::efault);
+        done += piece;
+    }
+    return length;
+}
+
+bool HostNode::keep_contents_locked(const Attributes& now) {
+    contents_.drop();
+    if (now.size < 0 || static_cast<uint64_t>(now.size) > host_cache::contents_max) return false;
+    auto size = static_cast<uint64_t>(now.size);
+    if (!read_handle_) {
+        Caller caller;
+        if (!caller.ok()) return false;
+        caller.args().handle = handle_;
+        caller.args().flags = o_rdonly;
+        auto opened = caller.run(abi::HostFileOp::open);
+        if (!opened.ok()) return false;
+        read_handle_ = static_cast<uint64_t>(opened.value());
+    }
+    if (!contents_.reserve(size)) return false;
+    uint64_t got = 0;
+    if (uint64_t pages = contents_.page_count()) {
+        // The segments (at most 256: 4 KiB) in one frame, which is contiguous.
+        static_assert(host_cache::contents_max / page_size * sizeof(abi::HostSegment) <= page_size);
+        auto frame = mm::allocate_frame();
+        if (!frame.ok()) {
+            contents_.drop();
+            return false;
+        }
+        auto* segments = mm::to_virtual<abi::HostSegment>(frame.value());
+        for (uint64_t i = 0; i < pages; ++i)
+            segments[i] = abi::HostSegment{mm::to_physical(contents_.page(i)).value, page_size};
+        Caller caller;
+        Result<int64_t> read = error(Errno::enomem);
+        if (caller.ok()) {
+            caller.args().handle = read_handle_;
+            caller.args().offset = 0;
+            caller.args().segment_count = static_cast<uint32_t>(pages);
+            caller.args().segments = frame.value().value;
+            read = caller.run(abi::HostFileOp::read);
+        }
+        mm::free_frames(frame.value());
+        if (!read.ok() || static_cast<uint64_t>(read.value()) > pages * page_size) {
+            contents_.drop();
+            return false;
+        }
+        got = static_cast<uint64_t>(read.value());
+    }
+    contents_.keep(min(got, size), now, stamp_.content);
+    return true;
 }
 
 Result<uint64_t> HostNode::read_link(char* buffer, uint64_t capacity) {
@@ -607,12 +744,13 @@ Mount mounts[abi::max_mounts];
 Result<Ref<Node>> mount_host_directory(uint32_t index, bool read_only) {
     if (index >= abi::max_mounts) return error(Errno::einval);
     // Device numbers as Linux gives anonymous file systems (major 0), one per mount.
-    mounts[index] = Mount{index, read_only, 0x30 + index};
+    mounts[index] = Mount{index, read_only, 0x30 + index, {}};
     Caller caller;
     if (!caller.ok()) return error(Errno::enomem);
     caller.args().handle = index;
+    auto stamp = host_cache::Stamp::now(mounts[index].generations);
     uint64_t handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::mount_root)));
-    auto* root = new HostNode(mounts[index], handle, caller.args().stat);
+    auto* root = new HostNode(mounts[index], handle, caller.args().stat, stamp);
     if (!root) return error(Errno::enomem);
     if (!root->is_directory()) {
         delete root;
