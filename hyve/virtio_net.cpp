@@ -177,6 +177,7 @@ void VirtioNet::transmit() {
                 return;
             }
             ++counters_.frames_out;
+            if (tx_chain_.indirect) ++counters_.frames_out_indirect;
         }
         tx_held_ = false;
         queue.push(tx_chain_.head, 0);

@@ -42,7 +42,7 @@ public:
     void kick(uint16_t queue) override;
 
     struct Counters {
-        std::atomic<uint64_t> frames_in{0}, frames_out{0}, interrupts{0}, wakeups{0};
+        std::atomic<uint64_t> frames_in{0}, frames_out{0}, frames_out_indirect{0}, interrupts{0}, wakeups{0};
     };
     const Counters& counters() const { return counters_; }
     std::string describe() const { return backend_->describe(); }

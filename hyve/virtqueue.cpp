@@ -95,6 +95,7 @@ DeviceQueue::Pop DeviceQueue::pop(DescriptorChain& chain) {
     chain.readable.clear();
     chain.writable.clear();
     chain.readable_bytes = chain.writable_bytes = 0;
+    chain.indirect = false;
 
     uint64_t table = at_.descriptors;
     uint32_t table_size = size_;
@@ -109,7 +110,7 @@ DeviceQueue::Pop DeviceQueue::pop(DescriptorChain& chain) {
             if (indirect || (d.flags & virtq::desc_next) || d.length % 16 || d.length == 0 ||
                 d.length / 16 > virtq::max_size || !memory_->contains({d.address}, d.length))
                 break;
-            indirect = true;
+            indirect = chain.indirect = true;
             table = d.address;
             table_size = d.length / 16;
             index = 0;

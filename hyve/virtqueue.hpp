@@ -39,6 +39,7 @@ struct DescriptorChain {
     std::vector<iovec> writable;
     uint64_t readable_bytes = 0;
     uint64_t writable_bytes = 0;
+    bool indirect = false;  // described by an indirect table
 };
 
 class DeviceQueue {

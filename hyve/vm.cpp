@@ -507,10 +507,13 @@ NetworkDevice open_network(const Options& options, const GuestMemory& memory, Vm
 
 void print_network_stats(const VirtioNet& device) {
     const auto& c = device.counters();
-    std::fprintf(stderr, "  network (%s, MTU %u): %lu frames in, %lu out, %lu interrupts, %lu device wake-ups\n",
+    std::fprintf(stderr,
+                 "  network (%s, MTU %u): %lu frames in, %lu out (%lu through indirect tables), %lu interrupts, %lu "
+                 "device wake-ups\n",
                  device.describe().c_str(), device.mtu(), static_cast<unsigned long>(c.frames_in.load()),
-                 static_cast<unsigned long>(c.frames_out.load()), static_cast<unsigned long>(c.interrupts.load()),
-                 static_cast<unsigned long>(c.wakeups.load()));
+                 static_cast<unsigned long>(c.frames_out.load()),
+                 static_cast<unsigned long>(c.frames_out_indirect.load()),
+                 static_cast<unsigned long>(c.interrupts.load()), static_cast<unsigned long>(c.wakeups.load()));
 }
 
 int run_vm(const Options& options) {

@@ -458,11 +458,11 @@ measure() {
         run_state[$key]=failed
         add_error "$key: no result" "client: ${client_cmd[$key]}"$'\n'"stdout:"$'\n'"$(cat "$tmp/$key.out")"
     fi
-    # ehyve --stats: "network (...): N frames in, N out, N interrupts, N device wake-ups".
+    # ehyve --stats: "network (...): N frames in, N out (N through indirect tables), N interrupts, N device wake-ups".
     local stats_file=$tmp/$key.server.err
     [[ -n ${guest_is_client[$config]:-} ]] && stats_file=$tmp/$key.err
     local counters
-    counters=$(sed -n 's/^ *network ([^)]*): \([0-9]*\) frames in, \([0-9]*\) out, \([0-9]*\) interrupts, \([0-9]*\) device wake-ups.*/\1 \2 \3 \4/p' \
+    counters=$(sed -n 's/^ *network ([^)]*): \([0-9]*\) frames in, \([0-9]*\) out ([0-9]* through indirect tables), \([0-9]*\) interrupts, \([0-9]*\) device wake-ups.*/\1 \2 \3 \4/p' \
         "$stats_file" | tail -n 1)
     [[ -n $counters ]] && net_counters[$key]=$counters
 }

@@ -10,6 +10,10 @@ namespace {
 using namespace virtio_spec;
 constexpr uint64_t feature_checksum = net_feature_checksum, feature_mtu = net_feature_mtu,
                    feature_mac = net_feature_mac;
+// A transmit slot: the indirect table (two entries: the header, the frame) at its start,
+// the header right before the frame, the frame at frame_offset. The header and frame are
+// also one contiguous buffer for a device without indirect descriptors.
+constexpr uint32_t transmit_frame_offset = 64;
 constexpr uint16_t receive_queue = net_receive_queue, transmit_queue = net_transmit_queue;
 // Receive buffers absorb a burst the stack has not taken yet (1,000 connections answering
 // at once overflow the host's TAP queue with fewer); transmit slots come back quickly.
@@ -22,10 +26,10 @@ constexpr uint32_t link_header = 18;  // Ethernet header and a VLAN tag
 // queue does (TCP sends again; its segments are still in flight for it).
 constexpr uint32_t max_backlog = 4096;
 
-// A buffer for one frame with its header: 2 KiB ones two to a page for a 1500-byte MTU,
-// contiguous pages for larger ones. The driver never gives them back.
-uint32_t buffer_size_for(uint16_t mtu) {
-    uint32_t needed = header_size + link_header + mtu;
+// A buffer for one frame and `before` bytes before it: 2 KiB ones two to a page for a
+// 1500-byte MTU, contiguous pages for larger ones. The driver never gives them back.
+uint32_t buffer_size_for(uint16_t mtu, uint32_t before) {
+    uint32_t needed = before + link_header + mtu;
     return needed <= 2048 ? 2048 : static_cast<uint32_t>(align_up(needed, 4096));
 }
 
@@ -55,9 +59,10 @@ uint16_t entries_for(uint16_t most, uint32_t size, uint64_t memory) {
 
 Result<void> NetDriver::init(MmioDevice& device) {
     device_ = &device;
-    uint64_t agreed =
-        TRY(device.negotiate(feature_version_1 | feature_event_index | feature_mac | feature_mtu | feature_checksum));
+    uint64_t agreed = TRY(device.negotiate(feature_version_1 | feature_event_index | feature_indirect | feature_mac |
+                                           feature_mtu | feature_checksum));
     checksum_offload_ = agreed & feature_checksum;
+    transmit_indirect_ = agreed & feature_indirect;
     const bool event_index = agreed & feature_event_index;
     if (agreed & feature_mac)
         for (uint32_t i = 0; i < 6; ++i) mac_[i] = device.config8(net_config_mac + i);
@@ -65,13 +70,14 @@ Result<void> NetDriver::init(MmioDevice& device) {
         return error(Errno::enodev);  // ehyve always gives one; a random one would do too
     if (agreed & feature_mtu) mtu_ = device.config16(net_config_mtu);
     if (mtu_ < 1280 || mtu_ > 65000) mtu_ = 1500;  // lwIP's lengths are 16 bits; IPv6 needs 1280
-    buffer_size_ = buffer_size_for(mtu_);
+    buffer_size_ = buffer_size_for(mtu_, header_size);
+    transmit_slot_size_ = buffer_size_for(mtu_, transmit_frame_offset);
 
     const uint16_t queues[] = {receive_queue, transmit_queue};
     for (uint16_t index : queues) {
         Virtqueue& queue = index == receive_queue ? rx_ : tx_;
         uint16_t size = index == receive_queue ? entries_for(receive_queue_size, buffer_size_, receive_memory)
-                                               : entries_for(transmit_queue_size, buffer_size_, transmit_memory);
+                                               : entries_for(transmit_queue_size, transmit_slot_size_, transmit_memory);
         uint16_t most = device.queue_size_max(index);
         while (size > most && size > 64) size /= 2;  // a smaller device: as many as it takes
         if (size > most) return error(Errno::enodev);
@@ -81,7 +87,7 @@ Result<void> NetDriver::init(MmioDevice& device) {
     tx_slots_ = static_cast<uint8_t**>(mm::allocate(sizeof(uint8_t*) * tx_.size()));
     if (!tx_slots_) return error(Errno::enomem);
     for (uint16_t i = 0; i < tx_.size(); ++i) {
-        uint8_t* slot = allocate_buffer(buffer_size_);
+        uint8_t* slot = allocate_buffer(transmit_slot_size_);
         if (!slot) return error(Errno::enomem);
         tx_slots_[tx_free_++] = slot;
     }
@@ -109,16 +115,27 @@ void NetDriver::reclaim_transmit_slots() {
 void NetDriver::send_in_slot(size_t length, Fill fill, void* context) {
     // One copy into a slot: the stack's buffers may go away once transmit returns.
     uint8_t* slot = tx_slots_[--tx_free_];
-    memset(slot, 0, header_size);
-    fill(slot + header_size, length, context);
+    uint8_t* frame = slot + transmit_frame_offset;
+    uint8_t* header = frame - header_size;
+    memset(header, 0, header_size);
+    fill(frame, length, context);
     uint16_t start, offset;
-    if (checksum_offload_ && tcp_checksum::prepare_partial(slot + header_size, length, start, offset)) {
-        slot[0] = net_header_needs_checksum;  // csum_start and csum_offset: little-endian, as x86
-        memcpy(slot + net_header_checksum_start, &start, 2);
-        memcpy(slot + net_header_checksum_offset, &offset, 2);
+    if (checksum_offload_ && tcp_checksum::prepare_partial(frame, length, start, offset)) {
+        header[0] = net_header_needs_checksum;  // csum_start and csum_offset: little-endian, as x86
+        memcpy(header + net_header_checksum_start, &start, 2);
+        memcpy(header + net_header_checksum_offset, &offset, 2);
     }
-    Buffer b{mm::to_physical(slot), static_cast<uint32_t>(header_size + length), false};
-    tx_.add(&b, 1, slot);
+    // Indirect: one ring entry per frame, the header a descriptor of its own; else one
+    // buffer of both.
+    if (transmit_indirect_) {
+        static_assert(2 * Virtqueue::indirect_entry_size <= transmit_frame_offset - header_size);
+        Buffer pieces[2] = {{mm::to_physical(header), header_size, false},
+                            {mm::to_physical(frame), static_cast<uint32_t>(length), false}};
+        tx_.add_indirect(pieces, 2, mm::to_physical(slot), slot);
+    } else {
+        Buffer b{mm::to_physical(header), static_cast<uint32_t>(header_size + length), false};
+        tx_.add(&b, 1, slot);
+    }
 }
 
 void NetDriver::kick_transmit_if_asked() {
@@ -128,7 +145,7 @@ void NetDriver::kick_transmit_if_asked() {
 }
 
 bool NetDriver::transmit(size_t length, Fill fill, void* context) {
-    if (length + header_size > buffer_size_) return false;  // dropped
+    if (length + transmit_frame_offset > transmit_slot_size_) return false;  // dropped
     reclaim_transmit_slots();
     if (!backlog_head_ && tx_free_) {
         send_in_slot(length, fill, context);

@@ -1,9 +1,10 @@
 // The virtio-net driver (virtio 1.x, 5.1) over any transport that gives it a configured
 // MmioDevice: queue 0 receives into buffers the driver keeps posted (1,024 of 2 KiB for
 // a 1500-byte MTU, fewer and larger for jumbo frames), queue 1 transmits from slots of
-// the same size. TCP checksums are the device's when it offers (tcp_checksum.hpp); there
-// is no segmentation offload: a frame is at most the MTU. Not thread-safe: the network
-// stack's lock serialises every call.
+// the same size, each frame one ring entry (an indirect table of header and frame when
+// the device offers them). TCP checksums are the device's when it offers
+// (tcp_checksum.hpp); there is no segmentation offload: a frame is at most the MTU. Not
+// thread-safe: the network stack's lock serialises every call.
 #pragma once
 
 #include <stddef.h>
@@ -65,8 +66,10 @@ private:
     uint8_t mac_[6] = {};
     uint16_t mtu_ = 1500;
     bool checksum_offload_ = false;
-    uint32_t buffer_size_ = 2048;   // per receive buffer and transmit slot, with the header
-    uint8_t** tx_slots_ = nullptr;  // free transmit buffers, a stack
+    bool transmit_indirect_ = false;
+    uint32_t buffer_size_ = 2048;         // per receive buffer, with the header
+    uint32_t transmit_slot_size_ = 2048;  // per transmit slot (virtio_net.cpp: its layout)
+    uint8_t** tx_slots_ = nullptr;        // free transmit buffers, a stack
     uint16_t tx_free_ = 0;
     Backlogged* backlog_head_ = nullptr;
     Backlogged* backlog_tail_ = nullptr;

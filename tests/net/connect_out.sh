@@ -33,6 +33,15 @@ for mode in rr stream-send stream-recv; do
     [ $status -eq 0 ] || net_fail "the guest's netbench client (--mode $mode) exited with $status: $out"
     line=$(grep "^netbench: mode=$mode" <<<"$out") || net_fail "the guest's client printed no result: $out"
     echo "  $line"
+    # With ehyve --stats: every frame the guest sent came as one indirect table (header
+    # and frame), which is how the kernel's driver transmits when the device offers it.
+    if stats=$(grep -E "^  network \(" <<<"$out"); then
+        sent=$(sed -n 's/.* \([0-9]*\) out (\([0-9]*\) through indirect tables).*/\1 \2/p' <<<"$stats")
+        read -r out_frames indirect_frames <<<"$sent"
+        [ -n "${indirect_frames:-}" ] && [ "$out_frames" -gt 0 ] && [ "$indirect_frames" -eq "$out_frames" ] ||
+            net_fail "not every frame out came through an indirect table: $stats"
+        echo "  $stats"
+    fi
 done
 net_stop
 echo "PASS: the guest connected out to $address:$net_port: request/response and streams both ways"

@@ -17,6 +17,7 @@ namespace {
 
 constexpr uint16_t desc_next = 1;
 constexpr uint16_t desc_write = 2;
+constexpr uint16_t desc_indirect = 4;
 
 // Descriptors and the available ring share the first pages, the used ring (the device's
 // writes) starts on a page of its own.
@@ -57,6 +58,17 @@ Virtqueue::Descriptor* Virtqueue::table() const { return mm::to_virtual<Descript
 volatile uint16_t* Virtqueue::available_ring() const { return mm::to_virtual<volatile uint16_t>(available()); }
 volatile uint8_t* Virtqueue::used_ring() const { return mm::to_virtual<volatile uint8_t>(used()); }
 
+// An indirect table: entries 0..count-1, in order.
+void Virtqueue::describe_in_order(Descriptor* chain, const Buffer* buffers, uint16_t count) {
+    for (uint16_t i = 0; i < count; ++i) {
+        chain[i].address = buffers[i].address.value;
+        chain[i].length = buffers[i].length;
+        chain[i].flags =
+            static_cast<uint16_t>((buffers[i].device_writes ? desc_write : 0) | (i + 1 < count ? desc_next : 0));
+        chain[i].next = static_cast<uint16_t>(i + 1);
+    }
+}
+
 bool Virtqueue::add(const Buffer* buffers, uint16_t count, void* token) {
     if (count == 0 || count > free_count_) return false;
     Descriptor* d = table();
@@ -71,10 +83,29 @@ bool Virtqueue::add(const Buffer* buffers, uint16_t count, void* token) {
     }
     free_head_ = d[index].next;
     free_count_ = static_cast<uint16_t>(free_count_ - count);
+    make_available(head, token);
+    return true;
+}
+
+bool Virtqueue::add_indirect(const Buffer* buffers, uint16_t count, PhysAddr table_memory, void* token) {
+    if (count == 0 || free_count_ == 0) return false;
+    describe_in_order(mm::to_virtual<Descriptor>(table_memory), buffers, count);
+    Descriptor* d = table();
+    uint16_t head = free_head_;
+    Descriptor& entry = d[head];
+    free_head_ = entry.next;
+    --free_count_;
+    entry.address = table_memory.value;
+    entry.length = count * indirect_entry_size;
+    entry.flags = desc_indirect;
+    make_available(head, token);
+    return true;
+}
+
+void Virtqueue::make_available(uint16_t head, void* token) {
     tokens_[head] = token;
     available_ring()[2 + available_index_ % size_] = head;
     ++available_index_;
-    return true;
 }
 
 bool Virtqueue::publish() {

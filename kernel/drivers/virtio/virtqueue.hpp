@@ -31,6 +31,12 @@ public:
     uint16_t free_count() const { return free_count_; }
     // Queues one chain; false when fewer than `count` descriptors are free.
     bool add(const Buffer* buffers, uint16_t count, void* token);
+    // Queues one chain through an indirect table (VIRTIO_F_INDIRECT_DESC, when the device
+    // offered it): one ring descriptor however many buffers. `table` holds `count` * 16
+    // bytes of physically contiguous memory that stays the caller's and untouched until
+    // the token comes back. False when no descriptor is free.
+    bool add_indirect(const Buffer* buffers, uint16_t count, PhysAddr table, void* token);
+    static constexpr uint32_t indirect_entry_size = 16;
     // Publishes what add() queued; true when the device must be kicked.
     bool publish();
 
@@ -43,6 +49,8 @@ public:
 private:
     struct Descriptor;
     Descriptor* table() const;
+    static void describe_in_order(Descriptor* chain, const Buffer* buffers, uint16_t count);
+    void make_available(uint16_t head, void* token);
     volatile uint16_t* available_ring() const;  // flags, idx, ring[size], used_event
     volatile uint8_t* used_ring() const;        // flags, idx, {id, len}[size], avail_event
 
