@@ -123,7 +123,7 @@ extern "C" [[noreturn]] void kernel_main(abi::BootInfo* info, bool on_kvm_pvm, u
     if (!random::init(info->random_seed))
         panic("no entropy: neither the hypervisor's seed nor RDSEED/RDRAND is available");
     boot_mark("random");
-    if (!arch::apic::init_this_cpu()) panic("this CPU has no x2APIC, which the scheduler's timer needs");
+    if (!arch::apic::init_this_cpu()) panic("this CPU has no local APIC, which the scheduler's timer needs");
     boot_cpu.apic_id = arch::apic::this_cpu_id();
     sched::init_this_cpu(0);
     vdso::init_this_cpu(0);

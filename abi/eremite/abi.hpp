@@ -59,6 +59,10 @@ enum class LogLevel : uint32_t { error = 0, warn = 1, info = 2, debug = 3, trace
 enum BootFlags : uint32_t {
     boot_flag_strace = 1u << 0,  // print every syscall with decoded arguments
     boot_flag_stats = 1u << 1,   // report run-time counters at exit
+    // Booted through the PVH entry by another VMM (QEMU, Firecracker), not by ehyve: no
+    // hypercalls; the console is the 16550 serial ports and the exit isa-debug-exit
+    // (kernel/drivers/standalone.hpp). Set by the kernel's own PVH boot code.
+    boot_flag_standalone = 1u << 2,
 };
 
 // Per-CPU descriptor tables prepared by the VMM. On kvm-pvm the guest can neither

@@ -1,6 +1,7 @@
 #include "drivers/console.hpp"
 
 #include "drivers/hypercall.hpp"
+#include "drivers/standalone.hpp"
 #include "lib/string.hpp"
 #include "lib/utility.hpp"
 #include "mm/address.hpp"
@@ -36,11 +37,16 @@ void put_record(abi::ConsoleStream stream, const uint8_t* bytes, uint16_t length
 }  // namespace
 
 void init(const abi::BootInfo& info) {
+    if (info.boot_flags & abi::boot_flag_standalone) {
+        standalone::init();
+        return;
+    }
     ring = mm::to_virtual<abi::ConsoleRing>(PhysAddr{info.console_ring});
     ring_data = reinterpret_cast<uint8_t*>(ring + 1);
 }
 
 void write(abi::ConsoleStream stream, const void* bytes, size_t length) {
+    if (standalone::active()) return standalone::write(stream, bytes, length);
     if (!ring) return;
     LockGuard guard(lock);
     const auto* cursor = static_cast<const uint8_t*>(bytes);
@@ -53,6 +59,7 @@ void write(abi::ConsoleStream stream, const void* bytes, size_t length) {
 }
 
 int64_t read_stdin(void* buffer, size_t length) {
+    if (standalone::active()) return 0;  // no input from another VMM's serial port yet: end of file
     abi::StdinReadArgs arguments{mm::to_physical(buffer).value, length, 0};
     hypercall::call(abi::Hypercall::stdin_read, &arguments);
     return arguments.result;

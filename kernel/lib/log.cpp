@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu.hpp"
 #include "drivers/console.hpp"
 #include "drivers/hypercall.hpp"
+#include "drivers/standalone.hpp"
 #include "lib/format.hpp"
 
 namespace eremite::log {
@@ -47,6 +48,12 @@ void panic(const char* format, ...) {
     size_t length = vformat(message, sizeof message, format, args);
     va_end(args);
     if (length > sizeof message - 1) length = sizeof message - 1;
+    if (standalone::active()) {
+        standalone::write(abi::ConsoleStream::kernel_log, "eremite: panic: ", 16);
+        standalone::write(abi::ConsoleStream::kernel_log, message, length);
+        standalone::write(abi::ConsoleStream::kernel_log, "\n", 1);
+        standalone::exit(abi::exit_status_kernel_panic);
+    }
     abi::PanicArgs arguments{mm::to_physical(message).value, length};
     hypercall::call(abi::Hypercall::panic, &arguments);
     arch::halt_forever();

@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/per_cpu.hpp"
 #include "drivers/hypercall.hpp"
+#include "drivers/standalone.hpp"
 #include "fs/vfs.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
@@ -129,6 +130,7 @@ void end_vm(int status) {
             "%lu TLB flushes, %lu sti, %lu halts\n",
             interrupts, timer_writes, eois, ipis, flushes, stis, halts);
     }
+    if (standalone::active()) standalone::exit(status);
     abi::ExitArgs arguments{status, 0};
     hypercall::call(abi::Hypercall::exit, &arguments);
     arch::halt_forever();

@@ -1,7 +1,9 @@
 #include "arch/x86_64/apic.hpp"
 
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/paging.hpp"
 #include "arch/x86_64/per_cpu.hpp"
+#include "mm/memory.hpp"
 #include "time/clock.hpp"
 
 namespace eremite::arch::apic {
@@ -17,24 +19,60 @@ constexpr uint32_t svr_enable = 1u << 8;
 
 bool tsc_deadline_mode = false;
 
+// The xAPIC's register page, where the CPU has no x2APIC (QEMU's TCG before 8.1):
+// registers at their xAPIC offsets, mapped uncached. nullptr in x2APIC mode.
+volatile uint32_t* xapic = nullptr;
+constexpr uint32_t xapic_icr_high = 0x310 / 4, icr_pending = 1u << 12;
+
+volatile uint32_t& xapic_register(uint32_t msr) { return xapic[((msr - 0x800) << 4) / 4]; }
+
+void write_register(uint32_t msr, uint64_t value) {
+    if (!xapic || msr == msr_tsc_deadline) return write_msr(msr, value);
+    if (msr == msr_icr) {
+        while (xapic_register(msr_icr) & icr_pending) relax();
+        xapic[xapic_icr_high] = static_cast<uint32_t>(value >> 32) << 24;  // the destination's 8-bit id
+    }
+    xapic_register(msr) = static_cast<uint32_t>(value);
+}
+
+bool map_xapic() {
+    constexpr uint64_t page_uncached = (1ull << 4) | (1ull << 3);
+    uint64_t physical = read_msr(msr_apic_base) & 0xffffff000ull;
+    // Where the direct map would show it: above the RAM below 4 GiB, so nothing else is there.
+    uint64_t address = abi::direct_map_base + physical;
+    if (!mm::kernel_page_table().map(address, PhysAddr{physical}, page_writable | page_no_execute | page_uncached).ok())
+        return false;
+    xapic = reinterpret_cast<volatile uint32_t*>(address);
+    return true;
+}
+
 }  // namespace
 
 bool init_this_cpu() {
     auto features = cpuid(1);
-    if (!(features.ecx & (1u << 21))) return false;  // no x2APIC
+    bool x2apic = features.ecx & (1u << 21), any_apic = features.edx & (1u << 9);
+    if (!x2apic && !any_apic) return false;
     tsc_deadline_mode = features.ecx & (1u << 24);
-    write_msr(msr_apic_base, read_msr(msr_apic_base) | apic_base_enable | apic_base_x2apic);
-    write_msr(msr_spurious, svr_enable | spurious_vector);
-    if (tsc_deadline_mode) {
-        write_msr(msr_lvt_timer, lvt_tsc_deadline | timer_vector);
+    if (x2apic) {
+        write_msr(msr_apic_base, read_msr(msr_apic_base) | apic_base_enable | apic_base_x2apic);
     } else {
-        write_msr(msr_divide, 0xb);              // divide by 1
-        write_msr(msr_lvt_timer, timer_vector);  // one-shot
+        write_msr(msr_apic_base, read_msr(msr_apic_base) | apic_base_enable);
+        if (!xapic && !map_xapic()) return false;
+    }
+    write_register(msr_spurious, svr_enable | spurious_vector);
+    if (tsc_deadline_mode) {
+        write_register(msr_lvt_timer, lvt_tsc_deadline | timer_vector);
+    } else {
+        write_register(msr_divide, 0xb);              // divide by 1
+        write_register(msr_lvt_timer, timer_vector);  // one-shot
     }
     return true;
 }
 
-uint32_t this_cpu_id() { return static_cast<uint32_t>(read_msr(msr_id)); }
+uint32_t this_cpu_id() {
+    if (xapic) return xapic_register(msr_id) >> 24;
+    return static_cast<uint32_t>(read_msr(msr_id));
+}
 
 void set_deadline(uint64_t tsc) {
     uint64_t& armed = this_cpu().armed_deadline;
@@ -50,23 +88,23 @@ void set_deadline(uint64_t tsc) {
         write_msr(msr_tsc_deadline, tsc);
         return;
     }
-    // One-shot mode counts the APIC bus clock, which KVM runs at 1 GHz.
+    // One-shot mode counts the APIC bus clock, which KVM and QEMU run at 1 GHz.
     uint64_t now = read_tsc();
     uint64_t khz = clock::tsc_khz();
     uint64_t nanoseconds = tsc == 0 ? 0 : (tsc > now ? (tsc - now) * 1000000 / khz : 1);
-    write_msr(msr_initial_count, nanoseconds > 0xffffffff ? 0xffffffff : nanoseconds);
+    write_register(msr_initial_count, nanoseconds > 0xffffffff ? 0xffffffff : nanoseconds);
 }
 
 void timer_fired() { this_cpu().armed_deadline = 0; }
 
 void end_of_interrupt() {
     ++this_cpu().traps.end_of_interrupts;
-    write_msr(msr_eoi, 0);
+    write_register(msr_eoi, 0);
 }
 
 void send_ipi(uint32_t apic_id, uint8_t vector) {
     ++this_cpu().traps.ipis_sent;
-    write_msr(msr_icr, (static_cast<uint64_t>(apic_id) << 32) | vector);
+    write_register(msr_icr, (static_cast<uint64_t>(apic_id) << 32) | vector);
 }
 
 }  // namespace eremite::arch::apic

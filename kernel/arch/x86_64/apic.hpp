@@ -1,5 +1,6 @@
-// The local APIC in x2APIC mode: the per-CPU timer (TSC-deadline), end of interrupt and
-// inter-processor interrupts. Every x2APIC MSR write traps on kvm-pvm (about 10 µs), so
+// The local APIC in x2APIC mode (xAPIC, through its register page, where the CPU has no
+// x2APIC): the per-CPU timer (TSC-deadline), end of interrupt and inter-processor
+// interrupts. Every x2APIC MSR write traps on kvm-pvm (about 10 µs), so
 // callers program the timer only when the earliest deadline changes (the scheduler is
 // tickless) and IPIs only when a remote CPU must act now.
 #pragma once
@@ -13,8 +14,8 @@ inline constexpr uint8_t reschedule_vector = 0xf0;
 inline constexpr uint8_t shootdown_vector = 0xf1;
 inline constexpr uint8_t spurious_vector = 0xff;
 
-// Enables this CPU's x2APIC and its timer in TSC-deadline mode (or one-shot mode where
-// the CPU lacks TSC-deadline). Returns false when there is no x2APIC.
+// Enables this CPU's x2APIC (else its xAPIC) and its timer in TSC-deadline mode (or
+// one-shot mode where the CPU lacks TSC-deadline). Returns false when there is no APIC.
 bool init_this_cpu();
 
 uint32_t this_cpu_id();

@@ -1,0 +1,487 @@
+// The PVH boot path's C++ half (pvh_entry.S is the first): what ehyve does before the
+// first instruction, done by the kernel itself when another VMM (QEMU's -kernel,
+// Firecracker) started it. It reads the PVH start info, lays out memory as ehyve does
+// (hyve/boot_layout.hpp: boot info at 0x1000, GDT, TSS, IDT, boot stack), finds the
+// program in the first module (a static ELF, or a cpio archive that holds it), calibrates
+// the TSC against the PIT, reads the CMOS clock, and enters the kernel at _start with
+// abi::boot_flag_standalone set.
+//
+// It runs before the kernel's constructors, heap and console, on the page tables of
+// pvh_entry.S (the first 4 GiB of physical memory in the direct map): plain stores, no
+// allocation. Errors go to COM1 and end the VM through isa-debug-exit.
+//
+// The command line: kernel options, then `--`, then the program and its arguments:
+//   loglevel=error|warn|info|debug|trace   strace   stats   env=NAME=VALUE (repeatable)
+//   -- /path/in/the/initrd arg...
+// Arguments are separated by spaces; double quotes group (\" and \\ inside them).
+#include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/port_io.hpp"
+#include "drivers/standalone.hpp"
+#include "eremite/abi.hpp"
+#include "lib/format.hpp"
+#include "lib/string.hpp"
+#include "lib/utility.hpp"
+
+namespace eremite::pvh {
+namespace {
+
+constexpr uint32_t start_info_magic = 0x336ec578;
+
+struct StartInfo {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t flags;
+    uint32_t module_count;
+    uint64_t modules;  // ModuleEntry[module_count], guest-physical
+    uint64_t command_line;
+    uint64_t rsdp;
+    uint64_t memory_map;  // MemoryMapEntry[memory_map_entries] (version 1 and later)
+    uint32_t memory_map_entries;
+    uint32_t reserved;
+};
+
+struct ModuleEntry {
+    uint64_t address;
+    uint64_t size;
+    uint64_t command_line;
+    uint64_t reserved;
+};
+
+struct MemoryMapEntry {
+    uint64_t address;
+    uint64_t size;
+    uint32_t type;  // 1: RAM
+    uint32_t reserved;
+};
+
+constexpr uint64_t gib4 = 4ull << 30;                // what pvh_entry.S maps
+constexpr uint64_t kernel_physical_base = 0x200000;  // kernel.ld
+
+// ehyve's low layout (hyve/boot_layout.hpp), so that both boot paths look alike.
+constexpr uint64_t boot_info_address = 0x1000, gdt_address = 0x2000, tss_address = 0x3000, idt_address = 0x4000,
+                   boot_stack_address = 0x9000, boot_stack_size = 0x4000, low_reserved_end = 0x10000;
+
+template <typename T = uint8_t>
+T* at(uint64_t physical) {
+    return reinterpret_cast<T*>(abi::direct_map_base + physical);
+}
+
+// Errors before the kernel's console: straight to COM1, then out.
+[[noreturn]] void fail(const char* format_text, const char* detail = "") {
+    char line[256];
+    size_t length = format(line, sizeof line, "eremite: PVH boot: ");
+    length += format(line + length, sizeof line - length, format_text, detail);
+    length += format(line + length, sizeof line - length, "\n");
+    for (size_t i = 0; i < length; ++i) {
+        while (!(arch::in8(0x3f8 + 5) & 0x20)) {
+        }
+        arch::out8(0x3f8, static_cast<uint8_t>(line[i]));
+    }
+    arch::out32(standalone::debug_exit_port, abi::exit_status_host_error);
+    arch::halt_forever();
+}
+
+// --- What the start info holds, copied before the low pages are written over ---
+
+constexpr uint32_t max_ram_entries = 32;
+struct Copied {
+    char command_line[4096];
+    uint64_t module_address, module_size;
+    uint64_t ram[max_ram_entries][2];  // base, end
+    uint32_t ram_count;
+    uint64_t ram_size;
+};
+Copied boot;
+
+void copy_start_info(uint64_t start_info_address) {
+    if (start_info_address == 0 || start_info_address >= gib4) fail("no start info");
+    const StartInfo& info = *at<StartInfo>(start_info_address);
+    if (info.magic != start_info_magic) fail("the start info's magic is wrong: not a PVH boot");
+    if (info.command_line && info.command_line < gib4) {
+        const char* text = at<const char>(info.command_line);
+        size_t length = strnlen(text, sizeof boot.command_line);
+        if (length == sizeof boot.command_line) fail("the command line is longer than 4 KiB");
+        memcpy(boot.command_line, text, length + 1);
+    }
+    if (info.module_count == 0 || !info.modules || info.modules >= gib4)
+        fail("no program: give it as the initrd (QEMU: -initrd PROGRAM or a cpio archive holding it)");
+    const ModuleEntry& module = *at<ModuleEntry>(info.modules);
+    boot.module_address = module.address;
+    boot.module_size = module.size;
+    if (module.address + module.size > gib4) fail("the initrd lies above 4 GiB");
+    if (info.version < 1 || !info.memory_map || info.memory_map >= gib4)
+        fail("the VMM gave no memory map (PVH start info version 0)");
+    for (uint32_t i = 0; i < info.memory_map_entries && boot.ram_count < max_ram_entries; ++i) {
+        const MemoryMapEntry& entry = at<MemoryMapEntry>(info.memory_map)[i];
+        if (entry.type != 1 || entry.address >= gib4) continue;  // the rest: later, with its own tables
+        uint64_t base = align_up(entry.address, page_size);
+        uint64_t end = min(entry.address + entry.size, gib4) & ~(page_size - 1);
+        if (end <= base) continue;
+        boot.ram[boot.ram_count][0] = base;
+        boot.ram[boot.ram_count][1] = end;
+        ++boot.ram_count;
+        boot.ram_size = max(boot.ram_size, end);
+    }
+    if (boot.ram_size < (64ull << 20)) fail("less than 64 MiB of RAM below 4 GiB");
+}
+
+// --- The command line ---
+
+constexpr uint32_t max_words = 256;
+struct Words {
+    char storage[4096];
+    const char* word[max_words];
+    uint32_t count;
+};
+
+// Splits at spaces outside double quotes; false when a quote is left open or the words
+// do not fit.
+bool split(const char* text, Words& out) {
+    size_t used = 0;
+    out.count = 0;
+    for (const char* p = text; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n') ++p;
+        if (!*p) break;
+        if (out.count == max_words) return false;
+        out.word[out.count++] = out.storage + used;
+        bool quoted = false;
+        for (; *p && (quoted || (*p != ' ' && *p != '\t' && *p != '\n')); ++p) {
+            char c = *p;
+            if (c == '"') {
+                quoted = !quoted;
+                continue;
+            }
+            if (quoted && c == '\\' && (p[1] == '"' || p[1] == '\\')) c = *++p;
+            if (used + 2 > sizeof out.storage) return false;
+            out.storage[used++] = c;
+        }
+        if (quoted) return false;
+        out.storage[used++] = 0;
+    }
+    return true;
+}
+
+Words words;
+
+// --- The program: the module itself, or a file in it (a cpio newc archive) ---
+
+uint64_t hex_field(const uint8_t* text) {
+    uint64_t value = 0;
+    for (int i = 0; i < 8; ++i) {
+        char c = static_cast<char>(text[i]);
+        uint64_t digit = c >= '0' && c <= '9'   ? c - '0'
+                         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                : 16;
+        if (digit == 16) return ~0ull;
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+bool is_cpio(const uint8_t* bytes, uint64_t size) { return size >= 110 && memcmp(bytes, "070701", 6) == 0; }
+
+// The file at `path` (leading slashes ignored) in the archive: its bytes and size.
+bool find_in_cpio(const uint8_t* archive, uint64_t size, const char* path, uint64_t& offset, uint64_t& length) {
+    while (*path == '/') ++path;
+    uint64_t at = 0;
+    while (at + 110 <= size && memcmp(archive + at, "070701", 6) == 0) {
+        uint64_t mode = hex_field(archive + at + 14), file_size = hex_field(archive + at + 54),
+                 name_size = hex_field(archive + at + 94);
+        if (file_size == ~0ull || name_size == ~0ull || name_size == 0) return false;
+        uint64_t name_at = at + 110, data_at = align_up(name_at + name_size, 4);
+        if (data_at > size || file_size > size - data_at) return false;
+        const char* name = reinterpret_cast<const char*>(archive + name_at);
+        while (*name == '/' || (name[0] == '.' && name[1] == '/')) name += *name == '/' ? 1 : 2;
+        if (strcmp(name, "TRAILER!!!") == 0) return false;
+        if ((mode & 0170000) == 0100000 && strcmp(name, path) == 0) {
+            offset = data_at;
+            length = file_size;
+            return true;
+        }
+        at = align_up(data_at + file_size, 4);
+    }
+    return false;
+}
+
+// --- Time and randomness without a host ---
+
+// TSC ticks per millisecond, against 10 ms of PIT channel 2 (1.193182 MHz); 0 without a PIT.
+uint64_t calibrate_tsc_khz() {
+    constexpr uint16_t pit_channel2 = 0x42, pit_command = 0x43, pit_gate = 0x61;
+    constexpr uint32_t pit_hz = 1193182, count = pit_hz / 100;
+    arch::out8(pit_gate, static_cast<uint8_t>((arch::in8(pit_gate) & ~0x02) | 0x01));  // gate on, speaker off
+    arch::out8(pit_command, 0xb0);  // channel 2, low then high byte, mode 0 (interrupt on terminal count)
+    arch::out8(pit_channel2, count & 0xff);
+    arch::out8(pit_channel2, count >> 8);
+    uint64_t start = arch::read_tsc();
+    if (arch::in8(pit_gate) & 0x20) return 0;  // already out: no PIT counting
+    uint64_t spins = 0;
+    while (!(arch::in8(pit_gate) & 0x20))
+        if (++spins > 100000000) return 0;
+    return (arch::read_tsc() - start) / 10;
+}
+
+uint8_t cmos(uint8_t index) {
+    arch::out8(0x70, index);
+    return arch::in8(0x71);
+}
+
+// Days from 1970-01-01 to a civil date (Howard Hinnant's days_from_civil).
+int64_t days_from_civil(int64_t year, int64_t month, int64_t day) {
+    year -= month <= 2;
+    int64_t era = (year >= 0 ? year : year - 399) / 400;
+    int64_t year_of_era = year - era * 400;
+    int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+    int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+}
+
+// The CMOS clock (UTC, as QEMU keeps it by default), in ns since the epoch; 0 if absent.
+uint64_t read_cmos_clock() {
+    for (int i = 0; i < 1000000 && (cmos(0x0a) & 0x80); ++i) {  // an update in progress
+    }
+    uint8_t second = cmos(0x00), minute = cmos(0x02), hour = cmos(0x04), day = cmos(0x07), month = cmos(0x08),
+            year = cmos(0x09), status_b = cmos(0x0b);
+    if (month == 0xff) return 0;
+    auto binary = [&](uint8_t v) { return (status_b & 0x04) ? v : static_cast<uint8_t>((v >> 4) * 10 + (v & 0x0f)); };
+    bool pm = !(status_b & 0x02) && (hour & 0x80);
+    hour = binary(static_cast<uint8_t>(hour & 0x7f));
+    if (!(status_b & 0x02)) hour = static_cast<uint8_t>(hour % 12 + (pm ? 12 : 0));
+    int64_t days = days_from_civil(2000 + binary(year), binary(month), binary(day));
+    int64_t seconds = days * 86400 + hour * 3600 + binary(minute) * 60 + binary(second);
+    return seconds > 0 ? static_cast<uint64_t>(seconds) * 1000000000ull : 0;
+}
+
+void fill_random(uint8_t* out, size_t length) {
+    bool rdrand = arch::cpuid(1).ecx & (1u << 30);
+    for (size_t i = 0; i < length; i += 8) {
+        uint64_t value = 0;
+        bool ok = false;
+        for (int attempt = 0; rdrand && !ok && attempt < 10; ++attempt)
+            asm volatile("rdrand %0; setc %1" : "=r"(value), "=qm"(ok));
+        if (!ok) value = arch::read_tsc() * 0x9e3779b97f4a7c15ull;  // the kernel mixes in RDSEED/RDRAND itself
+        memcpy(out + i, &value, min<size_t>(8, length - i));
+    }
+}
+
+// The 8259 PICs: a BIOS leaves them delivering the PIT's interrupt on vector 8 (a
+// double fault to a 64-bit kernel). Moved to vectors 0xe0-0xef, which nothing else
+// uses (a spurious IRQ 7 or 15 still arrives when masked), and masked: the local APIC
+// does the kernel's timing.
+void mask_legacy_pic() {
+    constexpr uint16_t master = 0x20, slave = 0xa0;
+    arch::out8(master, 0x11);  // ICW1: initialise, ICW4 follows
+    arch::out8(slave, 0x11);
+    arch::out8(master + 1, 0xe0);  // ICW2: vector bases
+    arch::out8(slave + 1, 0xe8);
+    arch::out8(master + 1, 4);  // ICW3: the slave on IRQ 2
+    arch::out8(slave + 1, 2);
+    arch::out8(master + 1, 1);  // ICW4: 8086 mode
+    arch::out8(slave + 1, 1);
+    arch::out8(master + 1, 0xff);  // every line masked
+    arch::out8(slave + 1, 0xff);
+}
+
+// --- Memory ranges: RAM minus what boot placed, with its kinds ---
+
+struct Placed {
+    uint64_t base, end;
+    abi::MemoryKind kind;
+};
+
+void describe_memory(abi::BootInfo& info, const Placed* placed, uint32_t placed_count) {
+    auto add = [&](uint64_t base, uint64_t end, abi::MemoryKind kind) {
+        if (end <= base) return;
+        if (info.memory_range_count == abi::max_memory_ranges) fail("the memory map has too many pieces");
+        info.memory_ranges[info.memory_range_count++] = abi::MemoryRange{base, end - base, kind, 0};
+    };
+    for (uint32_t i = 0; i < placed_count; ++i) add(placed[i].base, placed[i].end, placed[i].kind);
+    // Usable: each RAM range with the placed ones cut out (placed is sorted by base).
+    for (uint32_t r = 0; r < boot.ram_count; ++r) {
+        uint64_t cursor = boot.ram[r][0], end = boot.ram[r][1];
+        for (uint32_t i = 0; i < placed_count && cursor < end; ++i) {
+            if (placed[i].end <= cursor || placed[i].base >= end) continue;
+            add(cursor, placed[i].base, abi::MemoryKind::usable);
+            cursor = max(cursor, placed[i].end);
+        }
+        add(cursor, end, abi::MemoryKind::usable);
+    }
+}
+
+abi::LogLevel parse_log_level(const char* name) {
+    const char* names[] = {"error", "warn", "info", "debug", "trace"};
+    for (uint32_t i = 0; i < 5; ++i)
+        if (strcmp(name, names[i]) == 0) return static_cast<abi::LogLevel>(i);
+    fail("unknown loglevel '%s' (error, warn, info, debug or trace)", name);
+}
+
+struct [[gnu::packed]] TablePointers {
+    uint16_t gdt_limit;
+    uint64_t gdt_base;
+    uint8_t padding[6];
+    uint16_t idt_limit;
+    uint64_t idt_base;
+};
+static_assert(sizeof(TablePointers) == 26);
+
+}  // namespace
+}  // namespace eremite::pvh
+
+extern "C" char __kernel_end[];
+extern "C" [[noreturn]] void pvh_enter_kernel(eremite::abi::BootInfo* info, uint64_t stack_top,
+                                              const eremite::pvh::TablePointers* tables);
+
+using namespace eremite;
+using namespace eremite::pvh;
+
+extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
+    mask_legacy_pic();
+    copy_start_info(start_info_address);
+    if (!split(boot.command_line, words)) fail("the command line has an open quote or too many words");
+
+    // Options up to "--", then the program and its arguments.
+    uint32_t log_level = static_cast<uint32_t>(abi::LogLevel::warn), flags = abi::boot_flag_standalone;
+    uint32_t first_argument = words.count, env_count = 0;
+    const char* env[max_words];
+    for (uint32_t i = 0; i < words.count; ++i) {
+        const char* w = words.word[i];
+        if (strcmp(w, "--") == 0) {
+            first_argument = i + 1;
+            break;
+        }
+        if (strncmp(w, "loglevel=", 9) == 0) {
+            log_level = static_cast<uint32_t>(parse_log_level(w + 9));
+        } else if (strcmp(w, "strace") == 0) {
+            flags |= abi::boot_flag_strace;
+        } else if (strcmp(w, "stats") == 0) {
+            flags |= abi::boot_flag_stats;
+        } else if (strncmp(w, "env=", 4) == 0) {
+            env[env_count++] = w + 4;
+        }
+        // Anything else is the VMM's or a boot loader's (console=, root=...): not ours.
+    }
+    if (first_argument >= words.count) fail("no program: end the command line with -- /PROGRAM [ARGS...]");
+    const char* path = words.word[first_argument];
+    uint32_t argc = words.count - first_argument;
+
+    // Where things go: the low pages as ehyve has them, the kernel at 2 MiB, then the
+    // strings and CPU tables, then the program when it comes out of an archive.
+    uint64_t kernel_end = reinterpret_cast<uint64_t>(__kernel_end) - abi::kernel_virtual_base;
+    uint64_t strings_address = align_up(kernel_end, page_size);
+    uint64_t strings_size = 0;
+    constexpr uint64_t strings_max = 64 * 1024;
+    if (boot.module_address < strings_address + strings_max + page_size &&
+        boot.module_address + boot.module_size > low_reserved_end)
+        fail("the VMM placed the initrd where the kernel's boot structures go");
+    char* strings = at<char>(strings_address);
+    auto add_string = [&](const char* s) {
+        size_t length = strlen(s) + 1;
+        if (strings_size + length > strings_max) fail("the command line's strings exceed 64 KiB");
+        memcpy(strings + strings_size, s, length);
+        strings_size += length;
+    };
+    add_string(path);
+    for (uint32_t i = 0; i < argc; ++i) add_string(words.word[first_argument + i]);
+    for (uint32_t i = 0; i < env_count; ++i) add_string(env[i]);
+    add_string("/");  // the working directory
+    uint64_t cpu_tables_address = align_up(strings_address + strings_size, page_size);
+    uint64_t placed_end = cpu_tables_address + page_size;
+
+    const uint8_t* module = at<const uint8_t>(boot.module_address);
+    uint64_t app_address = boot.module_address, app_size = boot.module_size;
+    uint64_t initrd_address = 0, initrd_size = 0;
+    if (is_cpio(module, boot.module_size)) {
+        uint64_t offset, length;
+        if (!find_in_cpio(module, boot.module_size, path, offset, length))
+            fail("the initrd (a cpio archive) holds no regular file %s", path);
+        // The loader wants the program page-aligned: a copy beside the strings.
+        app_address = align_up(placed_end, page_size);
+        app_size = length;
+        if (app_address + length > boot.module_address && app_address < boot.module_address + boot.module_size)
+            fail("the program would overlap the initrd: give the VM more memory");
+        memcpy(at(app_address), module + offset, length);
+        placed_end = align_up(app_address + length, page_size);
+        initrd_address = boot.module_address;
+        initrd_size = boot.module_size;
+    } else if (boot.module_size < 4 || memcmp(module,
+                                              "\x7f"
+                                              "ELF",
+                                              4) != 0) {
+        fail("the initrd is neither a static ELF program nor a cpio (newc) archive");
+    } else if (boot.module_address % page_size) {
+        fail("the VMM placed the initrd off a page boundary");
+    }
+    if (placed_end > boot.ram_size) fail("too little memory for the program");
+
+    // The low pages: boot info, GDT, TSS, IDT, boot stack.
+    memset(at(0x1000), 0, low_reserved_end - 0x1000);
+    auto& info = *at<abi::BootInfo>(boot_info_address);
+    info.magic = abi::boot_info_magic;
+    info.version = abi::boot_abi_version;
+    info.size = sizeof(abi::BootInfo);
+    info.ram_size = boot.ram_size;
+
+    // Sorted by base, for describe_memory.
+    Placed placed[5];
+    uint32_t placed_count = 0;
+    auto place = [&](uint64_t base, uint64_t end, abi::MemoryKind kind) {
+        placed[placed_count++] = Placed{base, align_up(end, page_size), kind};
+        for (uint32_t i = placed_count - 1; i > 0 && placed[i].base < placed[i - 1].base; --i) {
+            Placed t = placed[i];
+            placed[i] = placed[i - 1];
+            placed[i - 1] = t;
+        }
+    };
+    place(0, low_reserved_end, abi::MemoryKind::reserved);
+    place(kernel_physical_base, strings_address, abi::MemoryKind::kernel_image);
+    place(strings_address, cpu_tables_address + page_size, abi::MemoryKind::reserved);
+    if (initrd_size) {
+        place(app_address, app_address + app_size, abi::MemoryKind::app_image);
+        place(initrd_address, initrd_address + initrd_size, abi::MemoryKind::initrd);
+    } else {
+        place(app_address, app_address + app_size, abi::MemoryKind::app_image);
+    }
+    describe_memory(info, placed, placed_count);
+
+    info.app_image = app_address;
+    info.app_image_size = app_size;
+    info.initrd = initrd_address;
+    info.initrd_size = initrd_size;
+    info.strings = strings_address;
+    info.strings_size = strings_size;
+    info.argc = argc;
+    info.envc = env_count;
+    info.tsc_khz = calibrate_tsc_khz();
+    if (info.tsc_khz == 0) fail("cannot calibrate the TSC: no PIT");
+    info.realtime_ns_at_boot = read_cmos_clock();
+    fill_random(info.random_seed, sizeof info.random_seed);
+    info.cpu_count = 1;
+    info.log_level = log_level;
+    info.boot_flags = flags;
+
+    // The Linux-layout GDT and a TSS without an I/O bitmap, as ehyve writes them.
+    auto* gdt = at<uint64_t>(gdt_address);
+    gdt[abi::selector_kernel_code / 8] = 0x00af9b000000ffff;
+    gdt[abi::selector_kernel_data / 8] = 0x00cf93000000ffff;
+    gdt[abi::selector_user_code32 / 8] = 0x00cffb000000ffff;
+    gdt[abi::selector_user_data / 8] = 0x00cff3000000ffff;
+    gdt[abi::selector_user_code / 8] = 0x00affb000000ffff;
+    uint64_t tss = abi::direct_map_base + tss_address;
+    gdt[abi::selector_tss / 8] = 0x67 | ((tss & 0xffffff) << 16) | (0x89ull << 40) | (((tss >> 24) & 0xff) << 56);
+    gdt[abi::selector_tss / 8 + 1] = tss >> 32;
+    uint16_t io_map_base = 0x68;
+    memcpy(at(tss_address + 0x66), &io_map_base, 2);
+
+    info.boot_cpu = abi::CpuTables{abi::direct_map_base + gdt_address, abi::direct_map_base + idt_address, tss,
+                                   abi::direct_map_base + boot_stack_address + boot_stack_size};
+    info.cpu_tables = cpu_tables_address;
+    *at<abi::CpuTables>(cpu_tables_address) = info.boot_cpu;
+
+    static TablePointers tables;
+    tables.gdt_limit = 10 * 8 - 1;
+    tables.gdt_base = info.boot_cpu.gdt;
+    tables.idt_limit = 256 * 16 - 1;
+    tables.idt_base = info.boot_cpu.idt;
+    pvh_enter_kernel(&info, info.boot_cpu.boot_stack_top, &tables);
+}
