@@ -10,9 +10,12 @@ namespace eremite::fs::host_cache {
 namespace {
 
 // The name cache: direct-mapped on (directory, name); a new answer replaces whatever
-// shared its slot. Each entry holds its directory and its node, so a slot's directory
-// pointer cannot be reused by another node while remembered, and the cache as a whole
-// holds at most 2 * slot_count host handles.
+// shared its slot, and an entry found stale or whose name the guest changed is cleared.
+// Each entry holds its directory and its node, so a slot's directory pointer cannot be
+// reused by another node while remembered; each node holds up to three host handles (its
+// own, the shared read-only one, a create's spare), so the cache holds at most a few
+// thousand. An entry for a file deleted on the host keeps it open until its slot is
+// reused or its name looked up again.
 constexpr uint32_t slot_count = 512;
 constexpr uint32_t name_kept_max = 47;  // longer names are looked up every time
 
@@ -56,31 +59,52 @@ bool Stamp::names_current(const Generations& generations) const {
     return names == generations.names() && clock::monotonic_ns() < until;
 }
 
+namespace {
+
+// Empties `entry` (the lock held); the references go to `old_directory` and `old_node`,
+// released by the caller after the lock.
+void clear(Entry& entry, Ref<Node>& old_directory, Ref<Node>& old_node) {
+    old_directory = entry.directory;
+    old_node = entry.node;
+    entry.directory = Ref<Node>();
+    entry.node = Ref<Node>();
+    entry.length = 0;
+}
+
+}  // namespace
+
 Ref<Node> find(Node& directory, Name name, const Generations& generations) {
     if (name.length > name_kept_max) return {};
     Entry& entry = entries[slot_of(directory, name)];
+    Ref<Node> old_directory, old_node;  // released after the lock
     LockGuard guard(entries_lock);
-    if (entry.directory.get() != &directory || !same_name(entry, name) || !entry.stamp.names_current(generations))
+    if (entry.directory.get() != &directory || !same_name(entry, name)) return {};
+    if (!entry.stamp.names_current(generations)) {
+        clear(entry, old_directory, old_node);
         return {};
+    }
     return entry.node;
 }
 
 void remember(Node& directory, Name name, Node& child, const Stamp& stamp) {
     if (name.length > name_kept_max) return;
     Entry& entry = entries[slot_of(directory, name)];
-    // What the slot held is released after the lock: the last reference to a node gives
-    // its handle back to the host, an exit.
+    Ref<Node> old_directory, old_node;  // released after the lock (a last reference is an exit)
+    LockGuard guard(entries_lock);
+    clear(entry, old_directory, old_node);
+    entry.directory = Ref<Node>(&directory);
+    entry.node = Ref<Node>(&child);
+    entry.stamp = stamp;
+    entry.length = static_cast<uint8_t>(name.length);
+    memcpy(entry.name, name.text, name.length);
+}
+
+void forget(Node& directory, Name name) {
+    if (name.length > name_kept_max) return;
+    Entry& entry = entries[slot_of(directory, name)];
     Ref<Node> old_directory, old_node;
-    {
-        LockGuard guard(entries_lock);
-        old_directory = entry.directory;
-        old_node = entry.node;
-        entry.directory = Ref<Node>(&directory);
-        entry.node = Ref<Node>(&child);
-        entry.stamp = stamp;
-        entry.length = static_cast<uint8_t>(name.length);
-        memcpy(entry.name, name.text, name.length);
-    }
+    LockGuard guard(entries_lock);
+    if (entry.directory.get() == &directory && same_name(entry, name)) clear(entry, old_directory, old_node);
 }
 
 bool Contents::reserve(uint64_t size) {

@@ -52,6 +52,9 @@ struct Stamp {
 Ref<Node> find(Node& directory, Name name, const Generations& generations);
 // Remembers that `name` in `directory` led to `child` (an answer stamped `stamp`).
 void remember(Node& directory, Name name, Node& child, const Stamp& stamp);
+// Forgets what `name` in `directory` led to: after the guest changed that name, so that
+// the old node (which holds its host file open) goes at once.
+void forget(Node& directory, Name name);
 
 // The kept contents of one file: whole pages, taken from a budget shared by all mounts
 // (a sixteenth of memory) so that the cache never crowds out the app.

@@ -22,6 +22,7 @@
 #include "mm/app_memory.hpp"
 #include "mm/memory.hpp"
 #include "sync/mutex.hpp"
+#include "time/clock.hpp"
 
 namespace eremite::fs {
 namespace {
@@ -42,8 +43,11 @@ struct Mount {
     uint32_t index;
     bool read_only;
     uint64_t device;
-    host_cache::Generations generations;
 };
+
+// One for all mounts: two mounts may show the same host files (one directory twice, or
+// one inside the other), and a change through either must reach both.
+host_cache::Generations generations;
 
 Errno errno_of(int64_t result) { return static_cast<Errno>(-result); }
 
@@ -100,7 +104,12 @@ class HostNode final : public Node {
 public:
     // `stat` is the host's answer to the call that made the node, stamped before it.
     HostNode(Mount& mount, uint64_t handle, const abi::HostStat& stat, const host_cache::Stamp& stamp)
-        : Node(type_of(stat.mode)), mount_(mount), handle_(handle), stat_(stat), stamp_(stamp) {}
+        : Node(type_of(stat.mode)),
+          mount_(mount),
+          handle_(handle),
+          stat_(stat),
+          stamp_(stamp),
+          contents_generation_(stamp.content) {}
     ~HostNode() override {
         if (uint64_t spare = __atomic_exchange_n(&spare_io_handle_, 0, __ATOMIC_ACQ_REL)) release_handle(spare);
         if (read_handle_) release_handle(read_handle_);
@@ -139,7 +148,7 @@ public:
         caller.args().handle = handle_;
         caller.args().mode = permissions;
         auto done = caller.run(abi::HostFileOp::set_mode);
-        mount_.generations.content_changed();
+        generations.content_changed();
         if (!done.ok()) return Error{done.error_code()};
         return {};
     }
@@ -159,7 +168,7 @@ public:
         caller.args().times[2] = modify ? modify->seconds : 0;
         caller.args().times[3] = modify ? modify->nanoseconds : utime_omit;
         auto done = caller.run(abi::HostFileOp::set_times);
-        mount_.generations.content_changed();
+        generations.content_changed();
         if (!done.ok()) return Error{done.error_code()};
         return {};
     }
@@ -191,7 +200,7 @@ public:
         caller.args().handle = handle_;
         caller.args().offset = size;
         auto done = caller.run(abi::HostFileOp::truncate);
-        mount_.generations.content_changed();
+        generations.content_changed();
         if (!done.ok()) return Error{done.error_code()};
         return {};
     }
@@ -200,12 +209,12 @@ public:
 
     Result<Ref<Node>> lookup(Name name) override {
         if (!is_directory()) return error(Errno::enotdir);
-        if (Ref<Node> known = host_cache::find(*this, name, mount_.generations)) return known;
+        if (Ref<Node> known = host_cache::find(*this, name, generations)) return known;
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = handle_;
         caller.set_name(name);
-        auto stamp = host_cache::Stamp::now(mount_.generations);
+        auto stamp = host_cache::Stamp::now(generations);
         uint64_t handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::lookup)));
         Ref<Node> node = TRY(adopt(handle, caller.args().stat, stamp));
         host_cache::remember(*this, name, *node, stamp);
@@ -221,7 +230,8 @@ public:
         caller.args().flags = o_creat | o_excl | o_rdwr;
         caller.args().mode = permissions;
         auto created = caller.run(abi::HostFileOp::create);
-        mount_.generations.names_changed();
+        generations.names_changed();
+        host_cache::forget(*this, name);
         if (!created.ok()) return Error{created.error_code()};
         auto io_handle = static_cast<uint64_t>(created.value());
         // The host returned an I/O handle; the node needs a plain one: look it up (the
@@ -255,7 +265,7 @@ public:
             result = caller.run(abi::HostFileOp::symlink);
         }
         mm::free(text);
-        mount_.generations.names_changed();
+        generations.names_changed();
         if (!result.ok()) return Error{result.error_code()};
         return lookup(name);
     }
@@ -269,7 +279,8 @@ public:
         caller.args().name2 = caller.args().name;
         caller.args().name2_length = caller.args().name_length;
         auto done = caller.run(abi::HostFileOp::link);
-        mount_.generations.names_changed();
+        generations.names_changed();
+        host_cache::forget(*this, name);
         if (!done.ok()) return Error{done.error_code()};
         return {};
     }
@@ -291,8 +302,12 @@ public:
             caller.args().flags = flags;
             result = caller.run(abi::HostFileOp::rename);
         }
+        generations.names_changed();
+        // Forgotten at once, not left to go stale: a remembered node holds its host
+        // file open (a deleted file's space would stay taken).
+        host_cache::forget(*this, name);
+        host_cache::forget(new_directory, Name{second, new_name.length});
         mm::free(second);
-        mount_.generations.names_changed();
         if (!result.ok()) return Error{result.error_code()};
         return {};
     }
@@ -314,17 +329,19 @@ public:
     // reads from the host).
     Result<uint64_t> read_kept(const IoBuffer& buffer, uint64_t length, uint64_t position, bool& served);
     // The handle a read-only open of a regular file may share, or 0: only while the
-    // node's attributes are current, so that a change of permissions on the host is
-    // seen by the next open as soon as by the next stat.
+    // node's attributes are current and its mode is the one the handle was opened under,
+    // so that an open after a change of permissions asks the host again.
     uint64_t shared_read_handle() {
         MutexGuard guard(cache_lock_);
-        return stamp_.attributes_current(mount_.generations) ? read_handle_ : 0;
+        if (!stamp_.attributes_current(generations) || stat_.mode != read_handle_mode_) return 0;
+        return read_handle_;
     }
     // Offers the handle of a read-only open to later ones; false when one is kept already.
     bool share_read_handle(uint64_t io) {
         MutexGuard guard(cache_lock_);
         if (read_handle_) return false;
         read_handle_ = io;
+        read_handle_mode_ = stat_.mode;
         return true;
     }
 
@@ -337,18 +354,19 @@ private:
         caller.set_name(name);
         caller.args().mode = mode;
         auto done = caller.run(op);
-        mount_.generations.names_changed();
+        generations.names_changed();
+        host_cache::forget(*this, name);
         if (!done.ok()) return Error{done.error_code()};
         return {};
     }
 
     // Makes stat_ current, from the host when its stamp is old (cache_lock_ held).
     bool refresh_locked() {
-        if (stamp_.attributes_current(mount_.generations)) return true;
+        if (stamp_.attributes_current(generations)) return true;
         Caller caller;
         if (!caller.ok()) return false;
         caller.args().handle = handle_;
-        auto stamp = host_cache::Stamp::now(mount_.generations);
+        auto stamp = host_cache::Stamp::now(generations);
         if (!caller.run(abi::HostFileOp::stat).ok()) return false;
         stat_ = caller.args().stat;
         stamp_ = stamp;
@@ -365,7 +383,9 @@ private:
     abi::HostStat stat_;
     host_cache::Stamp stamp_;
     host_cache::Contents contents_;
-    uint64_t read_handle_ = 0;  // read-only, shared by read-only opens and by keep_contents_locked
+    uint64_t read_handle_ = 0;              // read-only, shared by read-only opens and by keep_contents_locked
+    uint32_t read_handle_mode_ = 0;         // the file's mode when read_handle_ was opened
+    uint64_t contents_generation_ = ~0ull;  // generations.content() at the last try to keep contents
 };
 
 // Kernel frames that carry a transfer, described to the host as segments.
@@ -466,7 +486,7 @@ public:
         MutexGuard guard(lock_);
         auto written = buffer.in_app() ? direct(abi::HostFileOp::write, buffer.address(), length, position)
                                        : write_bounced(buffer, length, position);
-        node_->mount().generations.content_changed();
+        generations.content_changed();
         uint64_t done = TRY(written);
         if (flags() & o_append) {
             // The host appended at its end of file: the position follows it.
@@ -487,7 +507,7 @@ public:
         caller.args().offset = offset;
         caller.args().flags = length;
         auto done = caller.run(abi::HostFileOp::allocate);
-        node_->mount().generations.content_changed();
+        generations.content_changed();
         if (!done.ok()) return Error{done.error_code()};
         return {};
     }
@@ -649,9 +669,23 @@ Result<Ref<File>> HostNode::open(uint32_t flags) {
 Result<uint64_t> HostNode::read_kept(const IoBuffer& buffer, uint64_t length, uint64_t position, bool& served) {
     MutexGuard guard(cache_lock_);
     served = false;
-    if (!refresh_locked()) return 0;
-    Attributes now = attributes_of(stat_);
-    if (!contents_.current(now, stamp_.content) && !keep_contents_locked(now)) return 0;
+    // Too large to keep, as last seen: straight to the host, without asking its size.
+    if (stat_.size < 0 || static_cast<uint64_t>(stat_.size) >= host_cache::contents_max) return 0;
+    if (!contents_.current(attributes_of(stat_), stamp_.content) || !stamp_.attributes_current(generations)) {
+        // Kept again only once the mount has been quiet since the last try: while files
+        // change through it (a log written beside the files read), each read goes to
+        // the host as it is, rather than refetching whole files after every write.
+        uint64_t now_generation = generations.content();
+        bool quiet = now_generation == contents_generation_;
+        contents_generation_ = now_generation;
+        if (!quiet) {
+            contents_.drop();
+            return 0;
+        }
+        if (!refresh_locked()) return 0;
+        Attributes now = attributes_of(stat_);
+        if (!contents_.current(now, stamp_.content) && !keep_contents_locked(now)) return 0;
+    }
     served = true;
     uint64_t size = contents_.size();
     if (position >= size) return 0;
@@ -668,7 +702,14 @@ Result<uint64_t> HostNode::read_kept(const IoBuffer& buffer, uint64_t length, ui
 
 bool HostNode::keep_contents_locked(const Attributes& now) {
     contents_.drop();
-    if (now.size < 0 || static_cast<uint64_t>(now.size) > host_cache::contents_max) return false;
+    // Kept: files with a size that says what they hold (not /proc's and /sys's zeros)
+    // and whose data did not change in the last moments: a second write within the same
+    // tick of the host's clock would leave mtime and size as they are ("racily clean",
+    // as git calls it), so such a file is read from the host until it has been still.
+    if (now.size <= 0 || static_cast<uint64_t>(now.size) >= host_cache::contents_max) return false;
+    constexpr int64_t settle_seconds = 2;
+    auto seconds_now = static_cast<int64_t>(clock::realtime_ns() / 1000000000);
+    if (now.modify.seconds + settle_seconds > seconds_now) return false;
     auto size = static_cast<uint64_t>(now.size);
     if (!read_handle_) {
         Caller caller;
@@ -678,37 +719,36 @@ bool HostNode::keep_contents_locked(const Attributes& now) {
         auto opened = caller.run(abi::HostFileOp::open);
         if (!opened.ok()) return false;
         read_handle_ = static_cast<uint64_t>(opened.value());
+        read_handle_mode_ = stat_.mode;
     }
-    if (!contents_.reserve(size)) return false;
-    uint64_t got = 0;
-    if (uint64_t pages = contents_.page_count()) {
-        // The segments (at most 256: 4 KiB) in one frame, which is contiguous.
-        static_assert(host_cache::contents_max / page_size * sizeof(abi::HostSegment) <= page_size);
-        auto frame = mm::allocate_frame();
-        if (!frame.ok()) {
-            contents_.drop();
-            return false;
-        }
-        auto* segments = mm::to_virtual<abi::HostSegment>(frame.value());
-        for (uint64_t i = 0; i < pages; ++i)
-            segments[i] = abi::HostSegment{mm::to_physical(contents_.page(i)).value, page_size};
-        Caller caller;
-        Result<int64_t> read = error(Errno::enomem);
-        if (caller.ok()) {
-            caller.args().handle = read_handle_;
-            caller.args().offset = 0;
-            caller.args().segment_count = static_cast<uint32_t>(pages);
-            caller.args().segments = frame.value().value;
-            read = caller.run(abi::HostFileOp::read);
-        }
-        mm::free_frames(frame.value());
-        if (!read.ok() || static_cast<uint64_t>(read.value()) > pages * page_size) {
-            contents_.drop();
-            return false;
-        }
-        got = static_cast<uint64_t>(read.value());
+    // One byte more than the size: a file that holds more than its size says is not kept.
+    if (!contents_.reserve(size + 1)) return false;
+    uint64_t pages = contents_.page_count();
+    // The segments (at most 256: 4 KiB) in one frame, which is contiguous.
+    static_assert(host_cache::contents_max / page_size * sizeof(abi::HostSegment) <= page_size);
+    auto frame = mm::allocate_frame();
+    if (!frame.ok()) {
+        contents_.drop();
+        return false;
     }
-    contents_.keep(min(got, size), now, stamp_.content);
+    auto* segments = mm::to_virtual<abi::HostSegment>(frame.value());
+    for (uint64_t i = 0; i < pages; ++i)
+        segments[i] = abi::HostSegment{mm::to_physical(contents_.page(i)).value, page_size};
+    Caller caller;
+    Result<int64_t> read = error(Errno::enomem);
+    if (caller.ok()) {
+        caller.args().handle = read_handle_;
+        caller.args().offset = 0;
+        caller.args().segment_count = static_cast<uint32_t>(pages);
+        caller.args().segments = frame.value().value;
+        read = caller.run(abi::HostFileOp::read);
+    }
+    mm::free_frames(frame.value());
+    if (!read.ok() || static_cast<uint64_t>(read.value()) != size) {
+        contents_.drop();
+        return false;
+    }
+    contents_.keep(size, now, stamp_.content);
     return true;
 }
 
@@ -744,11 +784,11 @@ Mount mounts[abi::max_mounts];
 Result<Ref<Node>> mount_host_directory(uint32_t index, bool read_only) {
     if (index >= abi::max_mounts) return error(Errno::einval);
     // Device numbers as Linux gives anonymous file systems (major 0), one per mount.
-    mounts[index] = Mount{index, read_only, 0x30 + index, {}};
+    mounts[index] = Mount{index, read_only, 0x30 + index};
     Caller caller;
     if (!caller.ok()) return error(Errno::enomem);
     caller.args().handle = index;
-    auto stamp = host_cache::Stamp::now(mounts[index].generations);
+    auto stamp = host_cache::Stamp::now(generations);
     uint64_t handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::mount_root)));
     auto* root = new HostNode(mounts[index], handle, caller.args().stat, stamp);
     if (!root) return error(Errno::enomem);

@@ -4,7 +4,12 @@
 //   watch PATH READY A B   reads PATH, makes READY, waits (up to 10 s) until PATH holds
 //                          A, makes READY.seen, waits until it holds B: what the host
 //                          changes meanwhile
+//   aliases DIR1 DIR2      one host directory mounted twice: a write and an unlink
+//                          through one, seen through the other
+//   unlinked PATH READY DONE
+//                          writes, reads and unlinks PATH, makes READY, waits for DONE
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +42,65 @@ static int wait_for(const char* path, const char* wanted) {
     return 1;
 }
 
+static void await_file(const char* path) {
+    for (int tries = 0; tries < 1000 && access(path, F_OK) != 0; ++tries) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+static void make_file(const char* path, const char* text) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        if (write(fd, text, strlen(text)) < 0) perror(path);
+        close(fd);
+    }
+}
+
+// One host directory seen as DIR1 and DIR2: a change through one shows through the other.
+static int aliases(const char* one, const char* two) {
+    char a[4096], b[4096], text[64];
+    snprintf(a, sizeof a, "%s/f", one);
+    snprintf(b, sizeof b, "%s/f", two);
+    make_file(a, "one");
+    int reader = open(b, O_RDONLY);
+    if (reader < 0) return 1;
+    for (int i = 0; i < 3; ++i) {  // read again and again, as a cache would keep it
+        ssize_t got = pread(reader, text, sizeof text - 1, 0);
+        text[got > 0 ? got : 0] = 0;
+    }
+    printf("before: %s\n", text);
+    int writer = open(a, O_WRONLY);
+    if (writer < 0 || pwrite(writer, "TWO!!", 5, 0) != 5) return 1;
+    close(writer);
+    ssize_t got = pread(reader, text, sizeof text - 1, 0);
+    text[got > 0 ? got : 0] = 0;
+    printf("after a write through the other: %s\n", text);
+    struct stat st;
+    printf("size: %lld\n", stat(b, &st) == 0 ? (long long)st.st_size : -1ll);
+    unlink(a);
+    printf("stat after an unlink through the other: %s\n", stat(b, &st) == 0 ? "still there" : strerror(errno));
+    close(reader);
+    return 0;
+}
+
+// Writes PATH (1 MiB), reads it twice, unlinks it, makes READY and waits for DONE: the
+// host meanwhile looks for a deleted file ehyve still holds open.
+static int unlinked(const char* path, const char* ready, const char* done) {
+    static char block[1 << 20];
+    memset(block, 'x', sizeof block - 1);
+    block[sizeof block - 1] = 0;
+    make_file(path, block);
+    char text[256];
+    for (int i = 0; i < 2; ++i)
+        if (contents(path, text, sizeof text) < 0) return 1;
+    if (unlink(path) != 0) return 1;
+    make_file(ready, "");
+    await_file(done);
+    printf("unlinked\n");
+    return 0;
+}
+
 int main(int argc, char** argv) {
     if (argc == 4 && strcmp(argv[1], "repeat") == 0) {
         static char text[1 << 16];
@@ -67,6 +131,10 @@ int main(int argc, char** argv) {
         close(ready);
         return wait_for(argv[2], argv[5]);
     }
-    fprintf(stderr, "usage: host_cache_probe repeat PATH N | watch PATH READY A B\n");
+    if (argc == 4 && strcmp(argv[1], "aliases") == 0) return aliases(argv[2], argv[3]);
+    if (argc == 5 && strcmp(argv[1], "unlinked") == 0) return unlinked(argv[2], argv[3], argv[4]);
+    fprintf(stderr,
+            "usage: host_cache_probe repeat PATH N | watch PATH READY A B | aliases DIR1 DIR2 | "
+            "unlinked PATH READY DONE\n");
     return 2;
 }

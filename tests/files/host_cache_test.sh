@@ -3,7 +3,9 @@
 #  - a file opened, read and closed again and again costs no host calls once known
 #    (counted by ehyve --stats), where each round used to cost five;
 #  - changes the host makes to a mounted file, in place or by renaming a new file over
-#    it, reach a guest that keeps reading it (within validity_ns: 1 s).
+#    it, reach a guest that keeps reading it (within validity_ns: 1 s);
+#  - one directory mounted twice behaves as on Linux; /proc files read in full; a file
+#    the guest unlinked is not held open on the host.
 #
 #   host_cache_test.sh EHYVE PROBE
 set -u
@@ -13,6 +15,9 @@ source "$(dirname "$0")/lib.sh"
 fail=0
 mkdir "$work/www"
 head -c 4096 /dev/urandom >"$work/www/page"
+# A file changed in the last two seconds is read from the host each time (its
+# timestamps could hide a second change): this one was written a minute ago.
+touch -d '-1 minute' "$work/www/page"
 
 rounds=2000
 out=$("$ehyve" --stats --mount "$work/www:/www:ro" "$probe" repeat /www/page $rounds 2>&1)
@@ -30,7 +35,10 @@ elif [ -z "$calls" ] || [ "$calls" -ge $((rounds / 20)) ]; then
     fail=1
 fi
 
-echo -n "one" >"$work/www/note"
+# Each version's mtime is set back, so that the guest keeps its contents (it reads a file
+# changed in the last two seconds from the host each time): what must then show the
+# change is the revalidation of the kept contents.
+echo -n "one" >"$work/www/note" && touch -d '-1 minute' "$work/www/note"
 "$ehyve" --mount "$work/www:/www" "$probe" watch /www/note /www/ready two three >"$work/watch.out" 2>&1 &
 guest=$!
 await() { # FILE: made by the guest within 10 s
@@ -40,14 +48,48 @@ await() { # FILE: made by the guest within 10 s
     done
 }
 await "$work/www/ready"
-echo -n "two" >"$work/www/note" # in place: the same inode
+echo -n "two" >"$work/www/note" && touch -d '-30 seconds' "$work/www/note" # in place: the same inode
 await "$work/www/ready.seen"
-echo -n "three" >"$work/www/note.new" && mv "$work/www/note.new" "$work/www/note" # a new inode
+echo -n "three" >"$work/www/note.new" && touch -d '-20 seconds' "$work/www/note.new" &&
+    mv "$work/www/note.new" "$work/www/note" # a new inode
 wait $guest
 status=$?
 echo "watch: status $status: $(tr '\n' ' ' <"$work/watch.out")"
 if [ $status -ne 0 ] || ! grep -q "saw twosaw three" "$work/watch.out"; then
     echo "FAIL: the guest did not see the host's changes"
+    fail=1
+fi
+# One host directory mounted twice: changes through one mount show through the other,
+# as natively through the same directory twice.
+mkdir "$work/twice" "$work/native"
+native=$("$probe" aliases "$work/native" "$work/native" 2>&1)
+guest=$("$ehyve" --mount "$work/twice:/one" --mount "$work/twice:/two" "$probe" aliases /one /two 2>&1)
+echo "aliases: $(tr '\n' ';' <<<"$guest")"
+if [ "$native" != "$guest" ]; then
+    echo "FAIL: two mounts of one directory differ from Linux:"
+    diff <(echo "$native") <(echo "$guest")
+    fail=1
+fi
+
+# Files whose size says nothing of their contents (/proc, /sys) read in full.
+guest=$("$ehyve" --mount /proc/sys/kernel:/k:ro "$probe" repeat /k/ostype 3 2>&1)
+echo "/proc/sys/kernel/ostype three times: $guest"
+if [ "$guest" != "read $((3 * $(wc -c </proc/sys/kernel/ostype))) bytes" ]; then
+    echo "FAIL: a /proc file read short through --mount"
+    fail=1
+fi
+
+# A file the guest unlinked is not kept open on the host by what the guest remembers.
+mkdir "$work/space"
+"$ehyve" --mount "$work/space:/space" "$probe" unlinked /space/big /space/ready /space/done >"$work/unlinked.out" 2>&1 &
+guest=$!
+await "$work/space/ready"
+held=$(ls -l "/proc/$guest/fd" 2>/dev/null | grep -c "space/big (deleted)")
+touch "$work/space/done"
+wait $guest
+echo "unlinked: status $?, ehyve held the deleted file $held times"
+if [ "$held" -ne 0 ]; then
+    echo "FAIL: ehyve still holds the file the guest unlinked"
     fail=1
 fi
 exit $fail

@@ -96,6 +96,15 @@ int main(void) {
     show_fd("reader after truncate", reader);
     show_stat("a after truncate", a);
 
+    // An O_APPEND descriptor and ftruncate through the writer.
+    int appender = open(b, O_WRONLY | O_APPEND);
+    printf("append through b: %s\n", outcome(write(appender, "++", 2) < 0 ? -errno : 2));
+    show_fd("reader after O_APPEND", reader);
+    printf("ftruncate a: %s\n", outcome(ftruncate(writer, 2) < 0 ? -errno : 0));
+    show_fd("reader after ftruncate", reader);
+    show_stat("b after ftruncate", b);
+    close(appender);
+
     // Modes and link counts follow chmod, unlink and link.
     printf("chmod a: %s\n", outcome(chmod(a, 0600) < 0 ? -errno : 0));
     show_stat("b after chmod", b);
