@@ -20,6 +20,9 @@ packages=(
     # namespaces and TAP devices of the TAP tests; ping checks that the guest answers.
     curl iproute2 iputils-ping
     wrk # bench/net: HTTP requests per second against examples/httpd
+    # tests/qemu and tools/eremite-qemu: the kernel under QEMU (TCG here, KVM on hardware
+    # KVM hosts); perl filters the serial ports' output in eremite-qemu.
+    qemu-system-x86 perl
 )
 
 sudo=""

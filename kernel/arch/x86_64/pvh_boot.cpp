@@ -12,6 +12,7 @@
 //
 // The command line: kernel options, then `--`, then the program and its arguments:
 //   loglevel=error|warn|info|debug|trace   strace   stats   env=NAME=VALUE (repeatable)
+//   exe=PATH (what /proc/self/exe shows; default: the program's name after --)
 //   -- /path/in/the/initrd arg...
 // Arguments are separated by spaces; double quotes group (\" and \\ inside them).
 #include "arch/x86_64/cpu.hpp"
@@ -206,20 +207,29 @@ bool find_in_cpio(const uint8_t* archive, uint64_t size, const char* path, uint6
 
 // --- Time and randomness without a host ---
 
-// TSC ticks per millisecond, against 10 ms of PIT channel 2 (1.193182 MHz); 0 without a PIT.
+// TSC ticks per millisecond, against 10 ms of the PIT (1.193182 MHz); 0 without a PIT.
+// Channel 0 is read back through latch commands, which every PIT has (microvm has no
+// port 0x61 for channel 2's gate); its interrupt stays masked.
 uint64_t calibrate_tsc_khz() {
-    constexpr uint16_t pit_channel2 = 0x42, pit_command = 0x43, pit_gate = 0x61;
-    constexpr uint32_t pit_hz = 1193182, count = pit_hz / 100;
-    arch::out8(pit_gate, static_cast<uint8_t>((arch::in8(pit_gate) & ~0x02) | 0x01));  // gate on, speaker off
-    arch::out8(pit_command, 0xb0);  // channel 2, low then high byte, mode 0 (interrupt on terminal count)
-    arch::out8(pit_channel2, count & 0xff);
-    arch::out8(pit_channel2, count >> 8);
-    uint64_t start = arch::read_tsc();
-    if (arch::in8(pit_gate) & 0x20) return 0;  // already out: no PIT counting
-    uint64_t spins = 0;
-    while (!(arch::in8(pit_gate) & 0x20))
-        if (++spins > 100000000) return 0;
-    return (arch::read_tsc() - start) / 10;
+    constexpr uint16_t pit_channel0 = 0x40, pit_command = 0x43;
+    constexpr uint32_t ticks_10ms = 1193182 / 100;
+    arch::out8(pit_command, 0x34);  // channel 0, low then high byte, mode 2 (rate generator)
+    arch::out8(pit_channel0, 0xff);
+    arch::out8(pit_channel0, 0xff);
+    auto count = [] {
+        arch::out8(pit_command, 0x00);  // latch channel 0
+        uint8_t low = arch::in8(pit_channel0);
+        return static_cast<uint16_t>(low | arch::in8(pit_channel0) << 8);
+    };
+    uint16_t previous = count();
+    uint64_t start = arch::read_tsc(), elapsed = 0;
+    for (uint64_t reads = 0; elapsed < ticks_10ms; ++reads) {
+        if (reads > 10000000) return 0;  // a counter that never moves: no PIT
+        uint16_t now = count();
+        elapsed += static_cast<uint16_t>(previous - now);  // counting down, modulo 2^16
+        previous = now;
+    }
+    return (arch::read_tsc() - start) * 1000 / (elapsed * 1000000 / 1193182);
 }
 
 uint8_t cmos(uint8_t index) {
@@ -343,6 +353,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     // Options up to "--", then the program and its arguments.
     uint32_t log_level = static_cast<uint32_t>(abi::LogLevel::warn), flags = abi::boot_flag_standalone;
     uint32_t first_argument = words.count, env_count = 0;
+    const char* exe = nullptr;
     const char* env[max_words];
     for (uint32_t i = 0; i < words.count; ++i) {
         const char* w = words.word[i];
@@ -358,12 +369,16 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
             flags |= abi::boot_flag_stats;
         } else if (strncmp(w, "env=", 4) == 0) {
             env[env_count++] = w + 4;
+        } else if (strncmp(w, "exe=", 4) == 0) {
+            exe = w + 4;
         }
         // Anything else is the VMM's or a boot loader's (console=, root=...): not ours.
     }
     if (first_argument >= words.count) fail("no program: end the command line with -- /PROGRAM [ARGS...]");
     const char* path = words.word[first_argument];
     uint32_t argc = words.count - first_argument;
+    if (!exe) exe = path;
+    if (exe[0] != '/') fail("exe=%s: the path /proc/self/exe shows must be absolute", exe);
 
     // Where things go: the low pages as ehyve has them, the kernel at 2 MiB, then the
     // strings and CPU tables, then the program when it comes out of an archive.
@@ -381,7 +396,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
         memcpy(strings + strings_size, s, length);
         strings_size += length;
     };
-    add_string(path);
+    add_string(exe);
     for (uint32_t i = 0; i < argc; ++i) add_string(words.word[first_argument + i]);
     for (uint32_t i = 0; i < env_count; ++i) add_string(env[i]);
     add_string("/");  // the working directory

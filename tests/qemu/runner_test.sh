@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# tools/eremite-qemu from the outside: bad input gets one line and status 125 before
+# QEMU starts (or from the kernel when the program is bad), --initrd files reach the
+# program, and a program's status comes back whole (above 127 too).
+#
+#   runner_test.sh EREMITE_QEMU TREE_PROBE EXIT_CODE_PROGRAM
+set -u
+runner=$1
+probe=$2
+exit_code=$3
+command -v qemu-system-x86_64 >/dev/null || {
+    echo "SKIPPED: qemu-system-x86_64 is not installed"
+    exit 77
+}
+work=$(mktemp -d "${TMPDIR:-/tmp}/eremite-qemu-test.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+fail=0
+
+# expect_refusal STATUS TEXT ARGS...: the runner exits with STATUS and one stderr line
+# containing TEXT.
+expect_refusal() {
+    local want=$1 text=$2 err status
+    shift 2
+    err=$(timeout 60 "$runner" "$@" 2>&1 >/dev/null)
+    status=$?
+    if [ $status -ne "$want" ] || ! grep -qF -- "$text" <<<"$err" || [ "$(wc -l <<<"$err")" -ne 1 ]; then
+        echo "FAIL: eremite-qemu $*: status $status (want $want), stderr: $err"
+        fail=1
+    else
+        echo "ok: eremite-qemu $*: $err"
+    fi
+}
+expect_refusal 125 "no program"
+expect_refusal 125 "does not exist" "$work/missing"
+echo "not a program" >"$work/text"
+expect_refusal 125 "not an ELF program" "$work/text"
+expect_refusal 125 "one CPU only" --cpus 2 "$probe"
+expect_refusal 125 "--machine 'isa'" --machine isa "$probe"
+expect_refusal 125 "not yet under QEMU" --net user "$probe"
+# A file that starts like an ELF but is cut short: the kernel's loader refuses it.
+head -c 100 "$probe" >"$work/truncated"
+expect_refusal 125 "truncated" "$work/truncated"
+
+# Statuses come back whole: isa-debug-exit alone would keep 7 bits of them.
+for status in 0 3 200 255; do
+    timeout 60 "$runner" "$exit_code" "$status"
+    got=$?
+    if [ $got -ne "$status" ]; then
+        echo "FAIL: exit_code $status came back as $got"
+        fail=1
+    fi
+done
+echo "ok: statuses 0, 3, 200 and 255 come back"
+
+# --initrd: the archive's files are the guest's root, with the program added.
+mkdir -p "$work/root/data"
+echo "from the initrd" >"$work/root/data/note"
+(cd "$work/root" && find . | cpio --quiet -o -H newc >"$work/root.cpio") || exit 2
+out=$(timeout 60 "$runner" --initrd "$work/root.cpio" "$probe" /data/note 2>&1)
+status=$?
+echo "--initrd: status $status: $out"
+if [ $status -ne 0 ] || ! grep -q "^/data/note: file 0644 size 16 .*from the initrd" <<<"$out"; then
+    echo "FAIL: the program did not see the --initrd file"
+    fail=1
+fi
+exit $fail
