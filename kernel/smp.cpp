@@ -4,11 +4,13 @@
 
 #include "arch/x86_64/apic.hpp"
 #include "arch/x86_64/cpu.hpp"
+#include "arch/x86_64/cpu_startup.hpp"
 #include "arch/x86_64/extended_state.hpp"
 #include "arch/x86_64/interrupts.hpp"
 #include "arch/x86_64/paging.hpp"
 #include "arch/x86_64/per_cpu.hpp"
 #include "drivers/hypercall.hpp"
+#include "drivers/standalone.hpp"
 #include "lib/log.hpp"
 #include "lib/string.hpp"
 #include "mm/kernel_stacks.hpp"
@@ -67,6 +69,16 @@ void start_other_cpus(const abi::BootInfo& info) {
                          per_cpu,
                          stacks.value(),
                          tables[cpu]};
+        if (standalone::active()) {
+            // No ehyve to ask: INIT and STARTUP IPIs (APIC id = index, as QEMU numbers them).
+            if (!arch::start_cpu_with_ipis(cpu, reinterpret_cast<uint64_t>(&ap_start),
+                                           reinterpret_cast<uint64_t>(start), tables[cpu])) {
+                log::warn("smp: CPU %u did not start; running on %u CPUs", cpu, cpu);
+                sched::set_cpu_count(cpu);
+                return;
+            }
+            continue;
+        }
         abi::StartCpuArgs arguments{cpu, 0, reinterpret_cast<uint64_t>(&ap_start), reinterpret_cast<uint64_t>(start)};
         hypercall::call(abi::Hypercall::start_cpu, &arguments);
     }
@@ -146,7 +158,7 @@ extern "C" [[noreturn]] void ap_main(smp::ApStart* start) {
     mm::kernel_page_table().activate();  // ehyve's boot tables have no app mappings
     arch::init_cpu_stacks(start->tables, start->ist_stacks);
     arch::init_extended_state();
-    if (!arch::apic::init_this_cpu()) panic("CPU %u has no x2APIC", start->cpu_index);
+    if (!arch::apic::init_this_cpu()) panic("CPU %u has no local APIC", start->cpu_index);
     per_cpu->apic_id = arch::apic::this_cpu_id();
     sched::init_this_cpu(start->cpu_index);
     vdso::init_this_cpu(start->cpu_index);

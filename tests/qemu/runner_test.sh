@@ -34,7 +34,7 @@ expect_refusal 125 "no program"
 expect_refusal 125 "does not exist" "$work/missing"
 echo "not a program" >"$work/text"
 expect_refusal 125 "not an ELF program" "$work/text"
-expect_refusal 125 "one CPU only" --cpus 2 "$probe"
+expect_refusal 125 "at most 64" --cpus 65 "$probe"
 expect_refusal 125 "--machine 'isa'" --machine isa "$probe"
 expect_refusal 125 "not yet under QEMU" --net user "$probe"
 # A file that starts like an ELF but is cut short: the kernel's loader refuses it.

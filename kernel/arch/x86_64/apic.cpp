@@ -107,4 +107,8 @@ void send_ipi(uint32_t apic_id, uint8_t vector) {
     write_register(msr_icr, (static_cast<uint64_t>(apic_id) << 32) | vector);
 }
 
+void send_command(uint32_t apic_id, uint32_t command) {
+    write_register(msr_icr, (static_cast<uint64_t>(apic_id) << 32) | command);
+}
+
 }  // namespace eremite::arch::apic

@@ -28,5 +28,8 @@ void timer_fired();
 
 void end_of_interrupt();
 void send_ipi(uint32_t apic_id, uint8_t vector);
+// Any interrupt command (the ICR's low 32 bits: delivery mode, level, vector), e.g. the
+// INIT and STARTUP IPIs that start a CPU.
+void send_command(uint32_t apic_id, uint32_t command);
 
 }  // namespace eremite::arch::apic

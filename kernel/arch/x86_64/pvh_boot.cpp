@@ -87,6 +87,7 @@ T* at(uint64_t physical) {
 constexpr uint32_t max_ram_entries = 32;
 struct Copied {
     char command_line[4096];
+    uint64_t rsdp;
     uint64_t module_address, module_size;
     uint64_t ram[max_ram_entries][2];  // base, end
     uint32_t ram_count;
@@ -98,6 +99,7 @@ void copy_start_info(uint64_t start_info_address) {
     if (start_info_address == 0 || start_info_address >= gib4) fail("no start info");
     const StartInfo& info = *at<StartInfo>(start_info_address);
     if (info.magic != start_info_magic) fail("the start info's magic is wrong: not a PVH boot");
+    boot.rsdp = info.rsdp < gib4 ? info.rsdp : 0;
     if (info.command_line && info.command_line < gib4) {
         const char* text = at<const char>(info.command_line);
         size_t length = strnlen(text, sizeof boot.command_line);
@@ -293,6 +295,86 @@ void mask_legacy_pic() {
     arch::out8(slave + 1, 0xff);
 }
 
+// --- The CPUs, from ACPI's MADT ---
+
+struct [[gnu::packed]] SdtHeader {
+    char signature[4];
+    uint32_t length;
+    uint8_t revision, checksum;
+    char oem[6], oem_table[8];
+    uint32_t oem_revision, creator, creator_revision;
+};
+
+bool checksum_ok(const uint8_t* bytes, uint64_t length) {
+    uint8_t sum = 0;
+    for (uint64_t i = 0; i < length; ++i) sum = static_cast<uint8_t>(sum + bytes[i]);
+    return sum == 0;
+}
+
+// The RSDP: where the start info says, else in the BIOS area (where QEMU's firmware
+// puts it on pc and q35).
+uint64_t find_rsdp() {
+    if (boot.rsdp) return boot.rsdp;
+    for (uint64_t address = 0xe0000; address < 0x100000; address += 16)
+        if (memcmp(at(address), "RSD PTR ", 8) == 0 && checksum_ok(at(address), 20)) return address;
+    return 0;
+}
+
+// The MADT, or nullptr (no ACPI: microvm with acpi=off).
+const SdtHeader* find_madt() {
+    uint64_t rsdp = find_rsdp();
+    if (!rsdp) return nullptr;
+    const uint8_t* r = at(rsdp);
+    uint8_t revision = r[15];
+    uint32_t rsdt;
+    uint64_t xsdt = 0;
+    memcpy(&rsdt, r + 16, 4);
+    if (revision >= 2) memcpy(&xsdt, r + 24, 8);
+    bool wide = xsdt != 0 && xsdt < gib4;
+    uint64_t root = wide ? xsdt : rsdt;
+    if (!root || root >= gib4) return nullptr;
+    const auto* header = at<const SdtHeader>(root);
+    uint32_t entry_size = wide ? 8 : 4;
+    if (header->length < sizeof(SdtHeader) || root + header->length > gib4) return nullptr;
+    for (uint32_t at_byte = sizeof(SdtHeader); at_byte + entry_size <= header->length; at_byte += entry_size) {
+        uint64_t table = 0;
+        memcpy(&table, reinterpret_cast<const uint8_t*>(header) + at_byte, entry_size);
+        if (!table || table >= gib4) continue;
+        const auto* candidate = at<const SdtHeader>(table);
+        if (memcmp(candidate->signature, "APIC", 4) == 0 && candidate->length >= sizeof(SdtHeader) + 8 &&
+            table + candidate->length <= gib4 && checksum_ok(at(table), candidate->length))
+            return candidate;
+    }
+    return nullptr;
+}
+
+// How many CPUs to run: the enabled local APICs of the MADT, as long as their ids are
+// 0, 1, 2... (the kernel addresses CPU i as APIC id i, as QEMU numbers them); one CPU
+// without a MADT.
+uint32_t count_cpus() {
+    const SdtHeader* madt = find_madt();
+    if (!madt) return 1;
+    uint64_t ids = 0;  // a bit per APIC id below 64
+    const auto* bytes = reinterpret_cast<const uint8_t*>(madt);
+    for (uint32_t at_byte = sizeof(SdtHeader) + 8; at_byte + 2 <= madt->length;) {
+        uint8_t type = bytes[at_byte], length = bytes[at_byte + 1];
+        if (length < 2 || at_byte + length > madt->length) break;
+        uint32_t apic_id = ~0u, flags = 0;
+        if (type == 0 && length >= 8) {  // processor local APIC
+            apic_id = bytes[at_byte + 3];
+            memcpy(&flags, bytes + at_byte + 4, 4);
+        } else if (type == 9 && length >= 16) {  // processor local x2APIC
+            memcpy(&apic_id, bytes + at_byte + 4, 4);
+            memcpy(&flags, bytes + at_byte + 8, 4);
+        }
+        if ((flags & 1) && apic_id < 64) ids |= 1ull << apic_id;
+        at_byte += length;
+    }
+    uint32_t count = 0;
+    while (count < abi::max_cpus && (ids & (1ull << count))) ++count;
+    return count ? count : 1;
+}
+
 // --- Memory ranges: RAM minus what boot placed, with its kinds ---
 
 struct Placed {
@@ -324,6 +406,22 @@ abi::LogLevel parse_log_level(const char* name) {
     for (uint32_t i = 0; i < 5; ++i)
         if (strcmp(name, names[i]) == 0) return static_cast<abi::LogLevel>(i);
     fail("unknown loglevel '%s' (error, warn, info, debug or trace)", name);
+}
+
+constexpr uint64_t ap_structure_size = 2 * page_size + 0x4000;
+
+void write_gdt_and_tss(uint64_t gdt_address_of_cpu, uint64_t tss_address_of_cpu) {
+    auto* gdt = at<uint64_t>(gdt_address_of_cpu);
+    gdt[abi::selector_kernel_code / 8] = 0x00af9b000000ffff;
+    gdt[abi::selector_kernel_data / 8] = 0x00cf93000000ffff;
+    gdt[abi::selector_user_code32 / 8] = 0x00cffb000000ffff;
+    gdt[abi::selector_user_data / 8] = 0x00cff3000000ffff;
+    gdt[abi::selector_user_code / 8] = 0x00affb000000ffff;
+    uint64_t tss = abi::direct_map_base + tss_address_of_cpu;
+    gdt[abi::selector_tss / 8] = 0x67 | ((tss & 0xffffff) << 16) | (0x89ull << 40) | (((tss >> 24) & 0xff) << 56);
+    gdt[abi::selector_tss / 8 + 1] = tss >> 32;
+    uint16_t io_map_base = 0x68;
+    memcpy(at(tss_address_of_cpu + 0x66), &io_map_base, 2);
 }
 
 struct [[gnu::packed]] TablePointers {
@@ -386,7 +484,8 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     uint64_t strings_address = align_up(kernel_end, page_size);
     uint64_t strings_size = 0;
     constexpr uint64_t strings_max = 64 * 1024;
-    if (boot.module_address < strings_address + strings_max + page_size &&
+    uint32_t cpu_count = count_cpus();
+    if (boot.module_address < strings_address + strings_max + page_size + (cpu_count - 1) * ap_structure_size &&
         boot.module_address + boot.module_size > low_reserved_end)
         fail("the VMM placed the initrd where the kernel's boot structures go");
     char* strings = at<char>(strings_address);
@@ -401,7 +500,10 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     for (uint32_t i = 0; i < env_count; ++i) add_string(env[i]);
     add_string("/");  // the working directory
     uint64_t cpu_tables_address = align_up(strings_address + strings_size, page_size);
-    uint64_t placed_end = cpu_tables_address + page_size;
+    static_assert(abi::max_cpus * sizeof(abi::CpuTables) <= page_size);
+    // Per other CPU, as ehyve lays them out: a GDT page, a TSS page, a boot stack.
+    uint64_t ap_structures_address = cpu_tables_address + page_size;
+    uint64_t placed_end = ap_structures_address + (cpu_count - 1) * ap_structure_size;
 
     const uint8_t* module = at<const uint8_t>(boot.module_address);
     uint64_t app_address = boot.module_address, app_size = boot.module_size;
@@ -450,7 +552,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     };
     place(0, low_reserved_end, abi::MemoryKind::reserved);
     place(kernel_physical_base, strings_address, abi::MemoryKind::kernel_image);
-    place(strings_address, cpu_tables_address + page_size, abi::MemoryKind::reserved);
+    place(strings_address, ap_structures_address + (cpu_count - 1) * ap_structure_size, abi::MemoryKind::reserved);
     if (initrd_size) {
         place(app_address, app_address + app_size, abi::MemoryKind::app_image);
         place(initrd_address, initrd_address + initrd_size, abi::MemoryKind::initrd);
@@ -471,27 +573,23 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     if (info.tsc_khz == 0) fail("cannot calibrate the TSC: no PIT");
     info.realtime_ns_at_boot = read_cmos_clock();
     fill_random(info.random_seed, sizeof info.random_seed);
-    info.cpu_count = 1;
+    info.cpu_count = cpu_count;
     info.log_level = log_level;
     info.boot_flags = flags;
 
-    // The Linux-layout GDT and a TSS without an I/O bitmap, as ehyve writes them.
-    auto* gdt = at<uint64_t>(gdt_address);
-    gdt[abi::selector_kernel_code / 8] = 0x00af9b000000ffff;
-    gdt[abi::selector_kernel_data / 8] = 0x00cf93000000ffff;
-    gdt[abi::selector_user_code32 / 8] = 0x00cffb000000ffff;
-    gdt[abi::selector_user_data / 8] = 0x00cff3000000ffff;
-    gdt[abi::selector_user_code / 8] = 0x00affb000000ffff;
-    uint64_t tss = abi::direct_map_base + tss_address;
-    gdt[abi::selector_tss / 8] = 0x67 | ((tss & 0xffffff) << 16) | (0x89ull << 40) | (((tss >> 24) & 0xff) << 56);
-    gdt[abi::selector_tss / 8 + 1] = tss >> 32;
-    uint16_t io_map_base = 0x68;
-    memcpy(at(tss_address + 0x66), &io_map_base, 2);
-
-    info.boot_cpu = abi::CpuTables{abi::direct_map_base + gdt_address, abi::direct_map_base + idt_address, tss,
-                                   abi::direct_map_base + boot_stack_address + boot_stack_size};
+    // Per CPU: the Linux-layout GDT and a TSS without an I/O bitmap, as ehyve writes them.
+    auto* all_tables = at<abi::CpuTables>(cpu_tables_address);
+    for (uint32_t cpu = 0; cpu < cpu_count; ++cpu) {
+        uint64_t structures = ap_structures_address + (cpu - 1) * ap_structure_size;
+        uint64_t gdt_at = cpu ? structures : gdt_address, tss_at = cpu ? structures + page_size : tss_address;
+        uint64_t stack_top = cpu ? structures + ap_structure_size : boot_stack_address + boot_stack_size;
+        if (cpu) memset(at(structures), 0, ap_structure_size);
+        write_gdt_and_tss(gdt_at, tss_at);
+        all_tables[cpu] = abi::CpuTables{abi::direct_map_base + gdt_at, abi::direct_map_base + idt_address,
+                                         abi::direct_map_base + tss_at, abi::direct_map_base + stack_top};
+    }
+    info.boot_cpu = all_tables[0];
     info.cpu_tables = cpu_tables_address;
-    *at<abi::CpuTables>(cpu_tables_address) = info.boot_cpu;
 
     static TablePointers tables;
     tables.gdt_limit = 10 * 8 - 1;

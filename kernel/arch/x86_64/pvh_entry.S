@@ -156,6 +156,7 @@ pvh_gdt_pointer:
     .section .bss.page_aligned, "aw", @nobits
     .balign 4096
 pvh_tables:
+    .globl pvh_pml4                     // also the other CPUs' first tables (cpu_startup.cpp)
 pvh_pml4:
     .skip 4096
 pvh_pdpt_low:
