@@ -57,7 +57,7 @@ uint16_t entries_for(uint16_t most, uint32_t size, uint64_t memory) {
 
 }  // namespace
 
-Result<void> NetDriver::init(MmioDevice& device) {
+Result<void> NetDriver::init(Transport& device) {
     device_ = &device;
     uint64_t agreed = TRY(device.negotiate(feature_version_1 | feature_event_index | feature_indirect | feature_mac |
                                            feature_mtu | feature_checksum));

@@ -1,6 +1,6 @@
-// The virtio-net driver (virtio 1.x, 5.1) over any transport that gives it a configured
-// MmioDevice: queue 0 receives into buffers the driver keeps posted (1,024 of 2 KiB for
-// a 1500-byte MTU, fewer and larger for jumbo frames), queue 1 transmits from slots of
+// The virtio-net driver (virtio 1.x, 5.1) over any transport (drivers/virtio/transport.hpp):
+// queue 0 receives into buffers the driver keeps posted (1,024 of 2 KiB for a 1500-byte
+// MTU, fewer and larger for jumbo frames), queue 1 transmits from slots of
 // the same size, each frame one ring entry (an indirect table of header and frame when
 // the device offers them). TCP checksums are the device's when it offers
 // (tcp_checksum.hpp); there is no segmentation offload: a frame is at most the MTU. Not
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drivers/virtio/mmio_device.hpp"
+#include "drivers/virtio/transport.hpp"
 #include "drivers/virtio/virtqueue.hpp"
 
 namespace eremite::virtio {
@@ -18,7 +18,7 @@ namespace eremite::virtio {
 class NetDriver {
 public:
     // Negotiates, posts the receive buffers and starts the device.
-    Result<void> init(MmioDevice& device);
+    Result<void> init(Transport& device);
 
     const uint8_t* mac() const { return mac_; }
     // The device completes TCP checksums (VIRTIO_NET_F_CSUM): the stack leaves them out
@@ -61,7 +61,7 @@ private:
         uint8_t bytes[];
     };
 
-    MmioDevice* device_ = nullptr;
+    Transport* device_ = nullptr;
     Virtqueue rx_, tx_;
     uint8_t mac_[6] = {};
     uint16_t mtu_ = 1500;

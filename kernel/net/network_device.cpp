@@ -2,7 +2,9 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/interrupts.hpp"
+#include "drivers/pci.hpp"
 #include "drivers/virtio/mmio_device.hpp"
+#include "drivers/virtio/pci_device.hpp"
 #include "drivers/virtio_net.hpp"
 #include "eremite/virtio.hpp"
 #include "fs/etc_files.hpp"
@@ -32,7 +34,8 @@ constexpr uint32_t virtio_device_net = virtio_spec::net_device_id;
 constexpr uint64_t configuration_timeout_ns = 5'000'000'000;
 constexpr uint64_t exit_delivery_timeout_ns = 5'000'000'000;
 
-virtio::MmioDevice device;
+virtio::MmioDevice mmio_device;  // under ehyve (and microvm)
+virtio::PciDevice pci_device;    // under QEMU's pc and q35
 virtio::NetDriver driver;
 struct netif interface;
 bool present = false;
@@ -153,21 +156,56 @@ void set_static(const abi::NetworkConfig& config) {
     configured = true;
 }
 
+// Starts the driver on `transport`, whose interrupts arrive on `vector`.
+bool start_driver(virtio::Transport& transport, uint8_t vector) {
+    auto started = driver.init(transport);
+    if (!started.ok()) {
+        log::warn("network: the virtio-net device did not start (errno %d)", static_cast<int>(started.error_code()));
+        return false;
+    }
+    arch::set_device_interrupt_handler(vector, on_interrupt);
+    return true;
+}
+
+// Booted by another VMM: the first virtio-net function on the PCI buses.
+bool start_pci_device() {
+    struct Search {
+        pci::Address at;
+        bool found;
+    } search{};
+    pci::find(
+        [](pci::Address at, void* context) {
+            uint32_t type;
+            if (!virtio::PciDevice::is_virtio(at, type) || type != virtio_device_net) return false;
+            auto& s = *static_cast<Search*>(context);
+            s.at = at;
+            s.found = true;
+            return true;
+        },
+        &search);
+    if (!search.found) return false;
+    constexpr uint8_t vector = abi::device_vector_base;
+    auto probed = pci_device.probe(search.at, vector);
+    if (!probed.ok()) {
+        log::warn("network: the virtio-net PCI function %02x:%02x.%x has no modern interface with MSI-X", search.at.bus,
+                  search.at.device, search.at.function);
+        return false;
+    }
+    return start_driver(pci_device, vector);
+}
+
 }  // namespace
 
 void start_network_device(const abi::BootInfo& info) {
-    for (uint32_t i = 0; i < info.device_count && i < abi::max_devices; ++i) {
-        const abi::VirtioMmioDevice& d = info.devices[i];
-        if (!device.probe(d.base, d.size).ok() || device.device_id() != virtio_device_net) continue;
-        auto started = driver.init(device);
-        if (!started.ok()) {
-            log::warn("network: the virtio-net device did not start (errno %d)",
-                      static_cast<int>(started.error_code()));
-            return;
+    if (info.boot_flags & abi::boot_flag_standalone) {
+        present = start_pci_device();
+    } else {
+        for (uint32_t i = 0; i < info.device_count && i < abi::max_devices; ++i) {
+            const abi::VirtioMmioDevice& d = info.devices[i];
+            if (!mmio_device.probe(d.base, d.size).ok() || mmio_device.device_id() != virtio_device_net) continue;
+            present = start_driver(mmio_device, static_cast<uint8_t>(d.vector));
+            break;
         }
-        arch::set_device_interrupt_handler(static_cast<uint8_t>(d.vector), on_interrupt);
-        present = true;
-        break;
     }
     if (!present) return;
     {

@@ -6,40 +6,26 @@
 
 #include <stdint.h>
 
-#include "drivers/virtio/virtqueue.hpp"
-#include "eremite/virtio.hpp"
-#include "lib/result.hpp"
+#include "drivers/virtio/transport.hpp"
 
 namespace eremite::virtio {
 
-using virtio_spec::feature_event_index;
-using virtio_spec::feature_version_1;
-
-class MmioDevice {
+class MmioDevice final : public Transport {
 public:
     // Maps the register window and checks the magic and version; 0 as the device id when
     // nothing (or an unsupported legacy device) is there.
     Result<void> probe(uint64_t physical_base, uint32_t window_size);
     uint32_t device_id() const { return device_id_; }
 
-    // Resets the device and agrees on features: those of `wanted` it offers (VERSION_1
-    // must be among them). Returns the agreed set; the device is ready for queues.
-    Result<uint64_t> negotiate(uint64_t wanted);
-    // Announces `queue` as queue `index`; false when the device has no such queue or it
-    // is smaller than `queue`.
-    Result<void> set_up_queue(uint16_t index, const Virtqueue& queue);
-    uint16_t queue_size_max(uint16_t index);
-    // The driver is ready: the device starts serving its queues.
-    void set_driver_ok();
-    // The device found a fault in what the driver gave it (DEVICE_NEEDS_RESET).
-    bool needs_reset() const;
-    void fail();
-
-    void kick(uint16_t index) { write(virtio_spec::mmio_queue_notify, index); }
-
-    // The device-specific configuration space, byte by byte.
-    uint8_t config8(uint32_t offset) const;
-    uint16_t config16(uint32_t offset) const;
+    Result<uint64_t> negotiate(uint64_t wanted) override;
+    Result<void> set_up_queue(uint16_t index, const Virtqueue& queue) override;
+    uint16_t queue_size_max(uint16_t index) override;
+    void set_driver_ok() override;
+    bool needs_reset() const override;
+    void fail() override;
+    void kick(uint16_t index) override { write(virtio_spec::mmio_queue_notify, index); }
+    uint8_t config8(uint32_t offset) const override;
+    uint16_t config16(uint32_t offset) const override;
 
 private:
     uint32_t read(uint32_t offset) const;
