@@ -45,6 +45,10 @@ void put(uint16_t port, const uint8_t* bytes, size_t length) {
 
 }  // namespace
 
+// Written by the PVH boot code before the kernel's constructors run: plain zero-initialised
+// data, which nothing initialises again.
+uint16_t power_off_port = 0, power_off_value = 0;
+
 bool active() { return is_active; }
 
 void init() {
@@ -68,6 +72,7 @@ void exit(int status) {
     size_t length = format(line, sizeof line, "\x1b]eremite-exit;%d\a", status);
     put(log_port, reinterpret_cast<const uint8_t*>(line), length);
     arch::out32(debug_exit_port, static_cast<uint32_t>(status));
+    if (power_off_port) asm volatile("outw %0, %1" : : "a"(power_off_value), "Nd"(power_off_port));
     arch::halt_forever();
 }
 

@@ -21,7 +21,12 @@ bool active();
 // Sets the ports up; `active()` from here on.
 void init();
 void write(abi::ConsoleStream stream, const void* bytes, size_t length);
-// Ends the VM with `status`; halts if no device could end it.
+// Ends the VM with `status`: isa-debug-exit, else ACPI's soft-off (the status is then
+// only in the last line), else it halts.
 [[noreturn]] void exit(int status);
+
+// ACPI's soft-off, found by the PVH boot code (pvh_boot.cpp) before the kernel starts:
+// the PM1a control port and what to write there; 0 where there is none.
+extern uint16_t power_off_port, power_off_value;
 
 }  // namespace eremite::standalone

@@ -320,8 +320,9 @@ uint64_t find_rsdp() {
     return 0;
 }
 
-// The MADT, or nullptr (no ACPI: microvm with acpi=off).
-const SdtHeader* find_madt() {
+// The ACPI table with `signature` ("APIC": the MADT, "FACP": the FADT), or nullptr (no
+// ACPI: microvm with acpi=off).
+const SdtHeader* find_table(const char* signature) {
     uint64_t rsdp = find_rsdp();
     if (!rsdp) return nullptr;
     const uint8_t* r = at(rsdp);
@@ -341,7 +342,7 @@ const SdtHeader* find_madt() {
         memcpy(&table, reinterpret_cast<const uint8_t*>(header) + at_byte, entry_size);
         if (!table || table >= gib4) continue;
         const auto* candidate = at<const SdtHeader>(table);
-        if (memcmp(candidate->signature, "APIC", 4) == 0 && candidate->length >= sizeof(SdtHeader) + 8 &&
+        if (memcmp(candidate->signature, signature, 4) == 0 && candidate->length >= sizeof(SdtHeader) + 8 &&
             table + candidate->length <= gib4 && checksum_ok(at(table), candidate->length))
             return candidate;
     }
@@ -352,7 +353,7 @@ const SdtHeader* find_madt() {
 // 0, 1, 2... (the kernel addresses CPU i as APIC id i, as QEMU numbers them); one CPU
 // without a MADT.
 uint32_t count_cpus() {
-    const SdtHeader* madt = find_madt();
+    const SdtHeader* madt = find_table("APIC");
     if (!madt) return 1;
     uint64_t ids = 0;  // a bit per APIC id below 64
     const auto* bytes = reinterpret_cast<const uint8_t*>(madt);
@@ -373,6 +374,41 @@ uint32_t count_cpus() {
     uint32_t count = 0;
     while (count < abi::max_cpus && (ids & (1ull << count))) ++count;
     return count ? count : 1;
+}
+
+// ACPI's soft-off (S5), for a VM without isa-debug-exit: the FADT's PM1a control port
+// and the sleep type of the DSDT's \_S5 package (found by its name in the AML, as small
+// kernels do: Name(_S5_, Package() {typeA, ...})). Left at 0 where there is none
+// (hardware-reduced ACPI, as on microvm, has no PM1 block).
+void find_power_off() {
+    const SdtHeader* fadt = find_table("FACP");
+    if (!fadt || fadt->length < 68) return;
+    const auto* bytes = reinterpret_cast<const uint8_t*>(fadt);
+    uint32_t pm1a_control, dsdt32;
+    memcpy(&pm1a_control, bytes + 64, 4);
+    memcpy(&dsdt32, bytes + 40, 4);
+    uint64_t dsdt = dsdt32;
+    if (fadt->length >= 148) {
+        uint64_t wide;
+        memcpy(&wide, bytes + 140, 8);
+        if (wide && wide < gib4) dsdt = wide;
+    }
+    if (!pm1a_control || pm1a_control > 0xffff || !dsdt || dsdt >= gib4) return;
+    const auto* table = at<const SdtHeader>(dsdt);
+    if (memcmp(table->signature, "DSDT", 4) != 0 || dsdt + table->length > gib4) return;
+    const uint8_t* aml = at(dsdt);
+    for (uint32_t i = sizeof(SdtHeader) + 2; i + 12 < table->length; ++i) {
+        if (memcmp(aml + i, "_S5_", 4) != 0 || aml[i + 4] != 0x12) continue;              // PackageOp
+        if (aml[i - 1] != 0x08 && !(aml[i - 2] == 0x08 && aml[i - 1] == '\\')) continue;  // NameOp
+        uint32_t at_byte = i + 5;
+        at_byte += ((aml[at_byte] & 0xc0) >> 6) + 1;  // PkgLength
+        ++at_byte;                                    // NumElements
+        if (aml[at_byte] == 0x0a) ++at_byte;          // BytePrefix
+        uint8_t sleep_type = aml[at_byte] == 0x01 ? 1 : aml[at_byte] == 0x00 ? 0 : aml[at_byte];
+        standalone::power_off_port = static_cast<uint16_t>(pm1a_control);
+        standalone::power_off_value = static_cast<uint16_t>((sleep_type & 7) << 10 | 1u << 13);  // SLP_TYP, SLP_EN
+        return;
+    }
 }
 
 // --- Memory ranges: RAM minus what boot placed, with its kinds ---
@@ -485,6 +521,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     uint64_t strings_size = 0;
     constexpr uint64_t strings_max = 64 * 1024;
     uint32_t cpu_count = count_cpus();
+    find_power_off();
     if (boot.module_address < strings_address + strings_max + page_size + (cpu_count - 1) * ap_structure_size &&
         boot.module_address + boot.module_size > low_reserved_end)
         fail("the VMM placed the initrd where the kernel's boot structures go");
