@@ -1,6 +1,9 @@
 #include "drivers/pci.hpp"
 
+#include "arch/x86_64/paging.hpp"
 #include "arch/x86_64/port_io.hpp"
+#include "drivers/standalone.hpp"
+#include "mm/memory.hpp"
 #include "sync/spinlock.hpp"
 
 namespace eremite::pci {
@@ -13,6 +16,25 @@ SpinLock lock;  // the address/data port pair is one shared window
 uint32_t address_of(Address at, uint8_t offset) {
     return 0x80000000u | uint32_t{at.bus} << 16 | uint32_t{at.device} << 11 | uint32_t{at.function} << 8 |
            (offset & 0xfcu);
+}
+
+// A function's 4 KiB of ECAM, mapped uncached on first use where the direct map would
+// show it (above RAM); nullptr without ECAM or outside its buses.
+volatile uint8_t* ecam(Address at) {
+    const auto& p = standalone::platform;
+    if (!p.ecam_base || at.bus < p.ecam_first_bus || at.bus > p.ecam_last_bus) return nullptr;
+    uint64_t physical =
+        p.ecam_base + (uint64_t{at.bus} << 20 | uint64_t{at.device} << 15 | uint64_t{at.function} << 12);
+    uint64_t address = abi::direct_map_base + physical;
+    uint64_t* entry = mm::kernel_page_table().leaf(address);
+    if (!entry || !(*entry & arch::page_present)) {
+        constexpr uint64_t page_uncached = (1ull << 4) | (1ull << 3);
+        if (!mm::kernel_page_table()
+                 .map(address, PhysAddr{physical}, arch::page_writable | arch::page_no_execute | page_uncached)
+                 .ok())
+            return nullptr;
+    }
+    return reinterpret_cast<volatile uint8_t*>(address);
 }
 
 inline uint32_t in32(uint16_t port) {
@@ -49,6 +71,7 @@ bool walk(uint8_t bus, bool (*visit)(Address, void*), void* context, int depth) 
 
 uint32_t read32(Address at, uint8_t offset) {
     LockGuard guard(lock);
+    if (volatile uint8_t* space = ecam(at)) return *reinterpret_cast<volatile uint32_t*>(space + (offset & 0xfc));
     arch::out32(address_port, address_of(at, offset));
     return in32(data_port);
 }
@@ -59,6 +82,10 @@ uint8_t read8(Address at, uint8_t offset) { return static_cast<uint8_t>(read32(a
 
 void write32(Address at, uint8_t offset, uint32_t value) {
     LockGuard guard(lock);
+    if (volatile uint8_t* space = ecam(at)) {
+        *reinterpret_cast<volatile uint32_t*>(space + (offset & 0xfc)) = value;
+        return;
+    }
     arch::out32(address_port, address_of(at, offset));
     arch::out32(data_port, value);
 }
@@ -97,6 +124,8 @@ Bar memory_bar(Address at, uint8_t bar) {
     uint64_t size = mask ? (~mask + 1) : 0;
     return Bar{address, size};
 }
+
+const char* access_method() { return standalone::platform.ecam_base ? "ECAM" : "ports"; }
 
 void enable(Address at) {
     write16(at, config_command,

@@ -1,7 +1,7 @@
-// PCI configuration space through the PC's ports 0xcf8/0xcfc (QEMU's pc and q35 both
-// have them; the first 256 bytes of each function are all the virtio-pci driver needs),
-// and a walk of the buses behind PCI-to-PCI bridges from bus 0. Only when the kernel was
-// booted by another VMM: ehyve has no PCI.
+// PCI configuration space, in memory (ECAM, where ACPI's MCFG gives it: q35) or through
+// the PC's ports 0xcf8/0xcfc (pc), and a walk of the buses behind PCI-to-PCI bridges from
+// bus 0. The first 256 bytes of each function are all the virtio-pci driver needs. Only
+// when the kernel was booted by another VMM: ehyve has no PCI.
 #pragma once
 
 #include <stdint.h>
@@ -28,6 +28,9 @@ struct Bar {
     uint64_t address, size;
 };
 Bar memory_bar(Address at, uint8_t bar);
+
+// "ECAM" or "ports": how configuration space is reached.
+const char* access_method();
 
 // Turns on memory decoding and bus mastering (DMA into the guest's memory).
 void enable(Address at);

@@ -47,7 +47,7 @@ void put(uint16_t port, const uint8_t* bytes, size_t length) {
 
 // Written by the PVH boot code before the kernel's constructors run: plain zero-initialised
 // data, which nothing initialises again.
-uint16_t power_off_port = 0, power_off_value = 0;
+Platform platform;
 
 bool active() { return is_active; }
 
@@ -72,7 +72,8 @@ void exit(int status) {
     size_t length = format(line, sizeof line, "\x1b]eremite-exit;%d\a", status);
     put(log_port, reinterpret_cast<const uint8_t*>(line), length);
     arch::out32(debug_exit_port, static_cast<uint32_t>(status));
-    if (power_off_port) asm volatile("outw %0, %1" : : "a"(power_off_value), "Nd"(power_off_port));
+    if (platform.power_off_port)
+        asm volatile("outw %0, %1" : : "a"(platform.power_off_value), "Nd"(platform.power_off_port));
     arch::halt_forever();
 }
 

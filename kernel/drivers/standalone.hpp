@@ -25,8 +25,14 @@ void write(abi::ConsoleStream stream, const void* bytes, size_t length);
 // only in the last line), else it halts.
 [[noreturn]] void exit(int status);
 
-// ACPI's soft-off, found by the PVH boot code (pvh_boot.cpp) before the kernel starts:
-// the PM1a control port and what to write there; 0 where there is none.
-extern uint16_t power_off_port, power_off_value;
+// What the PVH boot code (pvh_boot.cpp) found in ACPI's tables before the kernel started
+// (the tables lie outside the RAM the kernel maps): 0 where there is none.
+struct Platform {
+    uint16_t power_off_port;   // ACPI soft-off: the FADT's PM1a control port...
+    uint16_t power_off_value;  // ...and what to write there (SLP_TYP of \_S5, SLP_EN)
+    uint64_t ecam_base;        // PCI configuration space in memory (MCFG, segment 0)
+    uint8_t ecam_first_bus, ecam_last_bus;
+};
+extern Platform platform;
 
 }  // namespace eremite::standalone

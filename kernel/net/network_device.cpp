@@ -184,6 +184,8 @@ bool start_pci_device() {
         },
         &search);
     if (!search.found) return false;
+    log::debug("network: virtio-net at PCI %02x:%02x.%x (configuration space through %s)", search.at.bus,
+               search.at.device, search.at.function, pci::access_method());
     constexpr uint8_t vector = abi::device_vector_base;
     auto probed = pci_device.probe(search.at, vector);
     if (!probed.ok()) {

@@ -4,10 +4,11 @@
 # from an --initrd archive; curl on the host fetches them through the forwarded port,
 # byte-exact, one after the other and 20 at once.
 #
-#   net_test.sh EREMITE_QEMU HTTPD
+#   net_test.sh EREMITE_QEMU HTTPD [RUNNER_OPTIONS...]
 set -u
 runner=$1
 httpd=$2
+shift 2
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIPPED: qemu-system-x86_64 is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIPPED: curl is not installed"; exit 77; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/eremite-qemu-net.XXXXXX") || exit 2
@@ -28,7 +29,7 @@ for i in $(seq 20); do head -c $((i * 997)) /dev/urandom >"$work/root/srv/sub/f$
 
 # A free port: what the kernel gives a socket bound to port 0.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-setsid "$runner" --net user --forward "tcp:$port:80" --initrd "$work/www.cpio" "$httpd" /srv 80 \
+setsid "$runner" "$@" --net user --forward "tcp:$port:80" --initrd "$work/www.cpio" "$httpd" /srv 80 \
     >"$work/guest.out" 2>"$work/guest.err" &
 guest=$!
 for _ in $(seq 240); do

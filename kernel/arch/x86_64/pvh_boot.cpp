@@ -405,8 +405,28 @@ void find_power_off() {
         ++at_byte;                                    // NumElements
         if (aml[at_byte] == 0x0a) ++at_byte;          // BytePrefix
         uint8_t sleep_type = aml[at_byte] == 0x01 ? 1 : aml[at_byte] == 0x00 ? 0 : aml[at_byte];
-        standalone::power_off_port = static_cast<uint16_t>(pm1a_control);
-        standalone::power_off_value = static_cast<uint16_t>((sleep_type & 7) << 10 | 1u << 13);  // SLP_TYP, SLP_EN
+        standalone::platform.power_off_port = static_cast<uint16_t>(pm1a_control);
+        standalone::platform.power_off_value =
+            static_cast<uint16_t>((sleep_type & 7) << 10 | 1u << 13);  // SLP_TYP, SLP_EN
+        return;
+    }
+}
+
+// PCI configuration space in memory (PCI Express ECAM): the MCFG's entry for segment 0.
+void find_ecam() {
+    const SdtHeader* mcfg = find_table("MCFG");
+    if (!mcfg) return;
+    const auto* bytes = reinterpret_cast<const uint8_t*>(mcfg);
+    for (uint32_t at_byte = sizeof(SdtHeader) + 8; at_byte + 16 <= mcfg->length; at_byte += 16) {
+        uint64_t base;
+        uint16_t segment;
+        memcpy(&base, bytes + at_byte, 8);
+        memcpy(&segment, bytes + at_byte + 8, 2);
+        uint8_t first = bytes[at_byte + 10], last = bytes[at_byte + 11];
+        if (segment != 0 || !base || first > last) continue;
+        standalone::platform.ecam_base = base;
+        standalone::platform.ecam_first_bus = first;
+        standalone::platform.ecam_last_bus = last;
         return;
     }
 }
@@ -522,6 +542,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     constexpr uint64_t strings_max = 64 * 1024;
     uint32_t cpu_count = count_cpus();
     find_power_off();
+    find_ecam();
     if (boot.module_address < strings_address + strings_max + page_size + (cpu_count - 1) * ap_structure_size &&
         boot.module_address + boot.module_size > low_reserved_end)
         fail("the VMM placed the initrd where the kernel's boot structures go");
