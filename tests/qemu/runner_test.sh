@@ -3,11 +3,12 @@
 # QEMU starts (or from the kernel when the program is bad), --initrd files reach the
 # program, and a program's status comes back whole (above 127 too).
 #
-#   runner_test.sh EREMITE_QEMU TREE_PROBE EXIT_CODE_PROGRAM
+#   runner_test.sh EREMITE_QEMU TREE_PROBE EXIT_CODE_PROGRAM SHOW_FILES
 set -u
 runner=$1
 probe=$2
 exit_code=$3
+show_files=$4
 command -v qemu-system-x86_64 >/dev/null || {
     echo "SKIPPED: qemu-system-x86_64 is not installed"
     exit 77
@@ -70,6 +71,19 @@ for machine in q35 pc; do
         echo "ok: $machine without isa-debug-exit powers off (status 7 in the last line)"
     fi
 done
+
+# The kernel's own options, QEMU run by hand: init= names the program (the words after --
+# are its arguments), ip= gateway= dns= set a static address that /etc follows.
+timeout 60 qemu-system-x86_64 -M q35 -accel tcg -cpu max -m 256M -nodefaults -display none -no-reboot \
+    -kernel "$kernel" -initrd "$show_files" -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
+    -append "ip=10.0.2.20/24 gateway=10.0.2.2 dns=10.0.2.3 init=/show_files -- /etc/hosts /etc/resolv.conf" \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial "file:$work/serial" 2>"$work/qemu.err"
+if grep -aq $'^10.0.2.20\teremite$' "$work/serial" && grep -aq '^nameserver 10.0.2.3$' "$work/serial"; then
+    echo "ok: init= runs the program; ip=, gateway=, dns= give the static address in /etc"
+else
+    echo "FAIL: init= or ip= did not work: $(cat -v "$work/serial")"
+    fail=1
+fi
 
 # --initrd: the archive's files are the guest's root, with the program added.
 mkdir -p "$work/root/data"

@@ -12,7 +12,9 @@
 //
 // The command line: kernel options, then `--`, then the program and its arguments:
 //   loglevel=error|warn|info|debug|trace   strace   stats   env=NAME=VALUE (repeatable)
-//   exe=PATH (what /proc/self/exe shows; default: the program's name after --)
+//   exe=PATH (what /proc/self/exe shows; default: the program's path)
+//   ip=A.B.C.D/PREFIX gateway=A.B.C.D dns=A.B.C.D (a static address; DHCP without ip=)
+//   init=/path/in/the/initrd (the program; the words after -- are then its arguments)
 //   -- /path/in/the/initrd arg...
 // Arguments are separated by spaces; double quotes group (\" and \\ inside them).
 #include "arch/x86_64/cpu.hpp"
@@ -457,6 +459,24 @@ void describe_memory(abi::BootInfo& info, const Placed* placed, uint32_t placed_
     }
 }
 
+// A dotted IPv4 address, with "/PREFIX" when `prefix` is given.
+bool parse_ipv4(const char* text, uint8_t (&out)[4], uint8_t* prefix) {
+    for (int part = 0; part < 4; ++part) {
+        uint32_t value = 0, digits = 0;
+        for (; *text >= '0' && *text <= '9' && digits < 4; ++text, ++digits) value = value * 10 + uint32_t(*text - '0');
+        if (digits == 0 || value > 255) return false;
+        out[part] = static_cast<uint8_t>(value);
+        if (part < 3 && *text++ != '.') return false;
+    }
+    if (!prefix) return *text == 0;
+    if (*text++ != '/') return false;
+    uint32_t value = 0, digits = 0;
+    for (; *text >= '0' && *text <= '9' && digits < 3; ++text, ++digits) value = value * 10 + uint32_t(*text - '0');
+    if (digits == 0 || *text || value > 32) return false;
+    *prefix = static_cast<uint8_t>(value);
+    return true;
+}
+
 abi::LogLevel parse_log_level(const char* name) {
     const char* names[] = {"error", "warn", "info", "debug", "trace"};
     for (uint32_t i = 0; i < 5; ++i)
@@ -508,7 +528,9 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     uint32_t log_level = static_cast<uint32_t>(abi::LogLevel::warn), flags = abi::boot_flag_standalone;
     uint32_t first_argument = words.count, env_count = 0;
     const char* exe = nullptr;
+    const char* init = nullptr;
     const char* env[max_words];
+    abi::NetworkConfig network{};
     for (uint32_t i = 0; i < words.count; ++i) {
         const char* w = words.word[i];
         if (strcmp(w, "--") == 0) {
@@ -525,12 +547,26 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
             env[env_count++] = w + 4;
         } else if (strncmp(w, "exe=", 4) == 0) {
             exe = w + 4;
+        } else if (strncmp(w, "init=", 5) == 0) {
+            init = w + 5;
+        } else if (strncmp(w, "ip=", 3) == 0) {
+            if (!parse_ipv4(w + 3, network.address, &network.prefix_length))
+                fail("ip=%s: an IPv4 address and prefix length, e.g. ip=10.0.2.15/24", w + 3);
+            network.flags |= abi::network_static;
+        } else if (strncmp(w, "gateway=", 8) == 0) {
+            if (!parse_ipv4(w + 8, network.gateway, nullptr)) fail("gateway=%s: an IPv4 address", w + 8);
+        } else if (strncmp(w, "dns=", 4) == 0) {
+            if (!parse_ipv4(w + 4, network.dns, nullptr)) fail("dns=%s: an IPv4 address", w + 4);
         }
         // Anything else is the VMM's or a boot loader's (console=, root=...): not ours.
     }
-    if (first_argument >= words.count) fail("no program: end the command line with -- /PROGRAM [ARGS...]");
-    const char* path = words.word[first_argument];
-    uint32_t argc = words.count - first_argument;
+    // argv: init= and the words after --, or the words after -- alone.
+    const char* argv[max_words + 1];
+    uint32_t argc = 0;
+    if (init) argv[argc++] = init;
+    for (uint32_t i = first_argument; i < words.count; ++i) argv[argc++] = words.word[i];
+    if (argc == 0) fail("no program: give init=/PROGRAM or end the command line with -- /PROGRAM [ARGS...]");
+    const char* path = argv[0];
     if (!exe) exe = path;
     if (exe[0] != '/') fail("exe=%s: the path /proc/self/exe shows must be absolute", exe);
 
@@ -554,7 +590,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
         strings_size += length;
     };
     add_string(exe);
-    for (uint32_t i = 0; i < argc; ++i) add_string(words.word[first_argument + i]);
+    for (uint32_t i = 0; i < argc; ++i) add_string(argv[i]);
     for (uint32_t i = 0; i < env_count; ++i) add_string(env[i]);
     add_string("/");  // the working directory
     uint64_t cpu_tables_address = align_up(strings_address + strings_size, page_size);
@@ -633,6 +669,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     fill_random(info.random_seed, sizeof info.random_seed);
     info.cpu_count = cpu_count;
     info.log_level = log_level;
+    info.network = network;
     info.boot_flags = flags;
 
     // Per CPU: the Linux-layout GDT and a TSS without an I/O bitmap, as ehyve writes them.
