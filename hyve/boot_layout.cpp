@@ -81,24 +81,11 @@ void write_page_tables(const GuestMemory& memory, const BootLayout& layout) {
 
 void write_descriptor_tables(const GuestMemory& memory, const BootLayout& layout) {
     for (uint32_t cpu = 0; cpu < layout.cpu_count; ++cpu) {
-        auto* gdt = memory.at<uint64_t[10]>(layout.gdt_of(cpu));
-        // Linux's layout (arch/x86/include/asm/segment.h), which STAR in entry.S relies on.
-        (*gdt)[abi::selector_kernel_code / 8] = 0x00af9b000000ffff;
-        (*gdt)[abi::selector_kernel_data / 8] = 0x00cf93000000ffff;
-        (*gdt)[abi::selector_user_code32 / 8] = 0x00cffb000000ffff;
-        (*gdt)[abi::selector_user_data / 8] = 0x00cff3000000ffff;
-        (*gdt)[abi::selector_user_code / 8] = 0x00affb000000ffff;
-        // The 64-bit TSS descriptor takes two slots (Intel SDM vol. 3, 8.2.3).
-        uint64_t base = direct_map(layout.tss_of(cpu));
-        constexpr uint64_t tss_limit = 0x67, available_tss = 0x89;
-        (*gdt)[abi::selector_tss / 8] =
-            tss_limit | ((base & 0xffffff) << 16) | (available_tss << 40) | (((base >> 24) & 0xff) << 56);
-        (*gdt)[abi::selector_tss / 8 + 1] = base >> 32;
-        // The TSS: no I/O bitmap (its offset points past the limit). The kernel fills the
-        // IST pointers; the IDT page stays zero until the kernel writes its gates.
+        // The GDT STAR in entry.S relies on; the IDT page stays zero until the kernel
+        // writes its gates.
+        auto* gdt = memory.at<uint64_t[abi::gdt_entries]>(layout.gdt_of(cpu));
         auto* tss = memory.at<uint8_t[0x68]>(layout.tss_of(cpu));
-        uint16_t io_map_base = 0x68;
-        std::memcpy(&(*tss)[0x66], &io_map_base, sizeof io_map_base);
+        abi::write_boot_gdt(*gdt, *tss, direct_map(layout.tss_of(cpu)));
         *memory.at<abi::CpuTables>(layout.cpu_tables + cpu * sizeof(abi::CpuTables)) = cpu_tables_of(layout, cpu);
     }
 }

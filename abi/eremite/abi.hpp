@@ -85,6 +85,26 @@ inline constexpr uint16_t selector_user_code32 = 0x23;
 inline constexpr uint16_t selector_user_data = 0x2b;
 inline constexpr uint16_t selector_user_code = 0x33;
 inline constexpr uint16_t selector_tss = 0x40;
+inline constexpr uint32_t gdt_entries = 10;
+
+// Writes that GDT (gdt_entries descriptors) and the 64-bit TSS it points at (0x68 bytes,
+// already zeroed; `tss_virtual` is where the CPU will see it): Linux's layout
+// (arch/x86/include/asm/segment.h), a TSS without an I/O bitmap (its offset points past
+// the limit). The kernel fills the TSS's IST pointers later.
+inline void write_boot_gdt(uint64_t* gdt, uint8_t* tss, uint64_t tss_virtual) {
+    gdt[selector_kernel_code / 8] = 0x00af9b000000ffff;
+    gdt[selector_kernel_data / 8] = 0x00cf93000000ffff;
+    gdt[selector_user_code32 / 8] = 0x00cffb000000ffff;
+    gdt[selector_user_data / 8] = 0x00cff3000000ffff;
+    gdt[selector_user_code / 8] = 0x00affb000000ffff;
+    // The 64-bit TSS descriptor takes two slots (Intel SDM vol. 3, 8.2.3).
+    constexpr uint64_t tss_limit = 0x67, available_tss = 0x89;
+    gdt[selector_tss / 8] =
+        tss_limit | ((tss_virtual & 0xffffff) << 16) | (available_tss << 40) | (((tss_virtual >> 24) & 0xff) << 56);
+    gdt[selector_tss / 8 + 1] = tss_virtual >> 32;
+    tss[0x66] = 0x68;  // the I/O map base, little-endian
+    tss[0x67] = 0;
+}
 
 // ---- Devices --------------------------------------------------------------------------
 //

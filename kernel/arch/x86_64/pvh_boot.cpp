@@ -486,20 +486,6 @@ abi::LogLevel parse_log_level(const char* name) {
 
 constexpr uint64_t ap_structure_size = 2 * page_size + 0x4000;
 
-void write_gdt_and_tss(uint64_t gdt_address_of_cpu, uint64_t tss_address_of_cpu) {
-    auto* gdt = at<uint64_t>(gdt_address_of_cpu);
-    gdt[abi::selector_kernel_code / 8] = 0x00af9b000000ffff;
-    gdt[abi::selector_kernel_data / 8] = 0x00cf93000000ffff;
-    gdt[abi::selector_user_code32 / 8] = 0x00cffb000000ffff;
-    gdt[abi::selector_user_data / 8] = 0x00cff3000000ffff;
-    gdt[abi::selector_user_code / 8] = 0x00affb000000ffff;
-    uint64_t tss = abi::direct_map_base + tss_address_of_cpu;
-    gdt[abi::selector_tss / 8] = 0x67 | ((tss & 0xffffff) << 16) | (0x89ull << 40) | (((tss >> 24) & 0xff) << 56);
-    gdt[abi::selector_tss / 8 + 1] = tss >> 32;
-    uint16_t io_map_base = 0x68;
-    memcpy(at(tss_address_of_cpu + 0x66), &io_map_base, 2);
-}
-
 struct [[gnu::packed]] TablePointers {
     uint16_t gdt_limit;
     uint64_t gdt_base;
@@ -647,12 +633,8 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     place(0, low_reserved_end, abi::MemoryKind::reserved);
     place(kernel_physical_base, strings_address, abi::MemoryKind::kernel_image);
     place(strings_address, ap_structures_address + (cpu_count - 1) * ap_structure_size, abi::MemoryKind::reserved);
-    if (initrd_size) {
-        place(app_address, app_address + app_size, abi::MemoryKind::app_image);
-        place(initrd_address, initrd_address + initrd_size, abi::MemoryKind::initrd);
-    } else {
-        place(app_address, app_address + app_size, abi::MemoryKind::app_image);
-    }
+    place(app_address, app_address + app_size, abi::MemoryKind::app_image);
+    if (initrd_size) place(initrd_address, initrd_address + initrd_size, abi::MemoryKind::initrd);
     describe_memory(info, placed, placed_count);
 
     info.app_image = app_address;
@@ -679,7 +661,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
         uint64_t gdt_at = cpu ? structures : gdt_address, tss_at = cpu ? structures + page_size : tss_address;
         uint64_t stack_top = cpu ? structures + ap_structure_size : boot_stack_address + boot_stack_size;
         if (cpu) memset(at(structures), 0, ap_structure_size);
-        write_gdt_and_tss(gdt_at, tss_at);
+        abi::write_boot_gdt(at<uint64_t>(gdt_at), at(tss_at), abi::direct_map_base + tss_at);
         all_tables[cpu] = abi::CpuTables{abi::direct_map_base + gdt_at, abi::direct_map_base + idt_address,
                                          abi::direct_map_base + tss_at, abi::direct_map_base + stack_top};
     }
@@ -687,7 +669,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     info.cpu_tables = cpu_tables_address;
 
     static TablePointers tables;
-    tables.gdt_limit = 10 * 8 - 1;
+    tables.gdt_limit = abi::gdt_entries * 8 - 1;
     tables.gdt_base = info.boot_cpu.gdt;
     tables.idt_limit = 256 * 16 - 1;
     tables.idt_base = info.boot_cpu.idt;
