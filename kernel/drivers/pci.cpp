@@ -90,11 +90,16 @@ void write32(Address at, uint8_t offset, uint32_t value) {
     arch::out32(data_port, value);
 }
 
+// Sixteen bits alone: the status register beside the command register clears the bits
+// written as 1, so a 32-bit write of both would clear its error bits.
 void write16(Address at, uint8_t offset, uint16_t value) {
-    uint32_t word = read32(at, offset);
-    uint32_t shift = 8 * (offset & 2);
-    word = (word & ~(0xffffu << shift)) | uint32_t{value} << shift;
-    write32(at, offset, word);
+    LockGuard guard(lock);
+    if (volatile uint8_t* space = ecam(at)) {
+        *reinterpret_cast<volatile uint16_t*>(space + (offset & 0xfe)) = value;
+        return;
+    }
+    arch::out32(address_port, address_of(at, offset));
+    asm volatile("outw %0, %1" : : "a"(value), "Nd"(static_cast<uint16_t>(data_port + (offset & 2))));
 }
 
 bool find(bool (*visit)(Address, void*), void* context) { return walk(0, visit, context, 0); }

@@ -61,9 +61,19 @@ void init() {
 }
 
 void write(abi::ConsoleStream stream, const void* bytes, size_t length) {
-    LockGuard guard(lock);
-    put(stream == abi::ConsoleStream::stdout_stream ? output_port : log_port, static_cast<const uint8_t*>(bytes),
-        length);
+    // A few hundred bytes per turn of the lock, which masks interrupts: under KVM each
+    // byte is two exits, and a long write must not keep interrupts off throughout.
+    const auto* cursor = static_cast<const uint8_t*>(bytes);
+    uint16_t port = stream == abi::ConsoleStream::stdout_stream ? output_port : log_port;
+    while (length) {
+        size_t chunk = length < 256 ? length : 256;
+        {
+            LockGuard guard(lock);
+            put(port, cursor, chunk);
+        }
+        cursor += chunk;
+        length -= chunk;
+    }
 }
 
 void exit(int status) {

@@ -3,12 +3,13 @@
 # QEMU starts (or from the kernel when the program is bad), --initrd files reach the
 # program, and a program's status comes back whole (above 127 too).
 #
-#   runner_test.sh EREMITE_QEMU TREE_PROBE EXIT_CODE_PROGRAM SHOW_FILES
+#   runner_test.sh EREMITE_QEMU TREE_PROBE EXIT_CODE_PROGRAM SHOW_FILES ARGV_ENV
 set -u
 runner=$1
 probe=$2
 exit_code=$3
 show_files=$4
+argv_env=$5
 command -v qemu-system-x86_64 >/dev/null || {
     echo "SKIPPED: qemu-system-x86_64 is not installed"
     exit 77
@@ -56,6 +57,17 @@ for status in 0 3 200 255; do
     fi
 done
 echo "ok: statuses 0, 3, 200 and 255 come back"
+
+# The program's own output may hold the kernel's exit line: it is the program's, passed
+# on as it is, and decides nothing.
+out=$(timeout 60 "$runner" "$argv_env" $'\e]eremite-exit;42\a' 2>/dev/null)
+got=$?
+if [ $got -ne 0 ] || ! grep -qF $'argv[1]=[\e]eremite-exit;42\a]' <<<"$out"; then
+    echo "FAIL: a program printing the exit line: status $got, stdout $(cat -v <<<"$out")"
+    fail=1
+else
+    echo "ok: the exit line in the program's stdout stays there and sets no status"
+fi
 
 # Without isa-debug-exit (QEMU run by hand): ACPI's soft-off ends the VM, on q35 and pc,
 # with the status in the last line of the log; a reboot instead would loop until killed.

@@ -76,8 +76,8 @@ protected_mode:
     rdmsr
     or %esi, %eax
     wrmsr
-    mov %cr0, %eax
-    or $(CR0_PG | CR0_MP | CR0_NE | CR0_WP), %eax
+    // A fixed CR0 (as the boot CPU's): INIT leaves CD and NW set, caches off.
+    mov $(CR0_PG | CR0_PE | CR0_MP | CR0_NE | CR0_WP), %eax
     mov %eax, %cr0
     lea (long_mode - ap_trampoline_start)(%ebx), %eax
     mov %eax, (far_target - ap_trampoline_start)(%ebx)

@@ -29,8 +29,14 @@ volatile uint32_t& xapic_register(uint32_t msr) { return xapic[((msr - 0x800) <<
 void write_register(uint32_t msr, uint64_t value) {
     if (!xapic || msr == msr_tsc_deadline) return write_msr(msr, value);
     if (msr == msr_icr) {
+        // Two writes, destination then command: an interrupt between them that sends an
+        // IPI of its own would change the destination.
+        bool interrupts_were_enabled = disable_interrupts();
         while (xapic_register(msr_icr) & icr_pending) relax();
         xapic[xapic_icr_high] = static_cast<uint32_t>(value >> 32) << 24;  // the destination's 8-bit id
+        xapic_register(msr) = static_cast<uint32_t>(value);
+        restore_interrupts(interrupts_were_enabled);
+        return;
     }
     xapic_register(msr) = static_cast<uint32_t>(value);
 }

@@ -69,16 +69,25 @@ T* at(uint64_t physical) {
     return reinterpret_cast<T*>(abi::direct_map_base + physical);
 }
 
-// Errors before the kernel's console: straight to COM1, then out.
+// Errors before the kernel's console: to the log port (COM2, else COM1; see
+// drivers/standalone.hpp) with the exit line, then out (ACPI's soft-off is not known
+// yet this early: without isa-debug-exit the VM halts).
 [[noreturn]] void fail(const char* format_text, const char* detail = "") {
-    char line[256];
-    size_t length = format(line, sizeof line, "eremite: PVH boot: ");
-    length += format(line + length, sizeof line - length, format_text, detail);
-    length += format(line + length, sizeof line - length, "\n");
+    char line[320];
+    size_t length = 0;
+    auto append = [&](const char* text_format, const char* argument) {
+        length += format(line + length, sizeof line - length, text_format, argument);
+        if (length > sizeof line - 1) length = sizeof line - 1;  // format says what would have fitted
+    };
+    append("eremite: PVH boot: %s", "");
+    append(format_text, detail);
+    append("\n\x1b]eremite-exit;%s\a", "125");
+    arch::out8(0x2f8 + 7, 0x5a);  // COM2's scratch register answers when it is there
+    uint16_t port = arch::in8(0x2f8 + 7) == 0x5a ? 0x2f8 : 0x3f8;
     for (size_t i = 0; i < length; ++i) {
-        while (!(arch::in8(0x3f8 + 5) & 0x20)) {
+        for (int spins = 0; !(arch::in8(static_cast<uint16_t>(port + 5)) & 0x20) && spins < 100000; ++spins) {
         }
-        arch::out8(0x3f8, static_cast<uint8_t>(line[i]));
+        arch::out8(port, static_cast<uint8_t>(line[i]));
     }
     arch::out32(standalone::debug_exit_port, abi::exit_status_host_error);
     arch::halt_forever();

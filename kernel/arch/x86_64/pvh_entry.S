@@ -43,9 +43,12 @@ pvh_start:
     cld
     mov %ebx, %esi                      // the start info, for pvh_main
 
-    // The tables may hold anything (the VMM need not zero what the image leaves out).
-    mov $PHYSICAL(pvh_tables), %edi
-    mov $(pvh_tables_end - pvh_tables) / 4, %ecx
+    // The image's bss, the page tables below among it, may hold anything: the VMM need
+    // not zero what the file leaves out, and the kernel relies on zeroed globals.
+    mov $PHYSICAL(__bss_start), %edi
+    mov $PHYSICAL(__kernel_end), %ecx
+    sub %edi, %ecx
+    shr $2, %ecx
     xor %eax, %eax
     rep stosl
 
