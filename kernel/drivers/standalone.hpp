@@ -32,6 +32,17 @@ struct Platform {
     uint16_t power_off_value;  // ...and what to write there (SLP_TYP of \_S5, SLP_EN)
     uint64_t ecam_base;        // PCI configuration space in memory (MCFG, segment 0)
     uint8_t ecam_first_bus, ecam_last_bus;
+    // The IOAPICs (MADT) and, per virtio-mmio device of the boot info (DSDT: microvm's),
+    // the global system interrupt its line is wired to.
+    struct IoApic {
+        uint64_t address;
+        uint32_t first_gsi;
+    } io_apics[4];
+    uint32_t io_apic_count;
+    struct DeviceLine {
+        uint32_t gsi;
+        bool level, active_low;
+    } device_lines[abi::max_devices];
 };
 extern Platform platform;
 

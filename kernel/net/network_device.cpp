@@ -2,7 +2,9 @@
 
 #include "arch/x86_64/cpu.hpp"
 #include "arch/x86_64/interrupts.hpp"
+#include "drivers/io_apic.hpp"
 #include "drivers/pci.hpp"
+#include "drivers/standalone.hpp"
 #include "drivers/virtio/mmio_device.hpp"
 #include "drivers/virtio/pci_device.hpp"
 #include "drivers/virtio_net.hpp"
@@ -42,6 +44,7 @@ bool present = false;
 
 // Set by the interrupt, taken by the network thread.
 bool interrupted = false;
+bool acknowledge_mmio = false;  // a level-triggered line (microvm): the device wants it taken back
 WaitQueue device_events;
 
 // Set once the IPv4 address is there (under the stack lock); waiters wait here.
@@ -49,6 +52,7 @@ bool configured = false;
 WaitQueue configuration_events;
 
 void on_interrupt() {
+    if (acknowledge_mmio) mmio_device.acknowledge_interrupt();
     __atomic_store_n(&interrupted, true, __ATOMIC_SEQ_CST);
     device_events.wake_all();
 }
@@ -199,16 +203,31 @@ bool start_pci_device() {
 }  // namespace
 
 void start_network_device(const abi::BootInfo& info) {
-    if (info.boot_flags & abi::boot_flag_standalone) {
-        present = start_pci_device();
-    } else {
-        for (uint32_t i = 0; i < info.device_count && i < abi::max_devices; ++i) {
-            const abi::VirtioMmioDevice& d = info.devices[i];
-            if (!mmio_device.probe(d.base, d.size).ok() || mmio_device.device_id() != virtio_device_net) continue;
-            present = start_driver(mmio_device, static_cast<uint8_t>(d.vector));
-            break;
+    const bool standalone = info.boot_flags & abi::boot_flag_standalone;
+    for (uint32_t i = 0; i < info.device_count && i < abi::max_devices; ++i) {
+        const abi::VirtioMmioDevice& d = info.devices[i];
+        if (!mmio_device.probe(d.base, d.size).ok()) {
+            if (mmio_device.legacy())
+                log::warn(
+                    "network: the virtio-mmio device at 0x%lx is a legacy one (version 1), which this kernel "
+                    "does not drive; QEMU: -global virtio-mmio.force-legacy=false",
+                    d.base);
+            continue;
         }
+        if (mmio_device.device_id() != virtio_device_net) continue;
+        if (standalone) {
+            // A line through an IOAPIC (microvm), not ehyve's message.
+            const auto& line = standalone::platform.device_lines[i];
+            acknowledge_mmio = line.level;
+            if (!io_apic::route(line.gsi, static_cast<uint8_t>(d.vector), line.level, line.active_low)) {
+                log::warn("network: no IOAPIC serves the virtio-net device's interrupt (GSI %u)", line.gsi);
+                break;
+            }
+        }
+        present = start_driver(mmio_device, static_cast<uint8_t>(d.vector));
+        break;
     }
+    if (!present && standalone) present = start_pci_device();
     if (!present) return;
     {
         StackGuard guard;  // starts lwIP

@@ -380,6 +380,13 @@ uint32_t count_cpus() {
             memcpy(&flags, bytes + at_byte + 8, 4);
         }
         if ((flags & 1) && apic_id < 64) ids |= 1ull << apic_id;
+        auto& platform = standalone::platform;
+        if (type == 1 && length >= 12 && platform.io_apic_count < 4) {  // an IOAPIC
+            uint32_t address, first_gsi;
+            memcpy(&address, bytes + at_byte + 4, 4);
+            memcpy(&first_gsi, bytes + at_byte + 8, 4);
+            platform.io_apics[platform.io_apic_count++] = standalone::Platform::IoApic{address, first_gsi};
+        }
         at_byte += length;
     }
     uint32_t count = 0;
@@ -420,6 +427,43 @@ void find_power_off() {
         standalone::platform.power_off_value =
             static_cast<uint16_t>((sleep_type & 7) << 10 | 1u << 13);  // SLP_TYP, SLP_EN
         return;
+    }
+}
+
+// virtio-mmio devices that the DSDT describes (microvm's: QEMU tells a PVH kernel nothing
+// of them on its command line, as it does for Linux): each device's resources hold a
+// Memory32Fixed descriptor (0x86, length 9: its register window) and then an Extended
+// Interrupt descriptor (0x89, length 6 for one interrupt: its line). A window that
+// answers with the virtio magic and a device id becomes a boot-info device, its line
+// the IOAPIC route the kernel programs (drivers/io_apic.cpp).
+void find_virtio_mmio_devices(abi::BootInfo& info) {
+    const SdtHeader* fadt = find_table("FACP");
+    if (!fadt || fadt->length < 44) return;
+    uint32_t dsdt32;
+    memcpy(&dsdt32, reinterpret_cast<const uint8_t*>(fadt) + 40, 4);
+    if (!dsdt32) return;
+    const auto* table = at<const SdtHeader>(dsdt32);
+    if (memcmp(table->signature, "DSDT", 4) != 0 || uint64_t{dsdt32} + table->length > gib4) return;
+    const uint8_t* aml = at(dsdt32);
+    for (uint32_t i = sizeof(SdtHeader); i + 12 + 10 <= table->length && info.device_count < abi::max_devices; ++i) {
+        if (aml[i] != 0x86 || aml[i + 1] != 0x09 || aml[i + 2] != 0x00) continue;
+        uint32_t base, size;
+        memcpy(&base, aml + i + 4, 4);
+        memcpy(&size, aml + i + 8, 4);
+        const uint8_t* irq = aml + i + 12;
+        if (irq[0] != 0x89 || irq[1] != 0x06 || irq[2] != 0x00 || irq[4] != 1) continue;
+        if (size < 0x100 || size > 0x1000 || base % 0x100) continue;
+        // A virtio-mmio window ("virt") with a device behind it (device id not 0); a
+        // legacy one (version 1, QEMU's default) too, for the kernel to name it. Outside
+        // RAM, and the boot tables' 4 GiB direct map covers it: readable here.
+        const auto* registers = at<const volatile uint32_t>(base);
+        if (registers[0] != 0x74726976 || registers[2] == 0) continue;
+        uint32_t gsi;
+        memcpy(&gsi, irq + 5, 4);
+        uint32_t index = info.device_count++;
+        info.devices[index] = abi::VirtioMmioDevice{base, size, uint32_t{abi::device_vector_base} + index};
+        standalone::platform.device_lines[index] =
+            standalone::Platform::DeviceLine{gsi, !(irq[3] & 0x02), (irq[3] & 0x04) != 0};
     }
 }
 
@@ -661,6 +705,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     info.cpu_count = cpu_count;
     info.log_level = log_level;
     info.network = network;
+    find_virtio_mmio_devices(info);
     info.boot_flags = flags;
 
     // Per CPU: the Linux-layout GDT and a TSS without an I/O bitmap, as ehyve writes them.

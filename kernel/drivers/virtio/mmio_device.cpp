@@ -20,13 +20,15 @@ void MmioDevice::write(uint32_t offset, uint32_t value) {
 }
 
 Result<void> MmioDevice::probe(uint64_t physical_base, uint32_t window_size) {
-    if (physical_base % 4096 || window_size < 0x200) return error(Errno::einval);
+    if (physical_base % 0x100 || window_size < 0x200) return error(Errno::einval);
     // Mapped where the direct map would show it: above RAM, so nothing else is there.
-    uint64_t virtual_base = abi::direct_map_base + physical_base;
-    for (uint64_t offset = 0; offset < window_size; offset += 4096)
-        TRY(mm::kernel_page_table().map(virtual_base + offset, PhysAddr{physical_base + offset},
+    // microvm's windows are 512 bytes apart, several to a page.
+    uint64_t first = physical_base & ~uint64_t{4095}, end = (physical_base + window_size + 4095) & ~uint64_t{4095};
+    for (uint64_t page = first; page < end; page += 4096)
+        TRY(mm::kernel_page_table().map(abi::direct_map_base + page, PhysAddr{page},
                                         arch::page_writable | arch::page_no_execute | page_uncached));
-    registers_ = reinterpret_cast<volatile uint8_t*>(virtual_base);
+    registers_ = reinterpret_cast<volatile uint8_t*>(abi::direct_map_base + physical_base);
+    legacy_ = read(mmio_magic_value) == mmio_magic && read(mmio_version) == 1;
     if (read(mmio_magic_value) != mmio_magic || read(mmio_version) != mmio_layout_version) return error(Errno::enodev);
     device_id_ = read(mmio_device_id);
     return {};
@@ -80,6 +82,8 @@ Result<void> MmioDevice::set_up_queue(uint16_t index, const Virtqueue& queue) {
 void MmioDevice::set_driver_ok() {
     write(mmio_status, status_acknowledge | status_driver | status_features_ok | status_driver_ok);
 }
+
+void MmioDevice::acknowledge_interrupt() { write(mmio_interrupt_ack, read(mmio_interrupt_status)); }
 
 bool MmioDevice::needs_reset() const { return read(mmio_status) & status_needs_reset; }
 

@@ -16,6 +16,8 @@ public:
     // nothing (or an unsupported legacy device) is there.
     Result<void> probe(uint64_t physical_base, uint32_t window_size);
     uint32_t device_id() const { return device_id_; }
+    // After a probe that failed: the window is a legacy (version 1) device.
+    bool legacy() const { return legacy_; }
 
     Result<uint64_t> negotiate(uint64_t wanted) override;
     Result<void> set_up_queue(uint16_t index, const Virtqueue& queue) override;
@@ -26,6 +28,9 @@ public:
     void kick(uint16_t index) override { write(virtio_spec::mmio_queue_notify, index); }
     uint8_t config8(uint32_t offset) const override;
     uint16_t config16(uint32_t offset) const override;
+    // Takes back a level-triggered interrupt (the interrupt status register): only on a
+    // line through an IOAPIC (microvm); ehyve's interrupts are messages.
+    void acknowledge_interrupt();
 
 private:
     uint32_t read(uint32_t offset) const;
@@ -33,6 +38,7 @@ private:
 
     volatile uint8_t* registers_ = nullptr;
     uint32_t device_id_ = 0;
+    bool legacy_ = false;
 };
 
 }  // namespace eremite::virtio
