@@ -1,6 +1,5 @@
 #include "drivers/io_apic.hpp"
 
-#include "arch/x86_64/paging.hpp"
 #include "drivers/standalone.hpp"
 #include "mm/memory.hpp"
 
@@ -10,17 +9,6 @@ namespace {
 constexpr uint32_t register_select = 0x00, register_window = 0x10;
 constexpr uint32_t version_register = 0x01, redirection_table = 0x10;
 constexpr uint32_t trigger_level = 1u << 15, polarity_low = 1u << 13;
-
-// Mapped uncached where the direct map would show it (above RAM).
-volatile uint32_t* map(uint64_t physical) {
-    constexpr uint64_t page_uncached = (1ull << 4) | (1ull << 3);
-    uint64_t address = abi::direct_map_base + physical;
-    if (!mm::kernel_page_table()
-             .map(address, PhysAddr{physical}, arch::page_writable | arch::page_no_execute | page_uncached)
-             .ok())
-        return nullptr;
-    return reinterpret_cast<volatile uint32_t*>(address);
-}
 
 uint32_t read(volatile uint32_t* io_apic, uint32_t index) {
     io_apic[register_select / 4] = index;
@@ -39,8 +27,9 @@ bool route(uint32_t gsi, uint8_t vector, bool level_triggered, bool active_low) 
     for (uint32_t i = 0; i < platform.io_apic_count; ++i) {
         const auto& entry = platform.io_apics[i];
         if (gsi < entry.first_gsi) continue;
-        volatile uint32_t* io_apic = map(entry.address);
-        if (!io_apic) return false;
+        auto mapped = mm::map_device(entry.address, page_size);
+        if (!mapped.ok()) return false;
+        auto* io_apic = reinterpret_cast<volatile uint32_t*>(mapped.value());
         uint32_t pins = ((read(io_apic, version_register) >> 16) & 0xff) + 1;
         uint32_t pin = gsi - entry.first_gsi;
         if (pin >= pins) continue;

@@ -27,14 +27,9 @@ volatile uint8_t* ecam(Address at) {
         p.ecam_base + (uint64_t{at.bus} << 20 | uint64_t{at.device} << 15 | uint64_t{at.function} << 12);
     uint64_t address = abi::direct_map_base + physical;
     uint64_t* entry = mm::kernel_page_table().leaf(address);
-    if (!entry || !(*entry & arch::page_present)) {
-        constexpr uint64_t page_uncached = (1ull << 4) | (1ull << 3);
-        if (!mm::kernel_page_table()
-                 .map(address, PhysAddr{physical}, arch::page_writable | arch::page_no_execute | page_uncached)
-                 .ok())
-            return nullptr;
-    }
-    return reinterpret_cast<volatile uint8_t*>(address);
+    if (entry && (*entry & arch::page_present)) return reinterpret_cast<volatile uint8_t*>(address);
+    auto mapped = mm::map_device(physical, page_size);
+    return mapped.ok() ? mapped.value() : nullptr;
 }
 
 inline uint32_t in32(uint16_t port) {

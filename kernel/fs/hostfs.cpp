@@ -78,6 +78,21 @@ public:
         call_->args.name = mm::to_physical(call_->name).value;
         call_->args.name_length = name.length;
     }
+    // A call that changes files' data or attributes, or directory entries (then `name` in
+    // `directory`), on the host: whatever it returned, what the cache remembers is old
+    // from now on (fs/host_cache.hpp), and the name is forgotten at once, since a
+    // remembered node holds its host file open (a deleted file's space would stay taken).
+    Result<int64_t> change_content(abi::HostFileOp op) {
+        auto result = run(op);
+        generations.content_changed();
+        return result;
+    }
+    Result<int64_t> change_name(abi::HostFileOp op, Node& directory, Name name) {
+        auto result = run(op);
+        generations.names_changed();
+        host_cache::forget(directory, name);
+        return result;
+    }
     // The call's result, or its error.
     Result<int64_t> run(abi::HostFileOp op) {
         call_->args.op = static_cast<uint32_t>(op);
@@ -103,7 +118,7 @@ void release_handle(uint64_t handle) {
 class HostNode final : public Node {
 public:
     // `stat` is the host's answer to the call that made the node, stamped before it.
-    HostNode(Mount& mount, uint64_t handle, const abi::HostStat& stat, const host_cache::Stamp& stamp)
+    HostNode(const Mount& mount, uint64_t handle, const abi::HostStat& stat, const host_cache::Stamp& stamp)
         : Node(type_of(stat.mode)),
           mount_(mount),
           handle_(handle),
@@ -147,9 +162,7 @@ public:
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = handle_;
         caller.args().mode = permissions;
-        auto done = caller.run(abi::HostFileOp::set_mode);
-        generations.content_changed();
-        if (!done.ok()) return Error{done.error_code()};
+        TRY(caller.change_content(abi::HostFileOp::set_mode));
         return {};
     }
     // The host process cannot give files away; chown to the same ids is a no-op there too.
@@ -167,9 +180,7 @@ public:
         caller.args().times[1] = access ? access->nanoseconds : utime_omit;
         caller.args().times[2] = modify ? modify->seconds : 0;
         caller.args().times[3] = modify ? modify->nanoseconds : utime_omit;
-        auto done = caller.run(abi::HostFileOp::set_times);
-        generations.content_changed();
-        if (!done.ok()) return Error{done.error_code()};
+        TRY(caller.change_content(abi::HostFileOp::set_times));
         return {};
     }
     Result<FileSystemStatistics> statistics() override {
@@ -199,9 +210,7 @@ public:
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = handle_;
         caller.args().offset = size;
-        auto done = caller.run(abi::HostFileOp::truncate);
-        generations.content_changed();
-        if (!done.ok()) return Error{done.error_code()};
+        TRY(caller.change_content(abi::HostFileOp::truncate));
         return {};
     }
 
@@ -229,11 +238,7 @@ public:
         caller.set_name(name);
         caller.args().flags = o_creat | o_excl | o_rdwr;
         caller.args().mode = permissions;
-        auto created = caller.run(abi::HostFileOp::create);
-        generations.names_changed();
-        host_cache::forget(*this, name);
-        if (!created.ok()) return Error{created.error_code()};
-        auto io_handle = static_cast<uint64_t>(created.value());
+        auto io_handle = static_cast<uint64_t>(TRY(caller.change_name(abi::HostFileOp::create, *this, name)));
         // The host returned an I/O handle; the node needs a plain one: look it up (the
         // file exists now). The I/O handle (read-write, no O_APPEND) is kept for the open
         // that follows a create, which then needs no host call.
@@ -262,10 +267,9 @@ public:
             caller.set_name(name);
             caller.args().name2 = mm::to_physical(text).value;
             caller.args().name2_length = target.length;
-            result = caller.run(abi::HostFileOp::symlink);
+            result = caller.change_name(abi::HostFileOp::symlink, *this, name);
         }
         mm::free(text);
-        generations.names_changed();
         if (!result.ok()) return Error{result.error_code()};
         return lookup(name);
     }
@@ -278,10 +282,7 @@ public:
         caller.set_name(name);
         caller.args().name2 = caller.args().name;
         caller.args().name2_length = caller.args().name_length;
-        auto done = caller.run(abi::HostFileOp::link);
-        generations.names_changed();
-        host_cache::forget(*this, name);
-        if (!done.ok()) return Error{done.error_code()};
+        TRY(caller.change_name(abi::HostFileOp::link, *this, name));
         return {};
     }
     Result<void> unlink(Name name) override { return name_call(abi::HostFileOp::unlink, name, 0); }
@@ -300,12 +301,8 @@ public:
             caller.args().name2 = mm::to_physical(second).value;
             caller.args().name2_length = new_name.length;
             caller.args().flags = flags;
-            result = caller.run(abi::HostFileOp::rename);
+            result = caller.change_name(abi::HostFileOp::rename, *this, name);
         }
-        generations.names_changed();
-        // Forgotten at once, not left to go stale: a remembered node holds its host
-        // file open (a deleted file's space would stay taken).
-        host_cache::forget(*this, name);
         host_cache::forget(new_directory, Name{second, new_name.length});
         mm::free(second);
         if (!result.ok()) return Error{result.error_code()};
@@ -313,7 +310,6 @@ public:
     }
 
     uint64_t handle() const { return handle_; }
-    Mount& mount() const { return mount_; }
 
     Result<Ref<Node>> adopt(uint64_t handle, const abi::HostStat& stat, const host_cache::Stamp& stamp) {
         auto* node = new HostNode(mount_, handle, stat, stamp);
@@ -353,10 +349,7 @@ private:
         caller.args().handle = handle_;
         caller.set_name(name);
         caller.args().mode = mode;
-        auto done = caller.run(op);
-        generations.names_changed();
-        host_cache::forget(*this, name);
-        if (!done.ok()) return Error{done.error_code()};
+        TRY(caller.change_name(op, *this, name));
         return {};
     }
 
@@ -376,7 +369,7 @@ private:
     // Reads the whole file, as `now` describes it, into kept contents (cache_lock_ held).
     bool keep_contents_locked(const Attributes& now);
 
-    Mount& mount_;
+    const Mount& mount_;
     uint64_t handle_;
     uint64_t spare_io_handle_ = 0;  // from create(), for the first open without O_APPEND
     Mutex cache_lock_;              // guards what follows
@@ -506,9 +499,7 @@ public:
         caller.args().handle = io_handle_;
         caller.args().offset = offset;
         caller.args().flags = length;
-        auto done = caller.run(abi::HostFileOp::allocate);
-        generations.content_changed();
-        if (!done.ok()) return Error{done.error_code()};
+        TRY(caller.change_content(abi::HostFileOp::allocate));
         return {};
     }
 

@@ -120,6 +120,14 @@ void free(void* pointer) {
 
 arch::PageTable& kernel_page_table() { return *kernel_table; }
 
+Result<volatile uint8_t*> map_device(uint64_t physical, uint64_t length) {
+    constexpr uint64_t flags =
+        arch::page_writable | arch::page_no_execute | arch::page_cache_disable | arch::page_write_through;
+    for (uint64_t page = physical & ~(page_size - 1); page < physical + length; page += page_size)
+        TRY(kernel_table->map(abi::direct_map_base + page, PhysAddr{page}, flags));
+    return reinterpret_cast<volatile uint8_t*>(abi::direct_map_base + physical);
+}
+
 Usage usage() {
     LockGuard guard(lock);
     return Usage{frames.frame_count(), frames.free_count(), heap.bytes_in_use()};

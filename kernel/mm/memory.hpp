@@ -28,6 +28,11 @@ void free(void* pointer);
 
 arch::PageTable& kernel_page_table();
 
+// Device registers at guest-physical [physical, physical + length): mapped uncached and
+// not executable where the direct map would show them (devices lie outside RAM, so
+// nothing else is there), and that address. Mapping a page again is harmless.
+Result<volatile uint8_t*> map_device(uint64_t physical, uint64_t length);
+
 struct Usage {
     uint64_t total_frames;
     uint64_t free_frames;

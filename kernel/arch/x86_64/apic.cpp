@@ -42,13 +42,9 @@ void write_register(uint32_t msr, uint64_t value) {
 }
 
 bool map_xapic() {
-    constexpr uint64_t page_uncached = (1ull << 4) | (1ull << 3);
-    uint64_t physical = read_msr(msr_apic_base) & 0xffffff000ull;
-    // Where the direct map would show it: above the RAM below 4 GiB, so nothing else is there.
-    uint64_t address = abi::direct_map_base + physical;
-    if (!mm::kernel_page_table().map(address, PhysAddr{physical}, page_writable | page_no_execute | page_uncached).ok())
-        return false;
-    xapic = reinterpret_cast<volatile uint32_t*>(address);
+    auto page = mm::map_device(read_msr(msr_apic_base) & 0xffffff000ull, page_size);
+    if (!page.ok()) return false;
+    xapic = reinterpret_cast<volatile uint32_t*>(page.value());
     return true;
 }
 

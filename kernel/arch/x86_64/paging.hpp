@@ -18,6 +18,8 @@ enum PageFlags : uint64_t {
     page_user = 1ull << 2,
     page_accessed = 1ull << 5,
     page_dirty = 1ull << 6,
+    page_write_through = 1ull << 3,
+    page_cache_disable = 1ull << 4,
     page_large = 1ull << 7,
     page_global = 1ull << 8,
     page_owned = 1ull << 9,  // software bit: the frame belongs to this mapping; unmap frees it

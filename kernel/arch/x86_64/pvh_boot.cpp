@@ -69,9 +69,8 @@ T* at(uint64_t physical) {
     return reinterpret_cast<T*>(abi::direct_map_base + physical);
 }
 
-// Errors before the kernel's console: to the log port (COM2, else COM1; see
-// drivers/standalone.hpp) with the exit line, then out (ACPI's soft-off is not known
-// yet this early: without isa-debug-exit the VM halts).
+// Errors before the kernel's console: through the same serial ports and exit device the
+// kernel uses without ehyve (drivers/standalone.hpp), with status 125.
 [[noreturn]] void fail(const char* format_text, const char* detail = "") {
     char line[320];
     size_t length = 0;
@@ -81,16 +80,10 @@ T* at(uint64_t physical) {
     };
     append("eremite: PVH boot: %s", "");
     append(format_text, detail);
-    append("\n\x1b]eremite-exit;%s\a", "125");
-    arch::out8(0x2f8 + 7, 0x5a);  // COM2's scratch register answers when it is there
-    uint16_t port = arch::in8(0x2f8 + 7) == 0x5a ? 0x2f8 : 0x3f8;
-    for (size_t i = 0; i < length; ++i) {
-        for (int spins = 0; !(arch::in8(static_cast<uint16_t>(port + 5)) & 0x20) && spins < 100000; ++spins) {
-        }
-        arch::out8(port, static_cast<uint8_t>(line[i]));
-    }
-    arch::out32(standalone::debug_exit_port, abi::exit_status_host_error);
-    arch::halt_forever();
+    append("\n%s", "");
+    standalone::init();
+    standalone::write(abi::ConsoleStream::kernel_log, line, length);
+    standalone::exit(abi::exit_status_host_error);
 }
 
 // --- What the start info holds, copied before the low pages are written over ---

@@ -1,15 +1,11 @@
 #include "drivers/virtio/mmio_device.hpp"
 
-#include "arch/x86_64/paging.hpp"
 #include "mm/memory.hpp"
 
 namespace eremite::virtio {
 namespace {
 
 using namespace virtio_spec;
-
-// Device memory: never cached, never executed (PCD | PWT).
-constexpr uint64_t page_uncached = (1ull << 4) | (1ull << 3);
 
 }  // namespace
 
@@ -21,13 +17,8 @@ void MmioDevice::write(uint32_t offset, uint32_t value) {
 
 Result<void> MmioDevice::probe(uint64_t physical_base, uint32_t window_size) {
     if (physical_base % 0x100 || window_size < 0x200) return error(Errno::einval);
-    // Mapped where the direct map would show it: above RAM, so nothing else is there.
     // microvm's windows are 512 bytes apart, several to a page.
-    uint64_t first = physical_base & ~uint64_t{4095}, end = (physical_base + window_size + 4095) & ~uint64_t{4095};
-    for (uint64_t page = first; page < end; page += 4096)
-        TRY(mm::kernel_page_table().map(abi::direct_map_base + page, PhysAddr{page},
-                                        arch::page_writable | arch::page_no_execute | page_uncached));
-    registers_ = reinterpret_cast<volatile uint8_t*>(abi::direct_map_base + physical_base);
+    registers_ = TRY(mm::map_device(physical_base, window_size));
     legacy_ = read(mmio_magic_value) == mmio_magic && read(mmio_version) == 1;
     if (read(mmio_magic_value) != mmio_magic || read(mmio_version) != mmio_layout_version) return error(Errno::enodev);
     device_id_ = read(mmio_device_id);

@@ -1,6 +1,5 @@
 #include "drivers/virtio/pci_device.hpp"
 
-#include "arch/x86_64/paging.hpp"
 #include "mm/memory.hpp"
 
 namespace eremite::virtio {
@@ -18,7 +17,6 @@ constexpr uint32_t device_feature_select = 0x00, device_feature = 0x04, driver_f
                    queue_size = 0x18, queue_msix_vector = 0x1a, queue_enable = 0x1c, queue_notify_off = 0x1e,
                    queue_desc = 0x20, queue_driver = 0x28, queue_device = 0x30;
 constexpr uint16_t no_vector = 0xffff;
-constexpr uint64_t page_uncached = (1ull << 4) | (1ull << 3);
 
 }  // namespace
 
@@ -35,13 +33,7 @@ bool PciDevice::is_virtio(pci::Address at, uint32_t& device_type) {
 Result<volatile uint8_t*> PciDevice::map_structure(uint8_t bar, uint32_t offset, uint32_t length) {
     pci::Bar b = pci::memory_bar(at_, bar);
     if (!b.address || offset > b.size || length > b.size - offset) return error(Errno::enodev);
-    uint64_t physical = b.address + offset;
-    uint64_t first = physical & ~(page_size - 1), end = align_up(physical + length, page_size);
-    // Where the direct map would show it: above RAM, in the PCI hole.
-    for (uint64_t page = first; page < end; page += page_size)
-        TRY(mm::kernel_page_table().map(abi::direct_map_base + page, PhysAddr{page},
-                                        arch::page_writable | arch::page_no_execute | page_uncached));
-    return reinterpret_cast<volatile uint8_t*>(abi::direct_map_base + physical);
+    return mm::map_device(b.address + offset, length);  // in the PCI hole, above RAM
 }
 
 Result<void> PciDevice::probe(pci::Address at, uint8_t vector) {
