@@ -189,6 +189,22 @@ bool NetDriver::flush_transmit() {
     }
 }
 
+bool NetDriver::watch_transmit(uint64_t now, uint64_t patience) {
+    const uint32_t progress = tx_.progress();
+    const bool held = tx_.held_by_device() != 0;
+    if (!held || progress != watched_progress_) {
+        watched_progress_ = progress;
+        watched_since_ = now;
+        return held;
+    }
+    if (now - watched_since_ >= patience) {
+        device_->kick(transmit_queue);
+        ++transmit_rekicks_;
+        watched_since_ = now;
+    }
+    return true;
+}
+
 int NetDriver::receive(void (*deliver)(const uint8_t*, size_t, void*), void* context) {
     int frames = 0;
     uint32_t written;

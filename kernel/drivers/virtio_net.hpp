@@ -42,6 +42,16 @@ public:
     // empty.
     bool flush_transmit();
 
+    // Looks after a device that stops taking frames without asking for a kick (QEMU 7.2's
+    // virtio-net, with event indices, stops after a burst of 256 frames while the driver
+    // adds more and never comes back for them): when the device has held frames for
+    // `patience` ticks with neither side moving, kicks it again (a kick is always
+    // allowed). Called by the network thread at every pass; true while the device holds
+    // frames, so that the next pass comes within `patience`.
+    bool watch_transmit(uint64_t now, uint64_t patience);
+    // Kicks that watch_transmit gave (read without the lock: a moment's count).
+    uint64_t transmit_rekicks() const { return __atomic_load_n(&transmit_rekicks_, __ATOMIC_RELAXED); }
+
     // Hands every received frame to `deliver` (it must copy what it keeps), gives the
     // buffers back to the device. Returns the number of frames.
     int receive(void (*deliver)(const uint8_t* frame, size_t length, void* context), void* context);
@@ -74,6 +84,9 @@ private:
     Backlogged* backlog_head_ = nullptr;
     Backlogged* backlog_tail_ = nullptr;
     uint32_t backlog_length_ = 0;
+    uint32_t watched_progress_ = 0;  // the transmit queue's progress at the last look
+    uint64_t watched_since_ = 0;     // when it last changed (TSC)
+    uint64_t transmit_rekicks_ = 0;
 };
 
 }  // namespace eremite::virtio

@@ -129,6 +129,8 @@ void end_vm(int status) {
             "eremite: stats: %lu interrupts; trapping instructions: %lu timer arms, %lu EOIs, %lu IPIs sent, "
             "%lu TLB flushes, %lu sti, %lu halts\n",
             interrupts, timer_writes, eois, ipis, flushes, stis, halts);
+        if (uint64_t rekicks = net::transmit_rekicks())
+            log::raw("eremite: stats: network: %lu kicks again to a device that had stopped taking frames\n", rekicks);
     }
     if (standalone::active()) standalone::exit(status);
     abi::ExitArgs arguments{status, 0};

@@ -35,6 +35,10 @@ namespace {
 constexpr uint32_t virtio_device_net = virtio_spec::net_device_id;
 constexpr uint64_t configuration_timeout_ns = 5'000'000'000;
 constexpr uint64_t exit_delivery_timeout_ns = 5'000'000'000;
+// How long the device may hold transmitted frames untouched before the network thread
+// kicks it again (NetDriver::watch_transmit). Short against TCP's retransmission
+// timeout; long against the device's work on a full ring.
+constexpr uint64_t transmit_patience_ns = 5'000'000;
 
 virtio::MmioDevice mmio_device;  // under ehyve (and microvm)
 virtio::PciDevice pci_device;    // under QEMU's pc and q35
@@ -120,12 +124,14 @@ void check_configuration() {
 [[noreturn]] void network_thread(void*) {
     for (;;) {
         __atomic_store_n(&interrupted, false, __ATOMIC_SEQ_CST);
-        bool more;
+        bool more, transmitting;
         uint32_t sleep_ms;
+        const uint64_t patience = clock::ns_to_ticks(transmit_patience_ns);
         {
             StackGuard guard;
             driver.receive(deliver, &interface);
             driver.flush_transmit();
+            transmitting = driver.watch_transmit(arch::read_tsc(), patience);
             more = driver.arm_receive_interrupt();
             sys_check_timeouts();
             check_configuration();
@@ -137,9 +143,11 @@ void check_configuration() {
             sched::yield();
             continue;
         }
+        const uint64_t now = arch::read_tsc();
         uint64_t deadline = sleep_ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE
                                 ? 0
-                                : arch::read_tsc() + clock::ns_to_ticks(uint64_t{sleep_ms} * 1000000 + 1);
+                                : now + clock::ns_to_ticks(uint64_t{sleep_ms} * 1000000 + 1);
+        if (transmitting && (!deadline || deadline > now + patience)) deadline = now + patience;
         device_events.wait([] { return __atomic_load_n(&interrupted, __ATOMIC_SEQ_CST); }, deadline);
     }
 }
@@ -253,6 +261,8 @@ void start_network_device(const abi::BootInfo& info) {
 void wake_network_thread() {
     if (present) on_interrupt();
 }
+
+uint64_t transmit_rekicks() { return present ? driver.transmit_rekicks() : 0; }  // a moment's count
 
 void wait_until_configured() {
     if (!present || __atomic_load_n(&configured, __ATOMIC_SEQ_CST)) return;

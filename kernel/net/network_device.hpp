@@ -21,6 +21,10 @@ void wait_until_configured();
 // another thread). Nothing without a device.
 void wake_network_thread();
 
+// How often the network thread kicked a device that held transmitted frames and had
+// stopped working on them (virtio_net.hpp: watch_transmit). 0 without a device.
+uint64_t transmit_rekicks();
+
 // The program is exiting: TCP data it sent (and its FINs) may still be on the way, which
 // on Linux the kernel goes on delivering after the process is gone. Here the VM ends
 // with the process, so the exit waits until lwIP has nothing unacknowledged left, at

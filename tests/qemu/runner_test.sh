@@ -57,6 +57,17 @@ for status in 0 3 200 255; do
 done
 echo "ok: statuses 0, 3, 200 and 255 come back"
 
+# --stats: the kernel's counts after the exit, on stderr, the status unchanged.
+err=$(timeout 60 "$runner" --stats "$exit_code" 7 2>&1 >/dev/null)
+got=$?
+if [ $got -ne 7 ] || ! grep -q "^eremite: stats: syscalls: " <<<"$err" ||
+    ! grep -q "^eremite: stats: [0-9]* interrupts" <<<"$err"; then
+    echo "FAIL: --stats: status $got (want 7), stderr: $err"
+    fail=1
+else
+    echo "ok: --stats prints the kernel's counts"
+fi
+
 # The program's own output may hold the kernel's exit line: it is the program's, passed
 # on as it is, and decides nothing.
 out=$(timeout 60 "$runner" "$argv_env" $'\e]eremite-exit;42\a' 2>/dev/null)

@@ -124,9 +124,15 @@ bool Virtqueue::publish() {
     return !(*reinterpret_cast<volatile uint16_t*>(used) & 1);  // VIRTQ_USED_F_NO_NOTIFY
 }
 
+uint16_t Virtqueue::device_used_index() const { return *reinterpret_cast<volatile uint16_t*>(used_ring() + 2); }
+
+uint16_t Virtqueue::held_by_device() const { return static_cast<uint16_t>(published_index_ - device_used_index()); }
+
+uint32_t Virtqueue::progress() const { return uint32_t{published_index_} << 16 | device_used_index(); }
+
 void* Virtqueue::take_used(uint32_t& written) {
     volatile uint8_t* used = used_ring();
-    uint16_t device_index = *reinterpret_cast<volatile uint16_t*>(used + 2);
+    uint16_t device_index = device_used_index();
     if (device_index == last_used_) return nullptr;
     __atomic_thread_fence(__ATOMIC_ACQUIRE);  // the element was written before the index
     auto* element = reinterpret_cast<volatile uint32_t*>(used + 4 + 8ull * (last_used_ % size_));
@@ -156,7 +162,7 @@ bool Virtqueue::arm_interrupt() {
     else
         available[0] = 0;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return *reinterpret_cast<volatile uint16_t*>(used_ring() + 2) != last_used_;
+    return device_used_index() != last_used_;
 }
 
 }  // namespace eremite::virtio

@@ -46,6 +46,12 @@ public:
     // (take it instead of waiting).
     bool arm_interrupt();
 
+    // Chains published and not yet used by the device.
+    uint16_t held_by_device() const;
+    // Changes whenever the driver publishes or the device uses a chain: a value that stays
+    // while the device holds chains means it is not working on them.
+    uint32_t progress() const;
+
 private:
     struct Descriptor;
     Descriptor* table() const;
@@ -53,6 +59,7 @@ private:
     void make_available(uint16_t head, void* token);
     volatile uint16_t* available_ring() const;  // flags, idx, ring[size], used_event
     volatile uint8_t* used_ring() const;        // flags, idx, {id, len}[size], avail_event
+    uint16_t device_used_index() const;
 
     PhysAddr rings_;
     uint16_t size_ = 0;
