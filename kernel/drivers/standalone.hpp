@@ -21,8 +21,10 @@ bool active();
 // Sets the ports up; `active()` from here on.
 void init();
 void write(abi::ConsoleStream stream, const void* bytes, size_t length);
-// Ends the VM with `status`: isa-debug-exit, else ACPI's soft-off (the status is then
-// only in the last line), else it halts.
+// Ends the VM with `status`: isa-debug-exit, else ACPI's soft-off, else a reset through
+// the keyboard controller (Firecracker's way out), else a triple fault (QEMU's microvm:
+// with -no-reboot it ends the VM). Without isa-debug-exit the status is only in the
+// last line.
 [[noreturn]] void exit(int status);
 
 // What the PVH boot code (pvh_boot.cpp) found in ACPI's tables before the kernel started
