@@ -22,6 +22,7 @@ FrameAllocator frames;
 Heap heap;
 alignas(arch::PageTable) uint8_t kernel_table_storage[sizeof(arch::PageTable)];
 arch::PageTable* kernel_table = nullptr;
+uint64_t ram_frames = 0;  // frames of RAM: those below ram_size outside the holes
 
 void* heap_pages(uint64_t count) {
     auto frames_run = frames.allocate_contiguous(count);
@@ -53,11 +54,23 @@ Result<void> map_kernel_range(arch::PageTable& table, const char* start, const c
     return {};
 }
 
-Result<void> build_kernel_page_table(uint64_t ram_size) {
+// Whether the 2 MiB block at `base` holds RAM the boot info describes. Not the holes
+// between ranges (a PC's below 4 GiB, where device registers live): mm::map_device maps
+// those page by page, uncached.
+bool holds_ram(const abi::BootInfo& info, uint64_t base) {
+    for (uint32_t i = 0; i < info.memory_range_count; ++i) {
+        const abi::MemoryRange& range = info.memory_ranges[i];
+        if (range.base < base + large_page_size && base < range.base + range.size) return true;
+    }
+    return false;
+}
+
+Result<void> build_kernel_page_table(const abi::BootInfo& info) {
     arch::PageTable table = TRY(arch::PageTable::create());
     constexpr uint64_t data_flags = arch::page_writable | arch::page_no_execute;
-    for (uint64_t offset = 0; offset < ram_size; offset += large_page_size)
-        TRY(table.map_large(abi::direct_map_base + offset, PhysAddr{offset}, data_flags | arch::page_global));
+    for (uint64_t offset = 0; offset < info.ram_size; offset += large_page_size)
+        if (holds_ram(info, offset))
+            TRY(table.map_large(abi::direct_map_base + offset, PhysAddr{offset}, data_flags | arch::page_global));
     TRY(map_kernel_range(table, __text_start, __text_end, 0));
     TRY(map_kernel_range(table, __rodata_start, __rodata_end, arch::page_no_execute));
     TRY(map_kernel_range(table, __data_start, __kernel_end, data_flags));
@@ -70,12 +83,13 @@ Result<void> build_kernel_page_table(uint64_t ram_size) {
 
 bool init(const abi::BootInfo& info) {
     uint64_t frame_count = info.ram_size / page_size;
+    for (uint32_t i = 0; i < info.memory_range_count; ++i) ram_frames += info.memory_ranges[i].size / page_size;
     if (!place_bitmap(info, frame_count)) {
         log::error("memory: no usable range can hold the frame bitmap");
         return false;
     }
     heap.init(PageSource{heap_pages, heap_free_pages});
-    if (!build_kernel_page_table(align_up(info.ram_size, large_page_size)).ok()) {
+    if (!build_kernel_page_table(info).ok()) {
         log::error("memory: out of frames while building the kernel page table");
         return false;
     }
@@ -83,7 +97,7 @@ bool init(const abi::BootInfo& info) {
         log::error("memory: out of memory for the kernel-stack slots");
         return false;
     }
-    log::debug("memory: %lu MiB of RAM, %lu frames free", info.ram_size >> 20, frames.free_count());
+    log::debug("memory: %lu MiB of RAM, %lu frames free", ram_frames >> 8, frames.free_count());
     return true;
 }
 
@@ -130,7 +144,7 @@ Result<volatile uint8_t*> map_device(uint64_t physical, uint64_t length) {
 
 Usage usage() {
     LockGuard guard(lock);
-    return Usage{frames.frame_count(), frames.free_count(), heap.bytes_in_use()};
+    return Usage{ram_frames, frames.free_count(), heap.bytes_in_use()};
 }
 
 }  // namespace eremite::mm

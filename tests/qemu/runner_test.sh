@@ -3,13 +3,14 @@
 # QEMU starts (or from the kernel when the program is bad), --initrd files reach the
 # program, and a program's status comes back whole (above 127 too).
 #
-#   runner_test.sh EREMITE_QEMU TREE_PROBE EXIT_CODE_PROGRAM SHOW_FILES ARGV_ENV
+#   runner_test.sh EREMITE_QEMU TREE_PROBE EXIT_CODE_PROGRAM SHOW_FILES ARGV_ENV BIG_MEMORY
 set -u
 runner=$1
 probe=$2
 exit_code=$3
 show_files=$4
 argv_env=$5
+big_memory=$6
 command -v qemu-system-x86_64 >/dev/null || {
     echo "SKIPPED: qemu-system-x86_64 is not installed"
     exit 77
@@ -104,6 +105,20 @@ if [ $got -ne 0 ] || ! grep -aq $'\e\\]eremite-exit;7\a' "$work/serial"; then
     fail=1
 else
     echo "ok: microvm without isa-debug-exit ends through a triple fault (status 7 in the last line)"
+fi
+
+# RAM above 4 GiB: with 1 GiB below QEMU's PCI hole and 1 GiB above it, a program that
+# writes 1 GiB needs both, and the kernel counts both.
+timeout 120 qemu-system-x86_64 -M q35,max-ram-below-4g=1G -accel tcg -cpu max -m 2G -nodefaults -display none \
+    -no-reboot -kernel "$kernel" -initrd "$big_memory" -append "loglevel=debug -- /big_memory" \
+    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial "file:$work/serial" 2>"$work/qemu.err"
+got=$?
+if [ $got -ne 1 ] || ! grep -aq "^1 GiB allocated, written and freed; errors: 0" "$work/serial" ||
+    ! grep -aq "memory: 204[0-8] MiB of RAM" "$work/serial"; then
+    echo "FAIL: 2 GiB, half above 4 GiB: QEMU status $got, serial: $(grep -a -v "debug: boot" "$work/serial" | cat -v)"
+    fail=1
+else
+    echo "ok: RAM above 4 GiB is used (2 GiB, half of it above the PCI hole)"
 fi
 
 # The kernel's own options, QEMU run by hand: init= names the program (the words after --

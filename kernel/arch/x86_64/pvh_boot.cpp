@@ -95,7 +95,8 @@ struct Copied {
     uint64_t module_address, module_size;
     uint64_t ram[max_ram_entries][2];  // base, end
     uint32_t ram_count;
-    uint64_t ram_size;
+    uint64_t ram_size;  // the end of the highest RAM
+    uint64_t low_end;   // the end of the RAM the kernel was loaded into, where boot places more
 };
 Copied boot;
 
@@ -118,18 +119,22 @@ void copy_start_info(uint64_t start_info_address) {
     if (module.address + module.size > gib4) fail("the initrd lies above 4 GiB");
     if (info.version < 1 || !info.memory_map || info.memory_map >= gib4)
         fail("the VMM gave no memory map (PVH start info version 0)");
+    // RAM above 4 GiB too (QEMU puts what does not fit below its PCI hole there): only the
+    // kernel's own page tables reach it, and nothing touches it before them.
     for (uint32_t i = 0; i < info.memory_map_entries && boot.ram_count < max_ram_entries; ++i) {
         const MemoryMapEntry& entry = at<MemoryMapEntry>(info.memory_map)[i];
-        if (entry.type != 1 || entry.address >= gib4) continue;  // the rest: later, with its own tables
+        if (entry.type != 1) continue;
         uint64_t base = align_up(entry.address, page_size);
-        uint64_t end = min(entry.address + entry.size, gib4) & ~(page_size - 1);
+        uint64_t end = (entry.address + entry.size) & ~(page_size - 1);
         if (end <= base) continue;
         boot.ram[boot.ram_count][0] = base;
         boot.ram[boot.ram_count][1] = end;
         ++boot.ram_count;
         boot.ram_size = max(boot.ram_size, end);
+        if (base <= kernel_physical_base && kernel_physical_base < end) boot.low_end = end;
     }
-    if (boot.ram_size < (64ull << 20)) fail("less than 64 MiB of RAM below 4 GiB");
+    if (boot.low_end > gib4) fail("the RAM the kernel was loaded into reaches past 4 GiB");
+    if (boot.low_end < (64ull << 20)) fail("less than 64 MiB of RAM where the kernel was loaded");
 }
 
 // --- The command line ---
@@ -655,7 +660,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     } else if (boot.module_address % page_size) {
         fail("the VMM placed the initrd off a page boundary");
     }
-    if (placed_end > boot.ram_size) fail("too little memory for the program");
+    if (placed_end > boot.low_end) fail("too little memory for the program");
 
     // The low pages: boot info, GDT, TSS, IDT, boot stack.
     memset(at(0x1000), 0, low_reserved_end - 0x1000);
