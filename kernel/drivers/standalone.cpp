@@ -84,8 +84,12 @@ void exit(int status) {
     size_t length = format(line, sizeof line, "\x1b]eremite-exit;%d\a", status);
     put(log_port, reinterpret_cast<const uint8_t*>(line), length);
     arch::out32(debug_exit_port, static_cast<uint32_t>(status));
-    if (platform.power_off_port)
+    if (platform.power_off_port) {
         asm volatile("outw %0, %1" : : "a"(platform.power_off_value), "Nd"(platform.power_off_port));
+        // QEMU powers off after the write returns: a moment before anything harsher, which
+        // would race with it (a reset instead of the end).
+        for (uint64_t start = arch::read_tsc(); arch::read_tsc() - start < (1ull << 31);) arch::relax();
+    }
     // Still here: a machine without those devices. Firecracker ends the VM when the
     // keyboard controller resets the CPU; where nothing listens on the port, a triple
     // fault (an exception with an empty IDT) resets the machine, which QEMU's microvm

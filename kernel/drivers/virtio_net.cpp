@@ -1,5 +1,6 @@
 #include "drivers/virtio_net.hpp"
 
+#include "arch/x86_64/cpu.hpp"
 #include "drivers/tcp_checksum.hpp"
 #include "lib/string.hpp"
 #include "mm/memory.hpp"
@@ -142,6 +143,13 @@ void NetDriver::kick_transmit_if_asked() {
     if (tx_.publish()) {
         device_->kick(transmit_queue);
     }
+    // The watch's clock starts with the first frame the device holds, not at the network
+    // thread's next pass, which may come only with lwIP's next timer.
+    if (!watching_ && tx_.held_by_device()) {
+        watching_ = true;
+        watched_used_ = tx_.device_used_index();
+        watched_since_ = arch::read_tsc();
+    }
 }
 
 bool NetDriver::transmit(size_t length, Fill fill, void* context) {
@@ -190,16 +198,18 @@ bool NetDriver::flush_transmit() {
 }
 
 bool NetDriver::watch_transmit(uint64_t now, uint64_t patience) {
-    const uint32_t progress = tx_.progress();
-    const bool held = tx_.held_by_device() != 0;
-    if (!held || progress != watched_progress_) {
-        watched_progress_ = progress;
-        watched_since_ = now;
-        return held;
+    if (tx_.held_by_device() == 0) {
+        watching_ = false;
+        return false;
     }
-    if (now - watched_since_ >= patience) {
+    const uint16_t used = tx_.device_used_index();
+    if (!watching_ || used != watched_used_) {
+        watching_ = true;
+        watched_used_ = used;
+        watched_since_ = now;
+    } else if (now - watched_since_ >= patience) {
         device_->kick(transmit_queue);
-        ++transmit_rekicks_;
+        __atomic_store_n(&transmit_rekicks_, transmit_rekicks_ + 1, __ATOMIC_RELAXED);
         watched_since_ = now;
     }
     return true;

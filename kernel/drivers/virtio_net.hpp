@@ -45,9 +45,9 @@ public:
     // Looks after a device that stops taking frames without asking for a kick (QEMU 7.2's
     // virtio-net, with event indices, stops after a burst of 256 frames while the driver
     // adds more and never comes back for them): when the device has held frames for
-    // `patience` ticks with neither side moving, kicks it again (a kick is always
-    // allowed). Called by the network thread at every pass; true while the device holds
-    // frames, so that the next pass comes within `patience`.
+    // `patience` ticks without using one, kicks it again (a kick is always allowed).
+    // Called by the network thread at every pass; true while the device holds frames, so
+    // that the next pass comes within `patience`.
     bool watch_transmit(uint64_t now, uint64_t patience);
     // Kicks that watch_transmit gave (read without the lock: a moment's count).
     uint64_t transmit_rekicks() const { return __atomic_load_n(&transmit_rekicks_, __ATOMIC_RELAXED); }
@@ -84,8 +84,11 @@ private:
     Backlogged* backlog_head_ = nullptr;
     Backlogged* backlog_tail_ = nullptr;
     uint32_t backlog_length_ = 0;
-    uint32_t watched_progress_ = 0;  // the transmit queue's progress at the last look
-    uint64_t watched_since_ = 0;     // when it last changed (TSC)
+    // The transmit watch: since when (TSC) the device holds frames with its used index
+    // at watched_used_; from the first frame published, or the last one it used.
+    bool watching_ = false;
+    uint16_t watched_used_ = 0;
+    uint64_t watched_since_ = 0;
     uint64_t transmit_rekicks_ = 0;
 };
 

@@ -93,7 +93,7 @@ bool init(const abi::BootInfo& info) {
         log::error("memory: out of frames while building the kernel page table");
         return false;
     }
-    if (!init_kernel_stacks(frame_count)) {
+    if (!init_kernel_stacks(ram_frames)) {
         log::error("memory: out of memory for the kernel-stack slots");
         return false;
     }

@@ -29,6 +29,7 @@
 #define P_ARGUMENT (PARAMETERS + 56)
 #define P_STARTED (PARAMETERS + 64)
 #define P_BASE (PARAMETERS + 72)         /* the page's physical address */
+#define P_KERNEL_CR3 (PARAMETERS + 80)   /* the kernel's own page tables */
 
     .section .rodata
     .balign 16
@@ -105,9 +106,11 @@ long_mode:
     mov %eax, %gs
     mov $0x40, %eax
     ltr %ax
+    mov P_KERNEL_CR3(%rbx), %rsi
     movl $1, P_STARTED(%rbx)             // the parameters are read: the page may be reused
     xor %ebp, %ebp
-    jmp *%rcx
+    movabs $ap_switch_tables, %rdx
+    jmp *%rdx
 
     .balign 8
 trampoline_gdt:
@@ -122,3 +125,11 @@ far_target:
     .long 0
     .word 0x08
 ap_trampoline_end:
+
+// On to the kernel's page tables before the entry: the PVH entry's map only the first
+// 4 GiB, and the entry's argument (heap memory) may lie above. From the kernel's image,
+// which both map, as the trampoline page is mapped only in the PVH tables.
+    .text
+ap_switch_tables:
+    mov %rsi, %cr3
+    jmp *%rcx

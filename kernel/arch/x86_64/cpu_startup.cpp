@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.hpp"
 #include "lib/string.hpp"
 #include "mm/address.hpp"
+#include "mm/memory.hpp"
 #include "time/clock.hpp"
 
 extern "C" const uint8_t ap_trampoline_start[], ap_trampoline_end[];
@@ -34,8 +35,9 @@ struct [[gnu::packed]] ApTrampolineParameters {
     uint32_t started;
     uint32_t reserved;
     uint64_t page;
+    uint64_t kernel_cr3;
 };
-static_assert(sizeof(ApTrampolineParameters) == 80);
+static_assert(sizeof(ApTrampolineParameters) == 88);
 
 // ICR commands (Intel SDM vol. 3, 11.6.1): INIT and STARTUP, level assert.
 constexpr uint32_t icr_init = 0x4500, icr_startup = 0x4600;
@@ -70,6 +72,7 @@ bool start_cpu_with_ipis(uint32_t apic_id, uint64_t entry, uint64_t argument, co
     fresh.entry = entry;
     fresh.argument = argument;
     fresh.page = trampoline_page;
+    fresh.kernel_cr3 = mm::kernel_page_table().root().value;
     memcpy(const_cast<ApTrampolineParameters*>(&parameters), &fresh, sizeof fresh);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 

@@ -120,7 +120,8 @@ void copy_start_info(uint64_t start_info_address) {
     if (info.version < 1 || !info.memory_map || info.memory_map >= gib4)
         fail("the VMM gave no memory map (PVH start info version 0)");
     // RAM above 4 GiB too (QEMU puts what does not fit below its PCI hole there): only the
-    // kernel's own page tables reach it, and nothing touches it before them.
+    // kernel's own page tables reach it. Nothing the boot places goes there, and other
+    // CPUs switch to those tables before they touch the heap (ap_trampoline.S).
     for (uint32_t i = 0; i < info.memory_map_entries && boot.ram_count < max_ram_entries; ++i) {
         const MemoryMapEntry& entry = at<MemoryMapEntry>(info.memory_map)[i];
         if (entry.type != 1) continue;
@@ -131,9 +132,8 @@ void copy_start_info(uint64_t start_info_address) {
         boot.ram[boot.ram_count][1] = end;
         ++boot.ram_count;
         boot.ram_size = max(boot.ram_size, end);
-        if (base <= kernel_physical_base && kernel_physical_base < end) boot.low_end = end;
+        if (base <= kernel_physical_base && kernel_physical_base < end) boot.low_end = min(end, gib4);
     }
-    if (boot.low_end > gib4) fail("the RAM the kernel was loaded into reaches past 4 GiB");
     if (boot.low_end < (64ull << 20)) fail("less than 64 MiB of RAM where the kernel was loaded");
 }
 

@@ -128,8 +128,6 @@ uint16_t Virtqueue::device_used_index() const { return *reinterpret_cast<volatil
 
 uint16_t Virtqueue::held_by_device() const { return static_cast<uint16_t>(published_index_ - device_used_index()); }
 
-uint32_t Virtqueue::progress() const { return uint32_t{published_index_} << 16 | device_used_index(); }
-
 void* Virtqueue::take_used(uint32_t& written) {
     volatile uint8_t* used = used_ring();
     uint16_t device_index = device_used_index();

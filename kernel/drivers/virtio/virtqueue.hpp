@@ -48,9 +48,8 @@ public:
 
     // Chains published and not yet used by the device.
     uint16_t held_by_device() const;
-    // Changes whenever the driver publishes or the device uses a chain: a value that stays
-    // while the device holds chains means it is not working on them.
-    uint32_t progress() const;
+    // The device's count of chains used (its used ring's index), taken or not.
+    uint16_t device_used_index() const;
 
 private:
     struct Descriptor;
@@ -59,7 +58,6 @@ private:
     void make_available(uint16_t head, void* token);
     volatile uint16_t* available_ring() const;  // flags, idx, ring[size], used_event
     volatile uint8_t* used_ring() const;        // flags, idx, {id, len}[size], avail_event
-    uint16_t device_used_index() const;
 
     PhysAddr rings_;
     uint16_t size_ = 0;
