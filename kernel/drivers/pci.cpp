@@ -1,6 +1,5 @@
 #include "drivers/pci.hpp"
 
-#include "arch/x86_64/paging.hpp"
 #include "arch/x86_64/port_io.hpp"
 #include "drivers/standalone.hpp"
 #include "mm/memory.hpp"
@@ -18,24 +17,15 @@ uint32_t address_of(Address at, uint8_t offset) {
            (offset & 0xfcu);
 }
 
-// A function's 4 KiB of ECAM, mapped uncached on first use where the direct map would
-// show it (above RAM); nullptr without ECAM or outside its buses.
+// A function's 4 KiB of ECAM, mapped uncached where the direct map would show it (in
+// the PCI hole; mapping it again is harmless); nullptr without ECAM or outside its buses.
 volatile uint8_t* ecam(Address at) {
     const auto& p = standalone::platform;
     if (!p.ecam_base || at.bus < p.ecam_first_bus || at.bus > p.ecam_last_bus) return nullptr;
     uint64_t physical =
         p.ecam_base + (uint64_t{at.bus} << 20 | uint64_t{at.device} << 15 | uint64_t{at.function} << 12);
-    uint64_t address = abi::direct_map_base + physical;
-    uint64_t* entry = mm::kernel_page_table().leaf(address);
-    if (entry && (*entry & arch::page_present)) return reinterpret_cast<volatile uint8_t*>(address);
     auto mapped = mm::map_device(physical, page_size);
     return mapped.ok() ? mapped.value() : nullptr;
-}
-
-inline uint32_t in32(uint16_t port) {
-    uint32_t value;
-    asm volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
-    return value;
 }
 
 // Walks `bus`, and the buses behind its bridges (depth-first), for `visit`.
@@ -68,7 +58,7 @@ uint32_t read32(Address at, uint8_t offset) {
     LockGuard guard(lock);
     if (volatile uint8_t* space = ecam(at)) return *reinterpret_cast<volatile uint32_t*>(space + (offset & 0xfc));
     arch::out32(address_port, address_of(at, offset));
-    return in32(data_port);
+    return arch::in32(data_port);
 }
 
 uint16_t read16(Address at, uint8_t offset) { return static_cast<uint16_t>(read32(at, offset) >> (8 * (offset & 2))); }
@@ -94,7 +84,7 @@ void write16(Address at, uint8_t offset, uint16_t value) {
         return;
     }
     arch::out32(address_port, address_of(at, offset));
-    asm volatile("outw %0, %1" : : "a"(value), "Nd"(static_cast<uint16_t>(data_port + (offset & 2))));
+    arch::out16(static_cast<uint16_t>(data_port + (offset & 2)), value);
 }
 
 bool find(bool (*visit)(Address, void*), void* context) { return walk(0, visit, context, 0); }

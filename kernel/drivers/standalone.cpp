@@ -85,7 +85,7 @@ void exit(int status) {
     put(log_port, reinterpret_cast<const uint8_t*>(line), length);
     arch::out32(debug_exit_port, static_cast<uint32_t>(status));
     if (platform.power_off_port) {
-        asm volatile("outw %0, %1" : : "a"(platform.power_off_value), "Nd"(platform.power_off_port));
+        arch::out16(platform.power_off_port, platform.power_off_value);
         // QEMU powers off after the write returns: a moment before anything harsher, which
         // would race with it (a reset instead of the end).
         for (uint64_t start = arch::read_tsc(); arch::read_tsc() - start < (1ull << 31);) arch::relax();
@@ -95,10 +95,7 @@ void exit(int status) {
     // fault (an exception with an empty IDT) resets the machine, which QEMU's microvm
     // documents as its way to shut down (with -no-reboot).
     arch::out8(keyboard_controller_command, pulse_reset_line);
-    struct [[gnu::packed]] {
-        uint16_t limit;
-        uint64_t base;
-    } no_vectors{0, 0};
+    arch::TablePointer no_vectors{0, 0, {}};
     asm volatile("lidt %0\n\tint3" : : "m"(no_vectors));
     arch::halt_forever();
 }

@@ -145,11 +145,13 @@ void NetDriver::kick_transmit_if_asked() {
     }
     // The watch's clock starts with the first frame the device holds, not at the network
     // thread's next pass, which may come only with lwIP's next timer.
-    if (!watching_ && tx_.held_by_device()) {
-        watching_ = true;
-        watched_used_ = tx_.device_used_index();
-        watched_since_ = arch::read_tsc();
-    }
+    if (!watching_ && tx_.held_by_device()) watch_from(tx_.device_used_index(), arch::read_tsc());
+}
+
+void NetDriver::watch_from(uint16_t used, uint64_t now) {
+    watching_ = true;
+    watched_used_ = used;
+    watched_since_ = now;
 }
 
 bool NetDriver::transmit(size_t length, Fill fill, void* context) {
@@ -204,9 +206,7 @@ bool NetDriver::watch_transmit(uint64_t now, uint64_t patience) {
     }
     const uint16_t used = tx_.device_used_index();
     if (!watching_ || used != watched_used_) {
-        watching_ = true;
-        watched_used_ = used;
-        watched_since_ = now;
+        watch_from(used, now);
     } else if (now - watched_since_ >= patience) {
         device_->kick(transmit_queue);
         __atomic_store_n(&transmit_rekicks_, transmit_rekicks_ + 1, __ATOMIC_RELAXED);

@@ -64,6 +64,7 @@ private:
     void reclaim_transmit_slots();
     void send_in_slot(size_t length, Fill fill, void* context);
     void kick_transmit_if_asked();
+    void watch_from(uint16_t used, uint64_t now);
 
     struct Backlogged {
         Backlogged* next;

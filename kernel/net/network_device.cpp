@@ -122,11 +122,11 @@ void check_configuration() {
 }
 
 [[noreturn]] void network_thread(void*) {
+    const uint64_t patience = clock::ns_to_ticks(transmit_patience_ns);
     for (;;) {
         __atomic_store_n(&interrupted, false, __ATOMIC_SEQ_CST);
         bool more, transmitting;
         uint32_t sleep_ms;
-        const uint64_t patience = clock::ns_to_ticks(transmit_patience_ns);
         {
             StackGuard guard;
             driver.receive(deliver, &interface);

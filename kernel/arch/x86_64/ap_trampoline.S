@@ -93,22 +93,8 @@ long_mode:
     mov P_STACK(%rbx), %rsp
     mov P_ARGUMENT(%rbx), %rdi
     mov P_ENTRY(%rbx), %rcx
-    pushq $0x10                          // the kernel's code segment in its GDT
-    lea 2f(%rip), %rax
-    push %rax
-    lretq
-2:  mov $0x18, %eax
-    mov %eax, %ds
-    mov %eax, %es
-    mov %eax, %ss
-    xor %eax, %eax
-    mov %eax, %fs
-    mov %eax, %gs
-    mov $0x40, %eax
-    ltr %ax
     mov P_KERNEL_CR3(%rbx), %rsi
     movl $1, P_STARTED(%rbx)             // the parameters are read: the page may be reused
-    xor %ebp, %ebp
     movabs $ap_switch_tables, %rdx
     jmp *%rdx
 
@@ -128,8 +114,9 @@ ap_trampoline_end:
 
 // On to the kernel's page tables before the entry: the PVH entry's map only the first
 // 4 GiB, and the entry's argument (heap memory) may lie above. From the kernel's image,
-// which both map, as the trampoline page is mapped only in the PVH tables.
+// which both map, as the trampoline page is mapped only in the PVH tables. Then the
+// segments, the TSS and the entry as for the boot CPU (pvh_entry.S).
     .text
 ap_switch_tables:
     mov %rsi, %cr3
-    jmp *%rcx
+    jmp enter_with_boot_segments

@@ -19,6 +19,15 @@ struct Vif {
 };
 static_assert(sizeof(Vif) == 16);
 
+// What lgdt and lidt load: a table's limit and base, padded to 16 bytes so that a GDT's
+// pointer and an IDT's side by side lie 16 bytes apart (pvh_entry.S, ap_trampoline.S).
+struct [[gnu::packed]] TablePointer {
+    uint16_t limit;
+    uint64_t base;
+    uint8_t padding[6];
+};
+static_assert(sizeof(TablePointer) == 16);
+
 struct CpuidResult {
     uint32_t eax, ebx, ecx, edx;
 };

@@ -18,12 +18,6 @@ namespace {
 constexpr uint64_t trampoline_page = 0xf000;
 constexpr uint32_t parameters_offset = 0xf00;  // ap_trampoline.S: PARAMETERS
 
-struct [[gnu::packed]] TablePointer {
-    uint16_t limit;
-    uint64_t base;
-    uint8_t padding[6];
-};
-
 // Read by ap_trampoline.S at the offsets it names.
 struct [[gnu::packed]] ApTrampolineParameters {
     uint64_t cr3;

@@ -21,6 +21,8 @@
 #include "arch/x86_64/port_io.hpp"
 #include "drivers/standalone.hpp"
 #include "eremite/abi.hpp"
+#include "fs/cpio.hpp"
+#include "fs/node.hpp"
 #include "lib/format.hpp"
 #include "lib/string.hpp"
 #include "lib/utility.hpp"
@@ -177,43 +179,30 @@ Words words;
 
 // --- The program: the module itself, or a file in it (a cpio newc archive) ---
 
-uint64_t hex_field(const uint8_t* text) {
-    uint64_t value = 0;
-    for (int i = 0; i < 8; ++i) {
-        char c = static_cast<char>(text[i]);
-        uint64_t digit = c >= '0' && c <= '9'   ? c - '0'
-                         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                         : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                : 16;
-        if (digit == 16) return ~0ull;
-        value = value * 16 + digit;
-    }
-    return value;
-}
-
-bool is_cpio(const uint8_t* bytes, uint64_t size) { return size >= 110 && memcmp(bytes, "070701", 6) == 0; }
-
-// The file at `path` (leading slashes ignored) in the archive: its bytes and size.
-bool find_in_cpio(const uint8_t* archive, uint64_t size, const char* path, uint64_t& offset, uint64_t& length) {
+// The regular file at `path` in the archive (leading "/" and "./" ignored on both sides);
+// false when there is none. The archive must be a cpio archive throughout.
+bool find_in_cpio(const uint8_t* archive, uint64_t size, const char* path, const uint8_t*& data, uint64_t& length) {
     while (*path == '/') ++path;
-    uint64_t at = 0;
-    while (at + 110 <= size && memcmp(archive + at, "070701", 6) == 0) {
-        uint64_t mode = hex_field(archive + at + 14), file_size = hex_field(archive + at + 54),
-                 name_size = hex_field(archive + at + 94);
-        if (file_size == ~0ull || name_size == ~0ull || name_size == 0) return false;
-        uint64_t name_at = at + 110, data_at = align_up(name_at + name_size, 4);
-        if (data_at > size || file_size > size - data_at) return false;
-        const char* name = reinterpret_cast<const char*>(archive + name_at);
-        while (*name == '/' || (name[0] == '.' && name[1] == '/')) name += *name == '/' ? 1 : 2;
-        if (strcmp(name, "TRAILER!!!") == 0) return false;
-        if ((mode & 0170000) == 0100000 && strcmp(name, path) == 0) {
-            offset = data_at;
-            length = file_size;
+    fs::CpioReader reader(archive, size);
+    fs::CpioEntry entry;
+    for (;;) {
+        auto next = reader.next(entry);
+        if (!next.ok()) fail("the initrd is not a valid cpio archive: %s", reader.message());
+        if (!next.value()) return false;
+        const char* name = entry.name.text;
+        uint32_t name_length = entry.name.length;
+        while (name_length && (*name == '/' || (name_length > 1 && name[0] == '.' && name[1] == '/'))) {
+            uint32_t skip = *name == '/' ? 1 : 2;
+            name += skip;
+            name_length -= skip;
+        }
+        if ((entry.mode & fs::mode_type_mask) == fs::mode_regular && name_length == strlen(path) &&
+            memcmp(name, path, name_length) == 0) {
+            data = entry.data;
+            length = entry.size;
             return true;
         }
-        at = align_up(data_at + file_size, 4);
     }
-    return false;
 }
 
 // --- Time and randomness without a host ---
@@ -358,10 +347,10 @@ const SdtHeader* find_table(const char* signature) {
     return nullptr;
 }
 
-// How many CPUs to run: the enabled local APICs of the MADT, as long as their ids are
-// 0, 1, 2... (the kernel addresses CPU i as APIC id i, as QEMU numbers them); one CPU
-// without a MADT.
-uint32_t count_cpus() {
+// The MADT: the IOAPICs (into standalone::platform) and how many CPUs to run, the
+// enabled local APICs as long as their ids are 0, 1, 2... (the kernel addresses CPU i as
+// APIC id i, as QEMU numbers them); one CPU without a MADT.
+uint32_t read_madt() {
     const SdtHeader* madt = find_table("APIC");
     if (!madt) return 1;
     uint64_t ids = 0;  // a bit per APIC id below 64
@@ -392,27 +381,38 @@ uint32_t count_cpus() {
     return count ? count : 1;
 }
 
+// The DSDT (its AML), through the FADT's 64-bit pointer where it has one; nullptr without.
+const SdtHeader* find_dsdt() {
+    const SdtHeader* fadt = find_table("FACP");
+    if (!fadt || fadt->length < 44) return nullptr;
+    const auto* bytes = reinterpret_cast<const uint8_t*>(fadt);
+    uint32_t dsdt32;
+    memcpy(&dsdt32, bytes + 40, 4);
+    uint64_t dsdt = dsdt32;
+    if (fadt->length >= 148) {
+        uint64_t wide;
+        memcpy(&wide, bytes + 140, 8);
+        if (wide) dsdt = wide;
+    }
+    if (!dsdt || dsdt >= gib4) return nullptr;
+    const auto* table = at<const SdtHeader>(dsdt);
+    if (memcmp(table->signature, "DSDT", 4) != 0 || table->length < sizeof(SdtHeader) || dsdt + table->length > gib4)
+        return nullptr;
+    return table;
+}
+
 // ACPI's soft-off (S5), for a VM without isa-debug-exit: the FADT's PM1a control port
 // and the sleep type of the DSDT's \_S5 package (found by its name in the AML, as small
 // kernels do: Name(_S5_, Package() {typeA, ...})). Left at 0 where there is none
 // (hardware-reduced ACPI, as on microvm, has no PM1 block).
 void find_power_off() {
     const SdtHeader* fadt = find_table("FACP");
-    if (!fadt || fadt->length < 68) return;
-    const auto* bytes = reinterpret_cast<const uint8_t*>(fadt);
-    uint32_t pm1a_control, dsdt32;
-    memcpy(&pm1a_control, bytes + 64, 4);
-    memcpy(&dsdt32, bytes + 40, 4);
-    uint64_t dsdt = dsdt32;
-    if (fadt->length >= 148) {
-        uint64_t wide;
-        memcpy(&wide, bytes + 140, 8);
-        if (wide && wide < gib4) dsdt = wide;
-    }
-    if (!pm1a_control || pm1a_control > 0xffff || !dsdt || dsdt >= gib4) return;
-    const auto* table = at<const SdtHeader>(dsdt);
-    if (memcmp(table->signature, "DSDT", 4) != 0 || dsdt + table->length > gib4) return;
-    const uint8_t* aml = at(dsdt);
+    const SdtHeader* table = find_dsdt();
+    if (!fadt || fadt->length < 68 || !table) return;
+    uint32_t pm1a_control;
+    memcpy(&pm1a_control, reinterpret_cast<const uint8_t*>(fadt) + 64, 4);
+    if (!pm1a_control || pm1a_control > 0xffff) return;
+    const auto* aml = reinterpret_cast<const uint8_t*>(table);
     for (uint32_t i = sizeof(SdtHeader) + 2; i + 12 < table->length; ++i) {
         if (memcmp(aml + i, "_S5_", 4) != 0 || aml[i + 4] != 0x12) continue;              // PackageOp
         if (aml[i - 1] != 0x08 && !(aml[i - 2] == 0x08 && aml[i - 1] == '\\')) continue;  // NameOp
@@ -420,7 +420,7 @@ void find_power_off() {
         at_byte += ((aml[at_byte] & 0xc0) >> 6) + 1;  // PkgLength
         ++at_byte;                                    // NumElements
         if (aml[at_byte] == 0x0a) ++at_byte;          // BytePrefix
-        uint8_t sleep_type = aml[at_byte] == 0x01 ? 1 : aml[at_byte] == 0x00 ? 0 : aml[at_byte];
+        uint8_t sleep_type = aml[at_byte];            // ZeroOp and OneOp are the bytes 0 and 1
         standalone::platform.power_off_port = static_cast<uint16_t>(pm1a_control);
         standalone::platform.power_off_value =
             static_cast<uint16_t>((sleep_type & 7) << 10 | 1u << 13);  // SLP_TYP, SLP_EN
@@ -435,14 +435,9 @@ void find_power_off() {
 // answers with the virtio magic and a device id becomes a boot-info device, its line
 // the IOAPIC route the kernel programs (drivers/io_apic.cpp).
 void find_virtio_mmio_devices(abi::BootInfo& info) {
-    const SdtHeader* fadt = find_table("FACP");
-    if (!fadt || fadt->length < 44) return;
-    uint32_t dsdt32;
-    memcpy(&dsdt32, reinterpret_cast<const uint8_t*>(fadt) + 40, 4);
-    if (!dsdt32) return;
-    const auto* table = at<const SdtHeader>(dsdt32);
-    if (memcmp(table->signature, "DSDT", 4) != 0 || uint64_t{dsdt32} + table->length > gib4) return;
-    const uint8_t* aml = at(dsdt32);
+    const SdtHeader* table = find_dsdt();
+    if (!table) return;
+    const auto* aml = reinterpret_cast<const uint8_t*>(table);
     for (uint32_t i = sizeof(SdtHeader); i + 12 + 10 <= table->length && info.device_count < abi::max_devices; ++i) {
         if (aml[i] != 0x86 || aml[i + 1] != 0x09 || aml[i + 2] != 0x00) continue;
         uint32_t base, size;
@@ -537,14 +532,10 @@ abi::LogLevel parse_log_level(const char* name) {
 
 constexpr uint64_t ap_structure_size = 2 * page_size + 0x4000;
 
-struct [[gnu::packed]] TablePointers {
-    uint16_t gdt_limit;
-    uint64_t gdt_base;
-    uint8_t padding[6];
-    uint16_t idt_limit;
-    uint64_t idt_base;
+// What pvh_enter_kernel loads: the GDT's pointer, the IDT's 16 bytes on.
+struct TablePointers {
+    arch::TablePointer gdt, idt;
 };
-static_assert(sizeof(TablePointers) == 26);
 
 }  // namespace
 }  // namespace eremite::pvh
@@ -613,7 +604,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     uint64_t strings_address = align_up(kernel_end, page_size);
     uint64_t strings_size = 0;
     constexpr uint64_t strings_max = 64 * 1024;
-    uint32_t cpu_count = count_cpus();
+    uint32_t cpu_count = read_madt();
     find_power_off();
     find_ecam();
     if (boot.module_address < strings_address + strings_max + page_size + (cpu_count - 1) * ap_structure_size &&
@@ -639,16 +630,17 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     const uint8_t* module = at<const uint8_t>(boot.module_address);
     uint64_t app_address = boot.module_address, app_size = boot.module_size;
     uint64_t initrd_address = 0, initrd_size = 0;
-    if (is_cpio(module, boot.module_size)) {
-        uint64_t offset, length;
-        if (!find_in_cpio(module, boot.module_size, path, offset, length))
+    if (boot.module_size >= 6 && memcmp(module, "07070", 5) == 0) {  // newc: 070701, or 070702 with checksums
+        const uint8_t* program;
+        uint64_t length;
+        if (!find_in_cpio(module, boot.module_size, path, program, length))
             fail("the initrd (a cpio archive) holds no regular file %s", path);
         // The loader wants the program page-aligned: a copy beside the strings.
         app_address = align_up(placed_end, page_size);
         app_size = length;
         if (app_address + length > boot.module_address && app_address < boot.module_address + boot.module_size)
             fail("the program would overlap the initrd: give the VM more memory");
-        memcpy(at(app_address), module + offset, length);
+        memcpy(at(app_address), program, length);
         placed_end = align_up(app_address + length, page_size);
         initrd_address = boot.module_address;
         initrd_size = boot.module_size;
@@ -721,9 +713,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     info.cpu_tables = cpu_tables_address;
 
     static TablePointers tables;
-    tables.gdt_limit = abi::gdt_entries * 8 - 1;
-    tables.gdt_base = info.boot_cpu.gdt;
-    tables.idt_limit = 256 * 16 - 1;
-    tables.idt_base = info.boot_cpu.idt;
+    tables.gdt = {abi::gdt_entries * 8 - 1, info.boot_cpu.gdt, {}};
+    tables.idt = {256 * 16 - 1, info.boot_cpu.idt, {}};
     pvh_enter_kernel(&info, info.boot_cpu.boot_stack_top, &tables);
 }

@@ -131,6 +131,15 @@ pvh_enter_kernel:
     mov %rsi, %rsp
     lgdt (%rdx)
     lidt 16(%rdx)
+    lea _start(%rip), %rcx
+    jmp enter_with_boot_segments
+
+// With a boot-layout GDT and IDT loaded and the stack set: the segment registers from
+// that GDT (code 0x10, data 0x18, no FS or GS), its TSS (0x40), then a jump to %rcx with
+// %rdi untouched: the state ehyve gives a vCPU. The boot CPU comes here from
+// pvh_enter_kernel, the others from ap_trampoline.S.
+    .globl enter_with_boot_segments
+enter_with_boot_segments:
     pushq $0x10
     lea 1f(%rip), %rax
     push %rax
@@ -139,10 +148,13 @@ pvh_enter_kernel:
     mov %eax, %ds
     mov %eax, %es
     mov %eax, %ss
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
     mov $0x40, %eax
     ltr %ax
     xor %ebp, %ebp
-    jmp _start
+    jmp *%rcx
 
     .section .rodata
     .balign 8

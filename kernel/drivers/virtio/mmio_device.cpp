@@ -25,29 +25,14 @@ Result<void> MmioDevice::probe(uint64_t physical_base, uint32_t window_size) {
     return {};
 }
 
-Result<uint64_t> MmioDevice::negotiate(uint64_t wanted) {
-    write(mmio_status, 0);  // reset
-    write(mmio_status, status_acknowledge);
-    write(mmio_status, status_acknowledge | status_driver);
-    write(mmio_device_features_select, 0);
-    uint64_t offered = read(mmio_device_features);
-    write(mmio_device_features_select, 1);
-    offered |= uint64_t{read(mmio_device_features)} << 32;
-    uint64_t agreed = offered & wanted;
-    if (!(agreed & feature_version_1)) {
-        fail();
-        return error(Errno::enodev);
-    }
-    write(mmio_driver_features_select, 0);
-    write(mmio_driver_features, static_cast<uint32_t>(agreed));
-    write(mmio_driver_features_select, 1);
-    write(mmio_driver_features, static_cast<uint32_t>(agreed >> 32));
-    write(mmio_status, status_acknowledge | status_driver | status_features_ok);
-    if (!(read(mmio_status) & status_features_ok)) {
-        fail();
-        return error(Errno::enodev);
-    }
-    return agreed;
+uint32_t MmioDevice::device_features(uint32_t word) {
+    write(mmio_device_features_select, word);
+    return read(mmio_device_features);
+}
+
+void MmioDevice::set_driver_features(uint32_t word, uint32_t bits) {
+    write(mmio_driver_features_select, word);
+    write(mmio_driver_features, bits);
 }
 
 uint16_t MmioDevice::queue_size_max(uint16_t index) {
@@ -70,15 +55,7 @@ Result<void> MmioDevice::set_up_queue(uint16_t index, const Virtqueue& queue) {
     return {};
 }
 
-void MmioDevice::set_driver_ok() {
-    write(mmio_status, status_acknowledge | status_driver | status_features_ok | status_driver_ok);
-}
-
 void MmioDevice::acknowledge_interrupt() { write(mmio_interrupt_ack, read(mmio_interrupt_status)); }
-
-bool MmioDevice::needs_reset() const { return read(mmio_status) & status_needs_reset; }
-
-void MmioDevice::fail() { write(mmio_status, read(mmio_status) | status_failed); }
 
 uint8_t MmioDevice::config8(uint32_t offset) const { return registers_[mmio_config + offset]; }
 

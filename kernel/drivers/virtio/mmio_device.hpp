@@ -19,12 +19,8 @@ public:
     // After a probe that failed: the window is a legacy (version 1) device.
     bool legacy() const { return legacy_; }
 
-    Result<uint64_t> negotiate(uint64_t wanted) override;
     Result<void> set_up_queue(uint16_t index, const Virtqueue& queue) override;
     uint16_t queue_size_max(uint16_t index) override;
-    void set_driver_ok() override;
-    bool needs_reset() const override;
-    void fail() override;
     void kick(uint16_t index) override { write(virtio_spec::mmio_queue_notify, index); }
     uint8_t config8(uint32_t offset) const override;
     uint16_t config16(uint32_t offset) const override;
@@ -33,6 +29,10 @@ public:
     void acknowledge_interrupt();
 
 private:
+    uint8_t status() const override { return static_cast<uint8_t>(read(virtio_spec::mmio_status)); }
+    void set_status(uint8_t status) override { write(virtio_spec::mmio_status, status); }
+    uint32_t device_features(uint32_t word) override;
+    void set_driver_features(uint32_t word, uint32_t bits) override;
     uint32_t read(uint32_t offset) const;
     void write(uint32_t offset, uint32_t value);
 

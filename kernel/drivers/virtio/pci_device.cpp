@@ -13,10 +13,9 @@ constexpr uint8_t capability_vendor = 0x09, capability_msix = 0x11;
 constexpr uint8_t structure_common = 1, structure_notify = 2, structure_device = 4;
 // struct virtio_pci_common_cfg (4.1.4.3)
 constexpr uint32_t device_feature_select = 0x00, device_feature = 0x04, driver_feature_select = 0x08,
-                   driver_feature = 0x0c, config_msix_vector = 0x10, device_status = 0x14, queue_select = 0x16,
-                   queue_size = 0x18, queue_msix_vector = 0x1a, queue_enable = 0x1c, queue_notify_off = 0x1e,
-                   queue_desc = 0x20, queue_driver = 0x28, queue_device = 0x30;
-constexpr uint16_t no_vector = 0xffff;
+                   driver_feature = 0x0c, device_status = 0x14, queue_select = 0x16, queue_size = 0x18,
+                   queue_msix_vector = 0x1a, queue_enable = 0x1c, queue_notify_off = 0x1e, queue_desc = 0x20,
+                   queue_driver = 0x28, queue_device = 0x30;
 
 }  // namespace
 
@@ -78,32 +77,18 @@ Result<void> PciDevice::route_interrupts(uint8_t msix_capability, uint8_t vector
     return {};
 }
 
-Result<uint64_t> PciDevice::negotiate(uint64_t wanted) {
-    write<uint8_t>(device_status, 0);  // reset; reads 0 once done
-    for (int i = 0; i < 1000000 && read<uint8_t>(device_status); ++i) {
-    }
-    write<uint8_t>(device_status, status_acknowledge);
-    write<uint8_t>(device_status, status_acknowledge | status_driver);
-    write<uint32_t>(device_feature_select, 0);
-    uint64_t offered = read<uint32_t>(device_feature);
-    write<uint32_t>(device_feature_select, 1);
-    offered |= uint64_t{read<uint32_t>(device_feature)} << 32;
-    uint64_t agreed = offered & wanted;
-    if (!(agreed & feature_version_1)) {
-        fail();
-        return error(Errno::enodev);
-    }
-    write<uint32_t>(driver_feature_select, 0);
-    write<uint32_t>(driver_feature, static_cast<uint32_t>(agreed));
-    write<uint32_t>(driver_feature_select, 1);
-    write<uint32_t>(driver_feature, static_cast<uint32_t>(agreed >> 32));
-    write<uint8_t>(device_status, status_acknowledge | status_driver | status_features_ok);
-    if (!(read<uint8_t>(device_status) & status_features_ok)) {
-        fail();
-        return error(Errno::enodev);
-    }
-    write<uint16_t>(config_msix_vector, no_vector);  // configuration changes: not wanted
-    return agreed;
+uint8_t PciDevice::status() const { return read<uint8_t>(device_status); }
+
+void PciDevice::set_status(uint8_t status) { write<uint8_t>(device_status, status); }
+
+uint32_t PciDevice::device_features(uint32_t word) {
+    write<uint32_t>(device_feature_select, word);
+    return read<uint32_t>(device_feature);
+}
+
+void PciDevice::set_driver_features(uint32_t word, uint32_t bits) {
+    write<uint32_t>(driver_feature_select, word);
+    write<uint32_t>(driver_feature, bits);
 }
 
 uint16_t PciDevice::queue_size_max(uint16_t index) {
@@ -125,16 +110,6 @@ Result<void> PciDevice::set_up_queue(uint16_t index, const Virtqueue& queue) {
     notify_offsets_[index] = read<uint16_t>(queue_notify_off);
     write<uint16_t>(queue_enable, 1);
     return {};
-}
-
-void PciDevice::set_driver_ok() {
-    write<uint8_t>(device_status, status_acknowledge | status_driver | status_features_ok | status_driver_ok);
-}
-
-bool PciDevice::needs_reset() const { return read<uint8_t>(device_status) & status_needs_reset; }
-
-void PciDevice::fail() {
-    write<uint8_t>(device_status, static_cast<uint8_t>(read<uint8_t>(device_status) | status_failed));
 }
 
 void PciDevice::kick(uint16_t index) {

@@ -22,17 +22,17 @@ public:
     // `vector` on the CPU with APIC id 0.
     Result<void> probe(pci::Address at, uint8_t vector);
 
-    Result<uint64_t> negotiate(uint64_t wanted) override;
     Result<void> set_up_queue(uint16_t index, const Virtqueue& queue) override;
     uint16_t queue_size_max(uint16_t index) override;
-    void set_driver_ok() override;
-    bool needs_reset() const override;
-    void fail() override;
     void kick(uint16_t index) override;
     uint8_t config8(uint32_t offset) const override;
     uint16_t config16(uint32_t offset) const override;
 
 private:
+    uint8_t status() const override;
+    void set_status(uint8_t status) override;
+    uint32_t device_features(uint32_t word) override;
+    void set_driver_features(uint32_t word, uint32_t bits) override;
     template <typename T>
     T read(uint32_t offset) const {
         return *reinterpret_cast<volatile T*>(common_ + offset);

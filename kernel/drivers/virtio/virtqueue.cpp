@@ -58,15 +58,11 @@ Virtqueue::Descriptor* Virtqueue::table() const { return mm::to_virtual<Descript
 volatile uint16_t* Virtqueue::available_ring() const { return mm::to_virtual<volatile uint16_t>(available()); }
 volatile uint8_t* Virtqueue::used_ring() const { return mm::to_virtual<volatile uint8_t>(used()); }
 
-// An indirect table: entries 0..count-1, in order.
-void Virtqueue::describe_in_order(Descriptor* chain, const Buffer* buffers, uint16_t count) {
-    for (uint16_t i = 0; i < count; ++i) {
-        chain[i].address = buffers[i].address.value;
-        chain[i].length = buffers[i].length;
-        chain[i].flags =
-            static_cast<uint16_t>((buffers[i].device_writes ? desc_write : 0) | (i + 1 < count ? desc_next : 0));
-        chain[i].next = static_cast<uint16_t>(i + 1);
-    }
+// One buffer of a chain; `more`: another follows (at `next`, which the caller keeps).
+void Virtqueue::describe(Descriptor& entry, const Buffer& buffer, bool more) {
+    entry.address = buffer.address.value;
+    entry.length = buffer.length;
+    entry.flags = static_cast<uint16_t>((buffer.device_writes ? desc_write : 0) | (more ? desc_next : 0));
 }
 
 bool Virtqueue::add(const Buffer* buffers, uint16_t count, void* token) {
@@ -74,12 +70,8 @@ bool Virtqueue::add(const Buffer* buffers, uint16_t count, void* token) {
     Descriptor* d = table();
     uint16_t head = free_head_, index = head;
     for (uint16_t i = 0; i < count; ++i) {
-        Descriptor& entry = d[index];
-        entry.address = buffers[i].address.value;
-        entry.length = buffers[i].length;
-        entry.flags =
-            static_cast<uint16_t>((buffers[i].device_writes ? desc_write : 0) | (i + 1 < count ? desc_next : 0));
-        if (i + 1 < count) index = entry.next;
+        describe(d[index], buffers[i], i + 1 < count);
+        if (i + 1 < count) index = d[index].next;
     }
     free_head_ = d[index].next;
     free_count_ = static_cast<uint16_t>(free_count_ - count);
@@ -89,7 +81,12 @@ bool Virtqueue::add(const Buffer* buffers, uint16_t count, void* token) {
 
 bool Virtqueue::add_indirect(const Buffer* buffers, uint16_t count, PhysAddr table_memory, void* token) {
     if (count == 0 || free_count_ == 0) return false;
-    describe_in_order(mm::to_virtual<Descriptor>(table_memory), buffers, count);
+    // The table's entries in order: entry i's next is i + 1.
+    Descriptor* chain = mm::to_virtual<Descriptor>(table_memory);
+    for (uint16_t i = 0; i < count; ++i) {
+        describe(chain[i], buffers[i], i + 1 < count);
+        chain[i].next = static_cast<uint16_t>(i + 1);
+    }
     Descriptor* d = table();
     uint16_t head = free_head_;
     Descriptor& entry = d[head];

@@ -54,7 +54,7 @@ public:
 private:
     struct Descriptor;
     Descriptor* table() const;
-    static void describe_in_order(Descriptor* chain, const Buffer* buffers, uint16_t count);
+    static void describe(Descriptor& entry, const Buffer& buffer, bool more);
     void make_available(uint16_t head, void* token);
     volatile uint16_t* available_ring() const;  // flags, idx, ring[size], used_event
     volatile uint8_t* used_ring() const;        // flags, idx, {id, len}[size], avail_event
