@@ -31,16 +31,16 @@ inline constexpr uint64_t working_memory = 8ull << 20;
 
 struct BootLayout {
     uint64_t ram_size = 0;
-    GuestPhysAddr boot_info{0x1000};
-    GuestPhysAddr gdt{0x2000};
-    GuestPhysAddr tss{0x3000};
-    GuestPhysAddr idt{0x4000};
+    GuestPhysAddr boot_info{eremite::abi::boot_layout::boot_info};
+    GuestPhysAddr gdt{eremite::abi::boot_layout::gdt};
+    GuestPhysAddr tss{eremite::abi::boot_layout::tss};
+    GuestPhysAddr idt{eremite::abi::boot_layout::idt};
     GuestPhysAddr pml4{0x5000};
     GuestPhysAddr pdpt_direct{0x6000};
     GuestPhysAddr pdpt_kernel{0x7000};
     GuestPhysAddr pd_kernel{0x8000};
-    GuestPhysAddr boot_stack{0x9000};
-    uint64_t boot_stack_size = 0x4000;
+    GuestPhysAddr boot_stack{eremite::abi::boot_layout::boot_stack};
+    uint64_t boot_stack_size = eremite::abi::boot_layout::boot_stack_size;
     GuestPhysAddr pd_direct{0x10000};
     uint64_t pd_direct_count = 0;
     GuestPhysAddr low_free{0};  // usable from here up to the kernel
@@ -61,13 +61,15 @@ struct BootLayout {
     GuestPhysAddr ap_structures{0};  // per other CPU: GDT page, TSS page, boot stack
     GuestPhysAddr free{0};           // usable from here to the end of RAM
 
-    static constexpr uint64_t ap_structure_size = 2 * page + 0x4000;
-    GuestPhysAddr gdt_of(uint32_t cpu) const { return cpu ? ap_structures + (cpu - 1) * ap_structure_size : gdt; }
+    static constexpr uint64_t ap_structure_size = eremite::abi::boot_layout::ap_structure_size;
+    GuestPhysAddr gdt_of(uint32_t cpu) const {
+        return GuestPhysAddr{eremite::abi::boot_layout::gdt_of(ap_structures.value, cpu)};
+    }
     GuestPhysAddr tss_of(uint32_t cpu) const {
-        return cpu ? ap_structures + (cpu - 1) * ap_structure_size + page : tss;
+        return GuestPhysAddr{eremite::abi::boot_layout::tss_of(ap_structures.value, cpu)};
     }
     GuestPhysAddr stack_top_of(uint32_t cpu) const {
-        return cpu ? ap_structures + cpu * ap_structure_size : boot_stack + boot_stack_size;
+        return GuestPhysAddr{eremite::abi::boot_layout::stack_top_of(ap_structures.value, cpu)};
     }
 };
 

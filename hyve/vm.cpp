@@ -131,9 +131,9 @@ void set_long_mode(Vcpu& vcpu, const BootLayout& layout, uint32_t cpu, uint64_t 
     s.tr.type = 11;  // busy 64-bit TSS
     s.tr.present = 1;
     s.gdt.base = direct_map(layout.gdt_of(cpu));
-    s.gdt.limit = abi::gdt_entries * 8 - 1;
+    s.gdt.limit = abi::gdt_limit;
     s.idt.base = direct_map(layout.idt);
-    s.idt.limit = 256 * 16 - 1;
+    s.idt.limit = abi::idt_limit;
     constexpr uint64_t cr0_pe = 1, cr0_mp = 2, cr0_et = 1 << 4, cr0_ne = 1 << 5, cr0_wp = 1 << 16, cr0_am = 1 << 18,
                        cr0_pg = 1ull << 31;
     constexpr uint64_t cr4_pae = 1 << 5, cr4_osfxsr = 1 << 9, cr4_osxmmexcpt = 1 << 10, cr4_fsgsbase = 1 << 16;

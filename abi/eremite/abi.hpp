@@ -86,6 +86,28 @@ inline constexpr uint16_t selector_user_data = 0x2b;
 inline constexpr uint16_t selector_user_code = 0x33;
 inline constexpr uint16_t selector_tss = 0x40;
 inline constexpr uint32_t gdt_entries = 10;
+// What lgdt and lidt take as the GDT's and the IDT's limits (256 gates of 16 bytes).
+inline constexpr uint16_t gdt_limit = gdt_entries * 8 - 1, idt_limit = 256 * 16 - 1;
+
+// The low pages and the per-CPU tables, placed alike by both boot paths (ehyve's
+// hyve/boot_layout.hpp, the kernel's PVH boot): the boot info, the boot CPU's GDT, TSS,
+// IDT page and boot stack at fixed addresses; each other CPU's GDT page, TSS page and
+// boot stack in a block of ap_structure_size, the blocks one after another from
+// `ap_structures` (guest-physical).
+namespace boot_layout {
+inline constexpr uint64_t boot_info = 0x1000, gdt = 0x2000, tss = 0x3000, idt = 0x4000, boot_stack = 0x9000,
+                          boot_stack_size = 0x4000;
+inline constexpr uint64_t ap_structure_size = 2 * 4096 + 0x4000;
+inline constexpr uint64_t gdt_of(uint64_t ap_structures, uint32_t cpu) {
+    return cpu ? ap_structures + (cpu - 1) * ap_structure_size : gdt;
+}
+inline constexpr uint64_t tss_of(uint64_t ap_structures, uint32_t cpu) {
+    return cpu ? ap_structures + (cpu - 1) * ap_structure_size + 4096 : tss;
+}
+inline constexpr uint64_t stack_top_of(uint64_t ap_structures, uint32_t cpu) {
+    return cpu ? ap_structures + cpu * ap_structure_size : boot_stack + boot_stack_size;
+}
+}  // namespace boot_layout
 
 // Writes that GDT (gdt_entries descriptors) and the 64-bit TSS it points at (0x68 bytes,
 // already zeroed; `tss_virtual` is where the CPU will see it): Linux's layout

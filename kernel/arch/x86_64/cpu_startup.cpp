@@ -58,9 +58,9 @@ bool start_cpu_with_ipis(uint32_t apic_id, uint64_t entry, uint64_t argument, co
     auto& parameters = *reinterpret_cast<volatile ApTrampolineParameters*>(page + parameters_offset);
     ApTrampolineParameters fresh{};
     fresh.cr3 = reinterpret_cast<uint64_t>(pvh_pml4) - abi::kernel_virtual_base;
-    fresh.gdt.limit = abi::gdt_entries * 8 - 1;
+    fresh.gdt.limit = abi::gdt_limit;
     fresh.gdt.base = tables.gdt;
-    fresh.idt.limit = 256 * 16 - 1;
+    fresh.idt.limit = abi::idt_limit;
     fresh.idt.base = tables.idt;
     fresh.stack = tables.boot_stack_top;
     fresh.entry = entry;

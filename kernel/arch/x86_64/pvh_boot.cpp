@@ -62,9 +62,8 @@ struct MemoryMapEntry {
 constexpr uint64_t gib4 = 4ull << 30;                // what pvh_entry.S maps
 constexpr uint64_t kernel_physical_base = 0x200000;  // kernel.ld
 
-// ehyve's low layout (hyve/boot_layout.hpp), so that both boot paths look alike.
-constexpr uint64_t boot_info_address = 0x1000, gdt_address = 0x2000, tss_address = 0x3000, idt_address = 0x4000,
-                   boot_stack_address = 0x9000, boot_stack_size = 0x4000, low_reserved_end = 0x10000;
+// The low pages (abi::boot_layout) end here: the AP trampoline at 0xf000 is among them.
+constexpr uint64_t low_reserved_end = 0x10000;
 
 template <typename T = uint8_t>
 T* at(uint64_t physical) {
@@ -530,7 +529,7 @@ abi::LogLevel parse_log_level(const char* name) {
     fail("unknown loglevel '%s' (error, warn, info, debug or trace)", name);
 }
 
-constexpr uint64_t ap_structure_size = 2 * page_size + 0x4000;
+using abi::boot_layout::ap_structure_size;
 
 // What pvh_enter_kernel loads: the GDT's pointer, the IDT's 16 bytes on.
 struct TablePointers {
@@ -656,7 +655,7 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
 
     // The low pages: boot info, GDT, TSS, IDT, boot stack.
     memset(at(0x1000), 0, low_reserved_end - 0x1000);
-    auto& info = *at<abi::BootInfo>(boot_info_address);
+    auto& info = *at<abi::BootInfo>(abi::boot_layout::boot_info);
     info.magic = abi::boot_info_magic;
     info.version = abi::boot_abi_version;
     info.size = sizeof(abi::BootInfo);
@@ -701,19 +700,19 @@ extern "C" [[noreturn]] void pvh_main(uint64_t start_info_address) {
     // Per CPU: the Linux-layout GDT and a TSS without an I/O bitmap, as ehyve writes them.
     auto* all_tables = at<abi::CpuTables>(cpu_tables_address);
     for (uint32_t cpu = 0; cpu < cpu_count; ++cpu) {
-        uint64_t structures = ap_structures_address + (cpu - 1) * ap_structure_size;
-        uint64_t gdt_at = cpu ? structures : gdt_address, tss_at = cpu ? structures + page_size : tss_address;
-        uint64_t stack_top = cpu ? structures + ap_structure_size : boot_stack_address + boot_stack_size;
-        if (cpu) memset(at(structures), 0, ap_structure_size);
+        uint64_t gdt_at = abi::boot_layout::gdt_of(ap_structures_address, cpu),
+                 tss_at = abi::boot_layout::tss_of(ap_structures_address, cpu),
+                 stack_top = abi::boot_layout::stack_top_of(ap_structures_address, cpu);
+        if (cpu) memset(at(gdt_at), 0, ap_structure_size);
         abi::write_boot_gdt(at<uint64_t>(gdt_at), at(tss_at), abi::direct_map_base + tss_at);
-        all_tables[cpu] = abi::CpuTables{abi::direct_map_base + gdt_at, abi::direct_map_base + idt_address,
+        all_tables[cpu] = abi::CpuTables{abi::direct_map_base + gdt_at, abi::direct_map_base + abi::boot_layout::idt,
                                          abi::direct_map_base + tss_at, abi::direct_map_base + stack_top};
     }
     info.boot_cpu = all_tables[0];
     info.cpu_tables = cpu_tables_address;
 
     static TablePointers tables;
-    tables.gdt = {abi::gdt_entries * 8 - 1, info.boot_cpu.gdt, {}};
-    tables.idt = {256 * 16 - 1, info.boot_cpu.idt, {}};
+    tables.gdt = {abi::gdt_limit, info.boot_cpu.gdt, {}};
+    tables.idt = {abi::idt_limit, info.boot_cpu.idt, {}};
     pvh_enter_kernel(&info, info.boot_cpu.boot_stack_top, &tables);
 }
