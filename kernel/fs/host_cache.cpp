@@ -2,6 +2,7 @@
 
 #include "fs/page_store.hpp"
 #include "lib/string.hpp"
+#include "lib/utility.hpp"
 #include "mm/memory.hpp"
 #include "sync/spinlock.hpp"
 #include "time/clock.hpp"
@@ -11,16 +12,15 @@ namespace {
 
 // The name cache: direct-mapped on (directory, name); a new answer replaces whatever
 // shared its slot, and an entry found stale or whose name the guest changed is cleared.
-// Each entry holds its directory and its node, so a slot's directory pointer cannot be
-// reused by another node while remembered; each node holds up to three host handles (its
-// own, the shared read-only one, a create's spare), so the cache holds at most a few
-// thousand. An entry for a file deleted on the host keeps it open until its slot is
-// reused or its name looked up again.
+// Each entry holds its node, and a node up to three host handles (its own, the shared
+// read-only one, a create's spare): at most about 1,500 host handles for the cache. An
+// entry for a file deleted on the host keeps it open until its slot is reused or its
+// name looked up again.
 constexpr uint32_t slot_count = 512;
 constexpr uint32_t name_kept_max = 47;  // longer names are looked up every time
 
 struct Entry {
-    Ref<Node> directory;
+    Directory directory{nullptr, 0};
     Ref<Node> node;
     Stamp stamp;
     uint8_t length = 0;
@@ -30,14 +30,14 @@ struct Entry {
 Entry entries[slot_count];
 SpinLock entries_lock;
 
-uint32_t slot_of(const Node& directory, Name name) {
-    uint64_t hash = 14695981039346656037ull ^ reinterpret_cast<uint64_t>(&directory);
-    for (uint32_t i = 0; i < name.length; ++i) hash = (hash ^ static_cast<uint8_t>(name.text[i])) * 1099511628211ull;
+uint32_t slot_of(Directory directory, Name name) {
+    uint64_t hash = name.hash(reinterpret_cast<uint64_t>(directory.file_system) * 31 + directory.inode);
     return static_cast<uint32_t>((hash ^ (hash >> 32)) % slot_count);
 }
 
-bool same_name(const Entry& entry, Name name) {
-    return entry.length == name.length && memcmp(entry.name, name.text, name.length) == 0;
+bool holds(const Entry& entry, Directory directory, Name name) {
+    return entry.node && entry.directory.file_system == directory.file_system &&
+           entry.directory.inode == directory.inode && Name{entry.name, entry.length} == name;
 }
 
 // Pages of kept contents, across all files.
@@ -59,52 +59,42 @@ bool Stamp::names_current(const Generations& generations) const {
     return names == generations.names() && clock::monotonic_ns() < until;
 }
 
-namespace {
+namespace {}  // namespace
 
-// Empties `entry` (the lock held); the references go to `old_directory` and `old_node`,
-// released by the caller after the lock.
-void clear(Entry& entry, Ref<Node>& old_directory, Ref<Node>& old_node) {
-    old_directory = entry.directory;
-    old_node = entry.node;
-    entry.directory = Ref<Node>();
-    entry.node = Ref<Node>();
-    entry.length = 0;
-}
+// The references an entry gave up are released by the callers after the lock: a last
+// reference releases host handles (exits).
 
-}  // namespace
-
-Ref<Node> find(Node& directory, Name name, const Generations& generations) {
+Ref<Node> find(Directory directory, Name name, const Generations& generations, Ref<Node>& stale) {
     if (name.length > name_kept_max) return {};
     Entry& entry = entries[slot_of(directory, name)];
-    Ref<Node> old_directory, old_node;  // released after the lock
     LockGuard guard(entries_lock);
-    if (entry.directory.get() != &directory || !same_name(entry, name)) return {};
+    if (!holds(entry, directory, name)) return {};
     if (!entry.stamp.names_current(generations)) {
-        clear(entry, old_directory, old_node);
+        stale = move(entry.node);
         return {};
     }
     return entry.node;
 }
 
-void remember(Node& directory, Name name, Node& child, const Stamp& stamp) {
+void remember(Directory directory, Name name, Node& child, const Stamp& stamp) {
     if (name.length > name_kept_max) return;
     Entry& entry = entries[slot_of(directory, name)];
-    Ref<Node> old_directory, old_node;  // released after the lock (a last reference is an exit)
+    Ref<Node> old;
     LockGuard guard(entries_lock);
-    clear(entry, old_directory, old_node);
-    entry.directory = Ref<Node>(&directory);
+    old = move(entry.node);
+    entry.directory = directory;
     entry.node = Ref<Node>(&child);
     entry.stamp = stamp;
     entry.length = static_cast<uint8_t>(name.length);
     memcpy(entry.name, name.text, name.length);
 }
 
-void forget(Node& directory, Name name) {
+void forget(Directory directory, Name name) {
     if (name.length > name_kept_max) return;
     Entry& entry = entries[slot_of(directory, name)];
-    Ref<Node> old_directory, old_node;
+    Ref<Node> old;
     LockGuard guard(entries_lock);
-    if (entry.directory.get() == &directory && same_name(entry, name)) clear(entry, old_directory, old_node);
+    if (holds(entry, directory, name)) old = move(entry.node);
 }
 
 bool Contents::reserve(uint64_t size) {
@@ -131,20 +121,17 @@ bool Contents::reserve(uint64_t size) {
     return true;
 }
 
-void Contents::keep(uint64_t size, const Attributes& version, uint64_t content_generation) {
+void Contents::keep(const Attributes& version) {
     kept_ = true;
-    size_ = min(size, page_count_ * page_size);
-    content_generation_ = content_generation;
-    inode_ = version.inode;
-    modify_ = version.modify;
-    change_ = version.change;
-    file_size_ = version.size;
+    version_ = version;
 }
 
-bool Contents::current(const Attributes& now, uint64_t content_generation) const {
-    return kept_ && content_generation == content_generation_ && now.inode == inode_ && now.size == file_size_ &&
-           now.modify.seconds == modify_.seconds && now.modify.nanoseconds == modify_.nanoseconds &&
-           now.change.seconds == change_.seconds && now.change.nanoseconds == change_.nanoseconds;
+bool Contents::current(const Attributes& now) const {
+    auto same = [](const Timestamp& a, const Timestamp& b) {
+        return a.seconds == b.seconds && a.nanoseconds == b.nanoseconds;
+    };
+    return kept_ && now.inode == version_.inode && now.size == version_.size && same(now.modify, version_.modify) &&
+           same(now.change, version_.change);
 }
 
 void Contents::drop() {
@@ -154,7 +141,6 @@ void Contents::drop() {
     pages_ = nullptr;
     page_count_ = 0;
     kept_ = false;
-    size_ = 0;
 }
 
 }  // namespace eremite::fs::host_cache

@@ -16,13 +16,13 @@
 #include "fs/hostfs.hpp"
 
 #include "drivers/hypercall.hpp"
+#include "fs/clock.hpp"
 #include "fs/file.hpp"
 #include "fs/host_cache.hpp"
 #include "lib/string.hpp"
 #include "mm/app_memory.hpp"
 #include "mm/memory.hpp"
 #include "sync/mutex.hpp"
-#include "time/clock.hpp"
 
 namespace eremite::fs {
 namespace {
@@ -87,7 +87,7 @@ public:
         generations.content_changed();
         return result;
     }
-    Result<int64_t> change_name(abi::HostFileOp op, Node& directory, Name name) {
+    Result<int64_t> change_name(abi::HostFileOp op, host_cache::Directory directory, Name name) {
         auto result = run(op);
         generations.names_changed();
         host_cache::forget(directory, name);
@@ -119,12 +119,7 @@ class HostNode final : public Node {
 public:
     // `stat` is the host's answer to the call that made the node, stamped before it.
     HostNode(const Mount& mount, uint64_t handle, const abi::HostStat& stat, const host_cache::Stamp& stamp)
-        : Node(type_of(stat.mode)),
-          mount_(mount),
-          handle_(handle),
-          stat_(stat),
-          stamp_(stamp),
-          contents_generation_(stamp.content) {}
+        : Node(type_of(stat.mode)), mount_(mount), handle_(handle), inode_(stat.inode), stat_(stat), stamp_(stamp) {}
     ~HostNode() override {
         if (uint64_t spare = __atomic_exchange_n(&spare_io_handle_, 0, __ATOMIC_ACQ_REL)) release_handle(spare);
         if (read_handle_) release_handle(read_handle_);
@@ -218,15 +213,22 @@ public:
 
     Result<Ref<Node>> lookup(Name name) override {
         if (!is_directory()) return error(Errno::enotdir);
-        if (Ref<Node> known = host_cache::find(*this, name, generations)) return known;
+        Ref<Node> stale;
+        if (Ref<Node> known = host_cache::find(directory(), name, generations, stale)) return known;
         Caller caller;
         if (!caller.ok()) return error(Errno::enomem);
         caller.args().handle = handle_;
         caller.set_name(name);
         auto stamp = host_cache::Stamp::now(generations);
         uint64_t handle = static_cast<uint64_t>(TRY(caller.run(abi::HostFileOp::lookup)));
-        Ref<Node> node = TRY(adopt(handle, caller.args().stat, stamp));
-        host_cache::remember(*this, name, *node, stamp);
+        Ref<Node> node;
+        if (stale && static_cast<HostNode&>(*stale).renew(caller.args().stat, stamp)) {
+            release_handle(handle);  // the node's own handle names the same file
+            node = stale;
+        } else {
+            node = TRY(adopt(handle, caller.args().stat, stamp));
+        }
+        host_cache::remember(directory(), name, *node, stamp);
         return node;
     }
 
@@ -238,7 +240,7 @@ public:
         caller.set_name(name);
         caller.args().flags = o_creat | o_excl | o_rdwr;
         caller.args().mode = permissions;
-        auto io_handle = static_cast<uint64_t>(TRY(caller.change_name(abi::HostFileOp::create, *this, name)));
+        auto io_handle = static_cast<uint64_t>(TRY(caller.change_name(abi::HostFileOp::create, directory(), name)));
         // The host returned an I/O handle; the node needs a plain one: look it up (the
         // file exists now). The I/O handle (read-write, no O_APPEND) is kept for the open
         // that follows a create, which then needs no host call.
@@ -267,7 +269,7 @@ public:
             caller.set_name(name);
             caller.args().name2 = mm::to_physical(text).value;
             caller.args().name2_length = target.length;
-            result = caller.change_name(abi::HostFileOp::symlink, *this, name);
+            result = caller.change_name(abi::HostFileOp::symlink, directory(), name);
         }
         mm::free(text);
         if (!result.ok()) return Error{result.error_code()};
@@ -282,7 +284,7 @@ public:
         caller.set_name(name);
         caller.args().name2 = caller.args().name;
         caller.args().name2_length = caller.args().name_length;
-        TRY(caller.change_name(abi::HostFileOp::link, *this, name));
+        TRY(caller.change_name(abi::HostFileOp::link, directory(), name));
         return {};
     }
     Result<void> unlink(Name name) override { return name_call(abi::HostFileOp::unlink, name, 0); }
@@ -301,15 +303,30 @@ public:
             caller.args().name2 = mm::to_physical(second).value;
             caller.args().name2_length = new_name.length;
             caller.args().flags = flags;
-            result = caller.change_name(abi::HostFileOp::rename, *this, name);
+            result = caller.change_name(abi::HostFileOp::rename, directory(), name);
         }
-        host_cache::forget(new_directory, Name{second, new_name.length});
+        host_cache::forget(static_cast<HostNode&>(new_directory).directory(), Name{second, new_name.length});
         mm::free(second);
         if (!result.ok()) return Error{result.error_code()};
         return {};
     }
 
-    uint64_t handle() const { return handle_; }
+    // This directory, as the name cache knows it.
+    host_cache::Directory directory() const { return {&mount_, inode_}; }
+
+    // The host's new answer for a name that led to this node: when it names the same
+    // file (the same inode, with the change time this node saw last, which a new file
+    // that reused the inode number would not have), the node stays, with what it keeps,
+    // and its attributes are the answer's. False for another file.
+    bool renew(const abi::HostStat& stat, const host_cache::Stamp& stamp) {
+        MutexGuard guard(cache_lock_);
+        if (stat.inode != stat_.inode || stat.change_seconds != stat_.change_seconds ||
+            stat.change_nanoseconds != stat_.change_nanoseconds || type_of(stat.mode) != type())
+            return false;
+        stat_ = stat;
+        stamp_ = stamp;
+        return true;
+    }
 
     Result<Ref<Node>> adopt(uint64_t handle, const abi::HostStat& stat, const host_cache::Stamp& stamp) {
         auto* node = new HostNode(mount_, handle, stat, stamp);
@@ -325,11 +342,11 @@ public:
     // reads from the host).
     Result<uint64_t> read_kept(const IoBuffer& buffer, uint64_t length, uint64_t position, bool& served);
     // The handle a read-only open of a regular file may share, or 0: only while the
-    // node's attributes are current and its mode is the one the handle was opened under,
-    // so that an open after a change of permissions asks the host again.
+    // node's mode (made current first) is the one the handle was opened under, so that an
+    // open after a change of permissions asks the host again.
     uint64_t shared_read_handle() {
         MutexGuard guard(cache_lock_);
-        if (!stamp_.attributes_current(generations) || stat_.mode != read_handle_mode_) return 0;
+        if (!read_handle_ || !refresh_locked() || stat_.mode != read_handle_mode_) return 0;
         return read_handle_;
     }
     // Offers the handle of a read-only open to later ones; false when one is kept already.
@@ -349,7 +366,7 @@ private:
         caller.args().handle = handle_;
         caller.set_name(name);
         caller.args().mode = mode;
-        TRY(caller.change_name(op, *this, name));
+        TRY(caller.change_name(op, directory(), name));
         return {};
     }
 
@@ -371,14 +388,14 @@ private:
 
     const Mount& mount_;
     uint64_t handle_;
+    const uint64_t inode_;
     uint64_t spare_io_handle_ = 0;  // from create(), for the first open without O_APPEND
     Mutex cache_lock_;              // guards what follows
     abi::HostStat stat_;
     host_cache::Stamp stamp_;
     host_cache::Contents contents_;
-    uint64_t read_handle_ = 0;              // read-only, shared by read-only opens and by keep_contents_locked
-    uint32_t read_handle_mode_ = 0;         // the file's mode when read_handle_ was opened
-    uint64_t contents_generation_ = ~0ull;  // generations.content() at the last try to keep contents
+    uint64_t read_handle_ = 0;       // read-only, shared by read-only opens and by keep_contents_locked
+    uint32_t read_handle_mode_ = 0;  // the file's mode when read_handle_ was opened
 };
 
 // Kernel frames that carry a transfer, described to the host as segments.
@@ -662,21 +679,11 @@ Result<uint64_t> HostNode::read_kept(const IoBuffer& buffer, uint64_t length, ui
     served = false;
     // Too large to keep, as last seen: straight to the host, without asking its size.
     if (stat_.size < 0 || static_cast<uint64_t>(stat_.size) >= host_cache::contents_max) return 0;
-    if (!contents_.current(attributes_of(stat_), stamp_.content) || !stamp_.attributes_current(generations)) {
-        // Kept again only once the mount has been quiet since the last try: while files
-        // change through it (a log written beside the files read), each read goes to
-        // the host as it is, rather than refetching whole files after every write.
-        uint64_t now_generation = generations.content();
-        bool quiet = now_generation == contents_generation_;
-        contents_generation_ = now_generation;
-        if (!quiet) {
-            contents_.drop();
-            return 0;
-        }
-        if (!refresh_locked()) return 0;
-        Attributes now = attributes_of(stat_);
-        if (!contents_.current(now, stamp_.content) && !keep_contents_locked(now)) return 0;
-    }
+    // The attributes current (a stat after any change the guest made, or a second), the
+    // kept bytes are the file's while its inode, size and times are the same.
+    if (!refresh_locked()) return 0;
+    Attributes now = attributes_of(stat_);
+    if (!contents_.current(now) && !keep_contents_locked(now)) return 0;
     served = true;
     uint64_t size = contents_.size();
     if (position >= size) return 0;
@@ -699,8 +706,7 @@ bool HostNode::keep_contents_locked(const Attributes& now) {
     // as git calls it), so such a file is read from the host until it has been still.
     if (now.size <= 0 || static_cast<uint64_t>(now.size) >= host_cache::contents_max) return false;
     constexpr int64_t settle_seconds = 2;
-    auto seconds_now = static_cast<int64_t>(clock::realtime_ns() / 1000000000);
-    if (now.modify.seconds + settle_seconds > seconds_now) return false;
+    if (now.modify.seconds + settle_seconds > current_time().seconds) return false;
     auto size = static_cast<uint64_t>(now.size);
     if (!read_handle_) {
         Caller caller;
@@ -739,7 +745,7 @@ bool HostNode::keep_contents_locked(const Attributes& now) {
         contents_.drop();
         return false;
     }
-    contents_.keep(size, now, stamp_.content);
+    contents_.keep(now);
     return true;
 }
 

@@ -29,6 +29,12 @@ bool Name::operator==(const Name& other) const {
     return length == other.length && memcmp(text, other.text, length) == 0;
 }
 
+uint64_t Name::hash(uint64_t seed) const {
+    uint64_t value = seed;
+    for (uint32_t i = 0; i < length; ++i) value = (value ^ static_cast<uint8_t>(text[i])) * 0x100000001b3;
+    return value;
+}
+
 namespace {
 
 // The error for an operation on the contents of a node that is not a regular file.

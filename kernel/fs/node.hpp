@@ -36,6 +36,8 @@ struct Name {
     const char* text;
     uint32_t length;
     bool operator==(const Name& other) const;
+    // FNV-1a over the bytes, from `seed` (its offset basis by default).
+    uint64_t hash(uint64_t seed = 0xcbf29ce484222325) const;
 };
 
 struct Timestamp {

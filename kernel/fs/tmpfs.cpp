@@ -56,12 +56,6 @@ bool later_or_same(const Timestamp& a, const Timestamp& b) {
     return a.seconds > b.seconds || (a.seconds == b.seconds && a.nanoseconds >= b.nanoseconds);
 }
 
-uint64_t hash_of(Name name) {
-    uint64_t hash = 0xcbf29ce484222325;  // FNV-1a
-    for (uint32_t i = 0; i < name.length; ++i) hash = (hash ^ static_cast<uint8_t>(name.text[i])) * 0x100000001b3;
-    return hash;
-}
-
 // Takes two mutexes (either may be nullptr) in address order, so two threads that lock
 // the same pair never wait for each other crosswise.
 class [[nodiscard]] OrderedLocks {
@@ -590,7 +584,7 @@ private:
     static Entry* new_entry(Name name, TmpfsNode& node) {
         void* memory = mm::allocate(sizeof(Entry) + name.length);
         if (!memory) return nullptr;
-        auto* entry = new (memory) Entry{nullptr, hash_of(name), 0, Ref<TmpfsNode>(&node), name.length};
+        auto* entry = new (memory) Entry{nullptr, name.hash(), 0, Ref<TmpfsNode>(&node), name.length};
         memcpy(entry->text(), name.text, name.length);
         return entry;
     }
@@ -601,7 +595,7 @@ private:
 
     Entry* find(Name name) {
         if (!bucket_count_) return nullptr;
-        uint64_t hash = hash_of(name);
+        uint64_t hash = name.hash();
         for (Entry* entry = buckets_[hash & (bucket_count_ - 1)]; entry; entry = entry->hash_next)
             if (entry->hash == hash && entry->name() == name) return entry;
         return nullptr;
