@@ -8,7 +8,7 @@
 set -euo pipefail
 [[ $# -eq 1 ]] || { echo "usage: $0 DEST" >&2; exit 2; }
 dest=$1
-[[ -f $dest/vmlinuz ]] && exit 0
+[[ -f $dest/vmlinuz && -f $dest/version ]] && exit 0
 
 package=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
 [[ -n $package ]] || { echo "apt knows no linux-image-amd64 (apt-get update?)" >&2; exit 1; }

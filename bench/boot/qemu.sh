@@ -47,14 +47,11 @@ cp "$linux_init" "$tmp/root/init"
 (cd "$tmp/root" && echo init | cpio --quiet -o -H newc >"$tmp/linux-initrd.cpio") || exit 1
 
 describe_machine
-accel=tcg
-accel_why="TCG: /dev/kvm is kvm-pvm, which cannot run QEMU guests"
-if ! (exec 3<>/dev/kvm) 2>/dev/null; then
-    accel_why="TCG: no usable /dev/kvm"
-elif [[ $kvm_pvm != yes ]]; then
-    accel=kvm
-    accel_why="KVM (hardware)"
-fi
+# As eremite-qemu --accel auto chooses: "kvm", or "tcg: WHY".
+accel_choice=$("$runner" --print-accel) || exit 1
+accel=${accel_choice%%:*}
+accel_why="TCG (${accel_choice#tcg: })"
+[[ $accel == kvm ]] && accel_why="KVM (hardware)"
 cpu_model=max
 [[ $accel == kvm ]] && cpu_model=host
 memory=512M
@@ -84,7 +81,8 @@ measure() { # KEY COMMAND...
         failed=1
         return
     fi
-    if out=$("$timer" --runs "$runs" --warmup 1 -- "$@" 2>"$tmp/timer.err"); then
+    # A bound on the whole series (the run above ended, but a later one may hang).
+    if out=$(timeout $((300 * (runs + 1))) "$timer" --runs "$runs" --warmup 1 -- "$@" 2>"$tmp/timer.err"); then
         result[$key]=$out
     else
         result[$key]="failed: $(cat "$tmp/timer.err")"
@@ -104,7 +102,7 @@ echo
 echo "Machine: $cpu, $cores cores, Linux $kernel_release, /dev/kvm is kvm-pvm: $kvm_pvm"
 echo
 echo "Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); QEMU $("$qemu" --version | head -n 1 | sed 's/.*version //'); accelerator: $accel_why;"
-echo "-M microvm,acpi=off, $memory, one CPU. $runs timed runs each after one warm-up, fork+exec to waitpid."
+echo "-M microvm,acpi=off (eremite-qemu: its own microvm options), $memory, one CPU. $runs timed runs each after one warm-up, fork+exec to waitpid."
 echo
 echo "| guest | median ms | p10 ms | p90 ms | min ms | Linux / this |"
 echo "|---|---:|---:|---:|---:|---:|"

@@ -8,7 +8,7 @@
 namespace eremite::standalone {
 namespace {
 
-constexpr uint16_t com1 = 0x3f8, com2 = 0x2f8;
+constexpr uint16_t com1 = 0x3f8, com2 = 0x2f8, com3 = 0x3e8;
 constexpr uint16_t data = 0, interrupt_enable = 1, fifo_control = 2, line_control = 3, modem_control = 4,
                    line_status = 5, scratch = 7;
 constexpr uint8_t transmit_empty = 0x20;
@@ -16,7 +16,7 @@ constexpr uint16_t keyboard_controller_command = 0x64;
 constexpr uint8_t pulse_reset_line = 0xfe;
 
 bool is_active = false;
-uint16_t output_port = com1, log_port = com1;
+uint16_t output_port = com1, log_port = com1, status_port = com1;
 SpinLock lock;
 
 // A 16550 answers with what was written to its scratch register; an empty port reads
@@ -57,7 +57,11 @@ void init() {
     if (present(com1)) set_up(com1);
     if (present(com2)) {
         set_up(com2);
-        log_port = com2;
+        log_port = status_port = com2;
+    }
+    if (present(com3)) {
+        set_up(com3);
+        status_port = com3;
     }
     is_active = true;
 }
@@ -82,7 +86,7 @@ void exit(int status) {
     arch::disable_interrupts();
     char line[32];
     size_t length = format(line, sizeof line, "\x1b]eremite-exit;%d\a", status);
-    put(log_port, reinterpret_cast<const uint8_t*>(line), length);
+    put(status_port, reinterpret_cast<const uint8_t*>(line), length);
     arch::out32(debug_exit_port, static_cast<uint32_t>(status));
     if (platform.power_off_port) {
         arch::out16(platform.power_off_port, platform.power_off_value);

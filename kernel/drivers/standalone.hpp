@@ -3,9 +3,10 @@
 // first (COM1) and stderr and the kernel's log on the second (COM2, or COM1 when there
 // is none), and the end of the VM through QEMU's isa-debug-exit device (port 0xf4).
 //
-// The exit status travels as a line on the log port, "\e]eremite-exit;STATUS\a", which
-// tools/eremite-qemu takes out of what it shows: isa-debug-exit alone would make QEMU
-// exit with (value << 1) | 1, and so lose the status's top bit.
+// The exit status travels whole as a last line, "\e]eremite-exit;STATUS\a" (isa-debug-exit
+// alone would make QEMU exit with (value << 1) | 1, and so lose the status's top bit): on
+// a third port (COM3) when there is one, where nothing else writes (tools/eremite-qemu
+// reads it there, so a program cannot forge it), else on the log port.
 #pragma once
 
 #include <stddef.h>

@@ -35,7 +35,11 @@ for mode in rr stream-send stream-recv; do
     echo "  $line"
     # With ehyve --stats: every frame the guest sent came as one indirect table (header
     # and frame), which is how the kernel's driver transmits when the device offers it.
-    if stats=$(grep -E "^  network \(" <<<"$out"); then
+    stats=$(grep -E "^  network \(" <<<"$out")
+    if [[ " ${guest_command[*]} " == *" --stats "* ]] && [ -z "$stats" ]; then
+        net_fail "ehyve --stats printed no network line: $out"
+    fi
+    if [ -n "$stats" ]; then
         sent=$(sed -n 's/.* \([0-9]*\) out (\([0-9]*\) through indirect tables).*/\1 \2/p' <<<"$stats")
         read -r out_frames indirect_frames <<<"$sent"
         [ -n "${indirect_frames:-}" ] && [ "$out_frames" -gt 0 ] && [ "$indirect_frames" -eq "$out_frames" ] ||

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs COMMAND... when /dev/kvm is hardware KVM (which runs QEMU guests); reports
-# SKIPPED with the reason otherwise (kvm-pvm, a software hypervisor, does not).
-if ! (exec 3<>/dev/kvm) 2>/dev/null; then
-    echo "SKIPPED: /dev/kvm is not usable"
-    exit 77
-fi
-if [ -d /sys/module/kvm_pvm ]; then
-    echo "SKIPPED: /dev/kvm is kvm-pvm, which cannot run QEMU guests (QEMU/KVM tests need hardware KVM)"
+# Runs COMMAND... when eremite-qemu would use QEMU with KVM here (/dev/kvm is hardware
+# KVM); reports SKIPPED with the reason otherwise (kvm-pvm, a software hypervisor, runs
+# no QEMU guest).
+#
+#   with_hardware_kvm.sh EREMITE_QEMU COMMAND...
+runner=$1
+shift
+accel=$("$runner" --print-accel) || exit 2
+if [ "$accel" != kvm ]; then
+    echo "SKIPPED: QEMU/KVM tests need hardware KVM (eremite-qemu: ${accel})"
     exit 77
 fi
 exec "$@"

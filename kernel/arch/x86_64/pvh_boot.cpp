@@ -8,7 +8,8 @@
 //
 // It runs before the kernel's constructors, heap and console, on the page tables of
 // pvh_entry.S (the first 4 GiB of physical memory in the direct map): plain stores, no
-// allocation. Errors go to COM1 and end the VM through isa-debug-exit.
+// allocation. Errors go to the log port and end the VM as the kernel's exit does
+// (drivers/standalone.hpp), with status 125.
 //
 // The command line: kernel options, then `--`, then the program and its arguments:
 //   loglevel=error|warn|info|debug|trace   strace   stats   env=NAME=VALUE (repeatable)
