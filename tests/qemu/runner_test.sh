@@ -94,12 +94,22 @@ else
     echo "ok: the exit line in the program's stderr stays there and sets no status"
 fi
 
-# Without isa-debug-exit (QEMU run by hand): ACPI's soft-off ends the VM, on q35 and pc,
-# with the status in the last line of the log; a reboot instead would loop until killed.
+# QEMU run by hand on the kernel, under TCG: qemu_direct MACHINE INITRD COMMAND_LINE
+# [QEMU_OPTIONS...], its serial output in $work/serial, QEMU's status its own.
 kernel=$(dirname "$runner")/eremite-kernel
+microvm=microvm,x-option-roms=off,rtc=on,pit=on,pic=off,isa-serial=on  # as eremite-qemu gives it
+exit_device=(-device isa-debug-exit,iobase=0xf4,iosize=4)
+qemu_direct() {
+    local machine=$1 initrd=$2 command_line=$3
+    shift 3
+    timeout 120 qemu-system-x86_64 -M "$machine" -accel tcg -cpu max -nodefaults -display none -kernel "$kernel" \
+        -initrd "$initrd" -append "$command_line" -serial "file:$work/serial" "$@" 2>"$work/qemu.err"
+}
+
+# Without isa-debug-exit: ACPI's soft-off ends the VM, on q35 and pc, with the status in
+# the last line of the log; a reboot instead would loop until killed.
 for machine in q35 pc; do
-    timeout 60 qemu-system-x86_64 -M "$machine" -accel tcg -cpu max -m 256M -nodefaults -display none \
-        -kernel "$kernel" -initrd "$exit_code" -append "-- /exit_code 7" -serial "file:$work/serial" 2>"$work/qemu.err"
+    qemu_direct "$machine" "$exit_code" "-- /exit_code 7" -m 256M
     got=$?
     # Exactly one exit line: a reset instead of the power-off would run the program again.
     if [ $got -ne 0 ] || [ "$(grep -ac $'\e\\]eremite-exit;7\a' "$work/serial")" -ne 1 ]; then
@@ -111,9 +121,7 @@ for machine in q35 pc; do
 done
 # microvm has neither isa-debug-exit nor ACPI's PM1 block: the kernel ends with a triple
 # fault, which QEMU turns into its end under -no-reboot.
-timeout 60 qemu-system-x86_64 -M microvm,x-option-roms=off,rtc=on,pit=on,pic=off,isa-serial=on -accel tcg \
-    -cpu max -m 256M -nodefaults -display none -no-reboot -kernel "$kernel" -initrd "$exit_code" \
-    -append "-- /exit_code 7" -serial "file:$work/serial" 2>"$work/qemu.err"
+qemu_direct "$microvm" "$exit_code" "-- /exit_code 7" -m 256M -no-reboot
 got=$?
 if [ $got -ne 0 ] || ! grep -aq $'\e\\]eremite-exit;7\a' "$work/serial"; then
     echo "FAIL: microvm without isa-debug-exit: QEMU status $got, serial: $(cat -v "$work/serial")"
@@ -124,10 +132,8 @@ fi
 
 # QEMU's virtio-mmio devices are legacy (version 1) by default, which the kernel does not
 # drive: it says so, naming the option that gives version 2, and the program still runs.
-timeout 60 qemu-system-x86_64 -M microvm,x-option-roms=off,rtc=on,pit=on,pic=off,isa-serial=on -accel tcg \
-    -cpu max -m 256M -nodefaults -display none -no-reboot -kernel "$kernel" -initrd "$exit_code" \
-    -netdev user,id=n0 -device virtio-net-device,netdev=n0 -append "-- /exit_code 0" \
-    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial "file:$work/serial" 2>"$work/qemu.err"
+qemu_direct "$microvm" "$exit_code" "-- /exit_code 0" -m 256M -no-reboot "${exit_device[@]}" \
+    -netdev user,id=n0 -device virtio-net-device,netdev=n0
 got=$?
 if [ $got -ne 1 ] || ! grep -aq "legacy one (version 1).*virtio-mmio.force-legacy=false" "$work/serial"; then
     echo "FAIL: a legacy virtio-mmio device: QEMU status $got (want 1), serial: $(cat -v "$work/serial")"
@@ -138,9 +144,8 @@ fi
 
 # RAM above 4 GiB: with 1 GiB below QEMU's PCI hole and 1 GiB above it, a program that
 # writes 1 GiB needs both, and the kernel counts both.
-timeout 120 qemu-system-x86_64 -M q35,max-ram-below-4g=1G -accel tcg -cpu max -m 2G -nodefaults -display none \
-    -no-reboot -kernel "$kernel" -initrd "$big_memory" -append "loglevel=debug -- /big_memory" \
-    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial "file:$work/serial" 2>"$work/qemu.err"
+qemu_direct q35,max-ram-below-4g=1G "$big_memory" "loglevel=debug -- /big_memory" -m 2G -no-reboot \
+    "${exit_device[@]}"
 got=$?
 if [ $got -ne 1 ] || ! grep -aq "^1 GiB allocated, written and freed; errors: 0" "$work/serial" ||
     ! grep -aq "memory: 204[0-8] MiB of RAM" "$work/serial"; then
@@ -158,9 +163,8 @@ head -c $((600 << 20)) /dev/zero >"$work/high/filler"
 cp "$threads" "$work/high/threads"
 (cd "$work/high" && find . | cpio --quiet -o -H newc >"$work/high.cpio") || exit 2
 rm -rf "$work/high"
-timeout 120 qemu-system-x86_64 -M q35,max-ram-below-4g=1G -accel tcg -cpu max -smp 2 -m 2G -nodefaults \
-    -display none -no-reboot -kernel "$kernel" -initrd "$work/high.cpio" -append "loglevel=debug init=/threads --" \
-    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial "file:$work/serial" 2>"$work/qemu.err"
+qemu_direct q35,max-ram-below-4g=1G "$work/high.cpio" "loglevel=debug init=/threads --" -smp 2 -m 2G \
+    -no-reboot "${exit_device[@]}"
 got=$?
 rm -f "$work/high.cpio"
 if [ $got -ne 1 ] || ! grep -aq "smp: CPU 1 online" "$work/serial"; then
@@ -172,10 +176,9 @@ fi
 
 # The kernel's own options, QEMU run by hand: init= names the program (the words after --
 # are its arguments), ip= gateway= dns= set a static address that /etc follows.
-timeout 60 qemu-system-x86_64 -M q35 -accel tcg -cpu max -m 256M -nodefaults -display none -no-reboot \
-    -kernel "$kernel" -initrd "$show_files" -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
-    -append "ip=10.0.2.20/24 gateway=10.0.2.2 dns=10.0.2.3 init=/show_files -- /etc/hosts /etc/resolv.conf" \
-    -device isa-debug-exit,iobase=0xf4,iosize=4 -serial "file:$work/serial" 2>"$work/qemu.err"
+qemu_direct q35 "$show_files" \
+    "ip=10.0.2.20/24 gateway=10.0.2.2 dns=10.0.2.3 init=/show_files -- /etc/hosts /etc/resolv.conf" \
+    -m 256M -no-reboot "${exit_device[@]}" -netdev user,id=n0 -device virtio-net-pci,netdev=n0
 got=$?
 if [ $got -eq 1 ] && grep -aq $'^10.0.2.20\teremite$' "$work/serial" && grep -aq '^nameserver 10.0.2.3$' "$work/serial"; then
     echo "ok: init= runs the program; ip=, gateway=, dns= give the static address in /etc"
