@@ -35,6 +35,18 @@
     .asciz "Xen"
     .long PHYSICAL(pvh_start)
 
+// The data segments of the boot GDTs (pvh_gdt's and the boot layout's: data at 0x18), no
+// FS or GS.
+.macro DATA_SEGMENTS
+    mov $0x18, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
+.endm
+
     .section .text.boot, "ax"
     .code32
     .globl pvh_start
@@ -108,13 +120,7 @@ pvh_start:
 
     .code64
 pvh_long_mode:
-    mov $0x18, %eax
-    mov %eax, %ds
-    mov %eax, %es
-    mov %eax, %ss
-    xor %eax, %eax
-    mov %eax, %fs
-    mov %eax, %gs
+    DATA_SEGMENTS
     movabs $pvh_stack_top, %rsp
     mov %esi, %edi                      // the start info (guest-physical)
     movabs $pvh_main, %rax
@@ -144,13 +150,7 @@ enter_with_boot_segments:
     lea 1f(%rip), %rax
     push %rax
     lretq
-1:  mov $0x18, %eax
-    mov %eax, %ds
-    mov %eax, %es
-    mov %eax, %ss
-    xor %eax, %eax
-    mov %eax, %fs
-    mov %eax, %gs
+1:  DATA_SEGMENTS
     mov $0x40, %eax
     ltr %ax
     xor %ebp, %ebp
